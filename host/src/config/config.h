@@ -37,6 +37,7 @@ struct password_policy {
 	uint32_t argon2_m_cost_kib; /* default 65536 */
 	uint32_t argon2_parallelism; /* default 1 */
 	int hash_concurrency;	  /* concurrent hashes; default = number of CPUs */
+	bool require_old_password; /* change-password needs oldPassword; default true */
 };
 
 struct config {

@@ -204,6 +204,9 @@ struct authsvc_host {
 	/* Replies. reply_json steals body. */
 	int (*reply_json)(struct authsvc_req *req, int status, json_t *body);
 	int (*reply_redirect)(struct authsvc_req *req, int status, const char *url);
+	/* The standard error envelope with a message of the plugin's choosing,
+	 * for outcomes no status covers (e.g. a route the operator disabled). */
+	int (*reply_error)(struct authsvc_req *req, int status, const char *message);
 
 	/* Users. password_verify looks the user up and checks the password in
 	 * constant time against unknown users; it may block. */

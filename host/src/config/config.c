@@ -1,0 +1,404 @@
+#include "config/config.h"
+
+#include <libconfig.h>
+
+#include "log/log.h"
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifndef AUTHSVC_SQL_DIR
+#define AUTHSVC_SQL_DIR "/usr/share/authsvc/sql"
+#endif
+#ifndef AUTHSVC_PLUGIN_DIR
+#define AUTHSVC_PLUGIN_DIR "/usr/lib/authsvc/plugins"
+#endif
+
+static int cpu_count(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n > 0 && n < 1024 ? (int)n : 1;
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s != NULL ? strdup(s) : NULL;
+}
+
+/* A string setting, or `<key>_env` naming an environment variable. */
+static int get_str(const config_setting_t *grp, const char *key, const char *def, bool secret,
+		   char **out, struct err *err)
+{
+	const char *v = NULL;
+	char envkey[128];
+
+	if (grp != NULL && config_setting_lookup_string(grp, key, &v) != CONFIG_TRUE) {
+		if (config_setting_get_member(grp, key) != NULL)
+			return err_set(err, 0, "%s: must be a string", key);
+		v = NULL;
+	}
+	if (v == NULL && secret && grp != NULL) {
+		const char *var = NULL;
+
+		snprintf(envkey, sizeof(envkey), "%s_env", key);
+		if (config_setting_lookup_string(grp, envkey, &var) == CONFIG_TRUE) {
+			v = getenv(var);
+			if (v == NULL)
+				return err_set(err, 0, "%s: environment variable %s is not set",
+					       envkey, var);
+		}
+	}
+	if (v == NULL)
+		v = def;
+	free(*out);
+	*out = dup_or_null(v);
+	if (v != NULL && *out == NULL)
+		return err_set(err, 0, "out of memory");
+	return 0;
+}
+
+static int get_int(const config_setting_t *grp, const char *key, int def, int min, int max,
+		   int *out, struct err *err)
+{
+	int v = def;
+	const config_setting_t *s = grp ? config_setting_get_member(grp, key) : NULL;
+
+	if (s != NULL) {
+		if (config_setting_type(s) != CONFIG_TYPE_INT)
+			return err_set(err, 0, "%s: must be an integer", key);
+		v = config_setting_get_int(s);
+		if (v < min || v > max)
+			return err_set(err, 0, "%s: must be between %d and %d", key, min, max);
+	}
+	*out = v;
+	return 0;
+}
+
+static int get_bool(const config_setting_t *grp, const char *key, bool def, bool *out,
+		    struct err *err)
+{
+	const config_setting_t *s = grp ? config_setting_get_member(grp, key) : NULL;
+
+	*out = def;
+	if (s == NULL)
+		return 0;
+	if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+		return err_set(err, 0, "%s: must be true or false", key);
+	*out = config_setting_get_bool(s) != 0;
+	return 0;
+}
+
+/* Refuse keys the schema does not know, so typos are caught at --check-config. */
+static int check_keys(const config_setting_t *grp, const char *where, const char *const *known,
+		      struct err *err)
+{
+	int n = grp ? config_setting_length(grp) : 0;
+
+	for (int i = 0; i < n; i++) {
+		const char *name = config_setting_name(config_setting_get_elem(grp, i));
+		bool ok = false;
+
+		for (const char *const *k = known; *k != NULL && !ok; k++) {
+			size_t kl = strlen(*k);
+
+			ok = strcmp(name, *k) == 0 ||
+			     (strncmp(name, *k, kl) == 0 && strcmp(name + kl, "_env") == 0);
+		}
+		if (!ok)
+			return err_set(err, 0, "%s%s: unknown setting", where, name);
+	}
+	return 0;
+}
+
+static const char *const top_keys[] = {
+	"listen", "workers", "queue_max", "max_body_bytes", "max_header_bytes", "timeout",
+	"drain_timeout", "log_level", "database_url", "statement_timeout_ms", "sql_dir",
+	"migrate_on_start", "tokens", "activity", "password", "plugin_dir", "plugins", NULL};
+static const char *const token_keys[] = {
+	"issuer", "algorithm", "private_key_file", "public_key_file", "key_passphrase",
+	"hs_secret", "revocation_poll", NULL};
+static const char *const activity_keys[] = {"enabled", "key", "actor", "trusted_proxies", NULL};
+static const char *const password_keys[] = {
+	"min_length", "max_length", "require_mixed", "forbid_username", "argon2_t_cost",
+	"argon2_m_cost_kib", "argon2_parallelism", "hash_concurrency", "require_old_password", NULL};
+static const char *const plugin_keys[] = {"file", "enabled", "settings", NULL};
+
+static int load_server(const config_setting_t *root, struct config *c, struct err *err)
+{
+	int body, hdr, lvl;
+
+	if (get_str(root, "listen", "127.0.0.1:3000", false, &c->listen, err) < 0 ||
+	    get_int(root, "workers", 2 * cpu_count(), 1, 256, &c->workers, err) < 0 ||
+	    get_int(root, "queue_max", 1024, 1, 1000000, &c->queue_max, err) < 0 ||
+	    get_int(root, "max_body_bytes", 65536, 256, 16 << 20, &body, err) < 0 ||
+	    get_int(root, "max_header_bytes", 16384, 1024, 1 << 20, &hdr, err) < 0 ||
+	    get_int(root, "timeout", 30, 1, 3600, &c->timeout_s, err) < 0 ||
+	    get_int(root, "drain_timeout", 10, 0, 3600, &c->drain_timeout_s, err) < 0 ||
+	    get_str(root, "log_level", "info", false, &c->log_level, err) < 0)
+		return -1;
+	c->max_body_bytes = (size_t)body;
+	c->max_header_bytes = (size_t)hdr;
+	lvl = log_level_parse(c->log_level);
+	if (lvl < 0)
+		return err_set(err, 0, "log_level: must be error, warn, info or debug");
+	if (get_str(root, "database_url", NULL, true, &c->database_url, err) < 0 ||
+	    get_int(root, "statement_timeout_ms", 5000, 10, 3600000, &c->statement_timeout_ms,
+		    err) < 0 ||
+	    get_str(root, "sql_dir", AUTHSVC_SQL_DIR, false, &c->sql_dir, err) < 0 ||
+	    get_bool(root, "migrate_on_start", false, &c->migrate_on_start, err) < 0 ||
+	    get_str(root, "plugin_dir", AUTHSVC_PLUGIN_DIR, false, &c->plugin_dir, err) < 0)
+		return -1;
+	return 0;
+}
+
+static int load_tokens(const config_setting_t *grp, struct config *c, struct err *err)
+{
+	char *alg = NULL;
+	int rc = -1;
+
+	if (check_keys(grp, "tokens.", token_keys, err) < 0 ||
+	    get_str(grp, "issuer", "authsvc", false, &c->issuer, err) < 0 ||
+	    get_str(grp, "algorithm", "RS256", false, &alg, err) < 0 ||
+	    get_str(grp, "private_key_file", NULL, false, &c->jwt_private_key_file, err) < 0 ||
+	    get_str(grp, "public_key_file", NULL, false, &c->jwt_public_key_file, err) < 0 ||
+	    get_str(grp, "key_passphrase", NULL, true, &c->jwt_key_passphrase, err) < 0 ||
+	    get_str(grp, "hs_secret", NULL, true, &c->jwt_hs_secret, err) < 0 ||
+	    get_int(grp, "revocation_poll", 5, 1, 3600, &c->revocation_poll_s, err) < 0)
+		goto out;
+	if (strcmp(alg, "RS256") == 0)
+		c->jwt_alg = JWT_KIND_RS256;
+	else if (strcmp(alg, "ES256") == 0)
+		c->jwt_alg = JWT_KIND_ES256;
+	else if (strcmp(alg, "HS256") == 0)
+		c->jwt_alg = JWT_KIND_HS256;
+	else {
+		err_set(err, 0, "tokens.algorithm: must be RS256, ES256 or HS256");
+		goto out;
+	}
+	if (c->jwt_alg == JWT_KIND_HS256 && (c->jwt_hs_secret == NULL || strlen(c->jwt_hs_secret) < 32)) {
+		err_set(err, 0, "tokens.hs_secret: HS256 needs a secret of at least 32 bytes");
+		goto out;
+	}
+	rc = 0;
+out:
+	free(alg);
+	return rc;
+}
+
+static int load_activity(const config_setting_t *grp, struct config *c, struct err *err)
+{
+	if (check_keys(grp, "activity.", activity_keys, err) < 0 ||
+	    get_bool(grp, "enabled", true, &c->activity_enabled, err) < 0 ||
+	    get_str(grp, "key", NULL, true, &c->activity_key, err) < 0 ||
+	    get_str(grp, "actor", "user_id", false, &c->activity_actor, err) < 0 ||
+	    get_str(grp, "trusted_proxies", "", false, &c->trusted_proxies, err) < 0)
+		return -1;
+	if (strcmp(c->activity_actor, "user_id") != 0 &&
+	    strcmp(c->activity_actor, "user_tenant_id") != 0)
+		return err_set(err, 0, "activity.actor: must be user_id or user_tenant_id");
+	return 0;
+}
+
+static int load_password(const config_setting_t *grp, struct config *c, struct err *err)
+{
+	struct password_policy *p = &c->password;
+	int t, m, par;
+
+	if (check_keys(grp, "password.", password_keys, err) < 0 ||
+	    get_int(grp, "min_length", 8, 1, 1024, &p->min_length, err) < 0 ||
+	    get_int(grp, "max_length", 256, 8, 4096, &p->max_length, err) < 0 ||
+	    get_bool(grp, "require_mixed", false, &p->require_mixed, err) < 0 ||
+	    get_bool(grp, "forbid_username", true, &p->forbid_username, err) < 0 ||
+	    get_int(grp, "argon2_t_cost", 3, 1, 100, &t, err) < 0 ||
+	    get_int(grp, "argon2_m_cost_kib", 65536, 8, 4 << 20, &m, err) < 0 ||
+	    get_int(grp, "argon2_parallelism", 1, 1, 64, &par, err) < 0 ||
+	    get_int(grp, "hash_concurrency", cpu_count(), 1, 1024, &p->hash_concurrency, err) < 0 ||
+	    get_bool(grp, "require_old_password", true, &p->require_old_password, err) < 0)
+		return -1;
+	if (p->min_length > p->max_length)
+		return err_set(err, 0, "password.min_length: larger than max_length");
+	p->argon2_t_cost = (uint32_t)t;
+	p->argon2_m_cost_kib = (uint32_t)m;
+	p->argon2_parallelism = (uint32_t)par;
+	return 0;
+}
+
+static int load_plugins(const config_setting_t *grp, struct config *c, struct err *err)
+{
+	int n = grp ? config_setting_length(grp) : 0;
+
+	if (grp != NULL && !config_setting_is_group(grp))
+		return err_set(err, 0, "plugins: must be a group of name = { file = ...; }");
+	c->plugins = calloc(n > 0 ? (size_t)n : 1, sizeof(*c->plugins));
+	if (c->plugins == NULL)
+		return err_set(err, 0, "out of memory");
+	for (int i = 0; i < n; i++) {
+		config_setting_t *pg = config_setting_get_elem(grp, (unsigned)i);
+		struct plugin_conf *pc = &c->plugins[c->nplugins];
+		char where[128];
+
+		snprintf(where, sizeof(where), "plugins.%s.", config_setting_name(pg));
+		if (!config_setting_is_group(pg))
+			return err_set(err, 0, "%s: must be a group", where);
+		if (check_keys(pg, where, plugin_keys, err) < 0)
+			return -1;
+		pc->name = strdup(config_setting_name(pg));
+		if (pc->name == NULL)
+			return err_set(err, 0, "out of memory");
+		c->nplugins++;
+		if (get_str(pg, "file", NULL, false, &pc->file, err) < 0 ||
+		    get_bool(pg, "enabled", true, &pc->enabled, err) < 0)
+			return -1;
+		if (pc->file == NULL)
+			return err_set(err, 0, "%sfile: required", where);
+		pc->settings = config_setting_get_member(pg, "settings");
+		if (pc->settings != NULL && !config_setting_is_group((config_setting_t *)pc->settings))
+			return err_set(err, 0, "%ssettings: must be a group", where);
+	}
+	return 0;
+}
+
+static int apply_env(struct config *c, struct err *err)
+{
+	const char *v;
+
+	v = getenv("AUTHSVC_LISTEN");
+	if (v != NULL && *v != '\0') {
+		free(c->listen);
+		c->listen = strdup(v);
+	}
+	v = getenv("AUTHSVC_DATABASE_URL");
+	if (v != NULL && *v != '\0') {
+		free(c->database_url);
+		c->database_url = strdup(v);
+		if (c->database_url == NULL)
+			return err_set(err, 0, "out of memory");
+	}
+	if (c->listen == NULL)
+		return err_set(err, 0, "out of memory");
+	return 0;
+}
+
+int config_load(const char *path, struct config *c, struct err *err)
+{
+	config_t *lc = calloc(1, sizeof(*lc));
+	const config_setting_t *root;
+
+	memset(c, 0, sizeof(*c));
+	if (lc == NULL)
+		return err_set(err, 0, "out of memory");
+	config_init(lc);
+	c->priv = lc;
+	c->path = strdup(path);
+	if (config_read_file(lc, path) != CONFIG_TRUE) {
+		if (config_error_type(lc) == CONFIG_ERR_FILE_IO)
+			return err_set(err, 0, "%s: cannot read file", path);
+		return err_set(err, 0, "%s:%d: %s", path, config_error_line(lc),
+			       config_error_text(lc));
+	}
+	root = config_root_setting(lc);
+	if (check_keys(root, "", top_keys, err) < 0 || load_server(root, c, err) < 0 ||
+	    load_tokens(config_setting_get_member(root, "tokens"), c, err) < 0 ||
+	    load_activity(config_setting_get_member(root, "activity"), c, err) < 0 ||
+	    load_password(config_setting_get_member(root, "password"), c, err) < 0 ||
+	    load_plugins(config_setting_get_member(root, "plugins"), c, err) < 0 ||
+	    apply_env(c, err) < 0)
+		return -1;
+	if (c->database_url == NULL || *c->database_url == '\0')
+		return err_set(err, 0, "database_url: required (or AUTHSVC_DATABASE_URL)");
+	return 0;
+}
+
+static void free_secret(char *s)
+{
+	if (s != NULL) {
+		explicit_bzero(s, strlen(s));
+		free(s);
+	}
+}
+
+void config_release(struct config *c)
+{
+	for (size_t i = 0; i < c->nplugins; i++) {
+		free(c->plugins[i].name);
+		free(c->plugins[i].file);
+	}
+	free(c->plugins);
+	free(c->path);
+	free(c->listen);
+	free(c->log_level);
+	free(c->database_url);
+	free(c->sql_dir);
+	free(c->plugin_dir);
+	free(c->issuer);
+	free(c->jwt_private_key_file);
+	free(c->jwt_public_key_file);
+	free_secret(c->jwt_key_passphrase);
+	free_secret(c->jwt_hs_secret);
+	free_secret(c->activity_key);
+	free(c->activity_actor);
+	free(c->trusted_proxies);
+	if (c->priv != NULL) {
+		config_destroy(c->priv);
+		free(c->priv);
+	}
+	memset(c, 0, sizeof(*c));
+}
+
+int config_plugin_str(const struct plugin_conf *pc, const char *key, const char **out)
+{
+	const config_setting_t *s = pc->settings ? config_setting_get_member(pc->settings, key) : NULL;
+	char envkey[128];
+
+	if (s == NULL) {
+		snprintf(envkey, sizeof(envkey), "%s_env", key);
+		s = pc->settings ? config_setting_get_member(pc->settings, envkey) : NULL;
+		if (s == NULL)
+			return 1;
+		if (config_setting_type(s) != CONFIG_TYPE_STRING)
+			return -1;
+		*out = getenv(config_setting_get_string(s));
+		return *out != NULL ? 0 : 1;
+	}
+	if (config_setting_type(s) != CONFIG_TYPE_STRING)
+		return -1;
+	*out = config_setting_get_string(s);
+	return 0;
+}
+
+int config_plugin_int(const struct plugin_conf *pc, const char *key, int64_t *out)
+{
+	const config_setting_t *s = pc->settings ? config_setting_get_member(pc->settings, key) : NULL;
+
+	if (s == NULL)
+		return 1;
+	if (config_setting_type(s) != CONFIG_TYPE_INT && config_setting_type(s) != CONFIG_TYPE_INT64)
+		return -1;
+	*out = config_setting_get_int64(s);
+	if (config_setting_type(s) == CONFIG_TYPE_INT)
+		*out = config_setting_get_int(s);
+	return 0;
+}
+
+int config_plugin_bool(const struct plugin_conf *pc, const char *key, bool *out)
+{
+	const config_setting_t *s = pc->settings ? config_setting_get_member(pc->settings, key) : NULL;
+
+	if (s == NULL)
+		return 1;
+	if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+		return -1;
+	*out = config_setting_get_bool(s) != 0;
+	return 0;
+}
+
+size_t config_plugin_keys(const struct plugin_conf *pc, const char **names, size_t max)
+{
+	int n = pc->settings ? config_setting_length(pc->settings) : 0;
+	size_t k = 0;
+
+	for (int i = 0; i < n && k < max; i++)
+		names[k++] = config_setting_name(config_setting_get_elem(pc->settings, (unsigned)i));
+	return k;
+}

@@ -1,0 +1,33 @@
+/*
+ * struct app: the server's long-lived state, built on the main thread at
+ * start and read-only once the workers run (the revocation set has its
+ * own lock). Handlers reach it through req->app.
+ */
+#ifndef AUTHSVC_CORE_APP_H
+#define AUTHSVC_CORE_APP_H
+
+#include "config/config.h"
+#include "http/router.h"
+#include "tokens/keyring.h"
+#include "tokens/revocation.h"
+
+struct plugin_set;
+
+struct app {
+	const struct config *cfg;
+	struct keyring keyring;
+	struct revocations revoked;
+	struct router router;
+	struct plugin_set *plugins;
+	unsigned char activity_key[32];
+	int activity_key_set;
+	json_t *jwks;	 /* /.well-known/jwks.json body */
+	json_t *openapi; /* /openapi.json, built from the route table */
+};
+
+/* Register the core's own routes (tokens, logout, me, health, ...). */
+int core_routes_register(struct app *app, char *msg, size_t msgsz);
+/* The OpenAPI document of every registered route (new reference). */
+json_t *core_openapi_build(const struct app *app);
+
+#endif

@@ -1,0 +1,32 @@
+/*
+ * Token issuance, shared by /auth/token, /auth/login-token, refresh and
+ * switch (BEHAVIOUR §5.7.2): build the AuthUser claims, sign the access
+ * token, store the refresh token (hash only), touch last_login and record
+ * the login activity. The caller wraps the call in a transaction, so a
+ * failure leaves no partial rows. Workers only.
+ */
+#ifndef AUTHSVC_CORE_ISSUE_H
+#define AUTHSVC_CORE_ISSUE_H
+
+#include <jansson.h>
+
+#include "http/request.h"
+#include "store/clients.h"
+#include "store/db.h"
+#include "store/users.h"
+
+/* On success *response_out is the TokenResponse (new reference). */
+int core_issue_tokens(struct authsvc_req *req, struct db *db, const struct client *c,
+		      const struct user_ctx *u, const char *login_type, const char *family_id,
+		      json_t **response_out, struct err *err);
+
+/* A login_activity row for req (device from User-Agent, IP from the peer or
+ * a trusted proxy's X-Forwarded-For). */
+int core_record_activity(struct authsvc_req *req, struct db *db, const char *login_type,
+			 const char *user_id, const char *user_tenant_id, const char *tenant_id,
+			 const json_t *payload, struct err *err);
+
+/* SHA-256 hex of a presented token, for lookups by hash. */
+void core_token_hash(const char *token, char out[65]);
+
+#endif

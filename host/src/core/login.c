@@ -1,0 +1,159 @@
+#include "core/login.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/app.h"
+#include "core/issue.h"
+#include "core/password.h"
+#include "http/workers.h"
+#include "log/log.h"
+#include "store/sessions.h"
+#include "tokens/opaque.h"
+
+static void answer_db_error(struct authsvc_req *req, const struct err *err)
+{
+	if (err->code == 503) {
+		req->retry_after = 1;
+		req_fail(req, 503, "Service temporarily unavailable. Please retry.");
+		return;
+	}
+	log_error("database error req=%s detail=\"%s\"", req->id, err->msg);
+	req_fail(req, 500, "Internal Server Error");
+}
+
+enum authsvc_status core_password_verify(struct authsvc_req *req, const char *username,
+					 const char *password, struct authsvc_identity *who)
+{
+	struct db *db = &req->worker->db;
+	struct user_cred cred;
+	struct err err = {0};
+	bool rehash = false;
+	int rc;
+
+	memset(who, 0, sizeof(*who));
+	if (req->worker == NULL || username == NULL || password == NULL)
+		return AUTHSVC_ERROR;
+	rc = store_user_credentials(db, username, &cred, &err);
+	if (rc < 0)
+		return err.code == 503 ? AUTHSVC_UNAVAILABLE : AUTHSVC_ERROR;
+	if (rc == 0 || strcmp(cred.provider, "internal") != 0 || cred.hash[0] == '\0') {
+		/* same work as a real check, so unknown users cannot be told apart */
+		password_verify_dummy(password);
+		user_cred_release(&cred);
+		return AUTHSVC_NOT_FOUND;
+	}
+	rc = password_verify(password, cred.hash, &rehash);
+	if (rc != 1) {
+		user_cred_release(&cred);
+		return rc < 0 ? AUTHSVC_ERROR : AUTHSVC_DENIED;
+	}
+	if (rehash) {
+		char hash[256];
+
+		if (password_hash(password, hash, sizeof(hash), &err) == 0 &&
+		    store_user_set_password(db, cred.user_id, hash, &err) == 0)
+			log_info("password rehashed req=%s user=%s", req->id, cred.user_id);
+		OPENSSL_cleanse(hash, sizeof(hash));
+	}
+	snprintf(who->user_id, sizeof(who->user_id), "%s", cred.user_id);
+	snprintf(who->username, sizeof(who->username), "%s", cred.username);
+	snprintf(who->provider, sizeof(who->provider), "%s", cred.provider);
+	user_cred_release(&cred);
+	return AUTHSVC_OK;
+}
+
+int core_check_eligible(struct authsvc_req *req, const struct client *c, const struct user_ctx *u)
+{
+	if (u->nclients == 0) {
+		req_fail(req, 422, "Client User Missing");
+		return -1;
+	}
+	if (!u->client_allowed) {
+		req_fail(req, 401, "Client Invalid");
+		return -1;
+	}
+	(void)c;
+	if (u->ut_status == 0) {
+		req_fail(req, 400, "User not active yet");
+		return -1;
+	}
+	if (u->ut_status == 2 || u->ut_status == 4 || u->ut_status > 4 || u->tenant_status != 1) {
+		req_fail(req, 401, "UserInactive");
+		return -1;
+	}
+	if (!u->role_found) {
+		req_fail(req, 422, "UnprocessableData");
+		return -1;
+	}
+	return 0;
+}
+
+static enum authsvc_status issue_code(struct authsvc_req *req, struct db *db,
+				      const struct client *c, const struct user_ctx *u)
+{
+	char code[44], hash[65];
+	struct err err = {0};
+
+	if (tokens_random_b64url(code, sizeof(code), 32) < 0)
+		return AUTHSVC_ERROR;
+	core_token_hash(code, hash);
+	if (store_code_create(db, hash, c->client_id, u->user_id, u->tenant_id, false, c->code_ttl,
+			      &err) < 0) {
+		answer_db_error(req, &err);
+		return AUTHSVC_OK;
+	}
+	req_reply_json(req, 200, json_pack("{s:s}", "code", code));
+	OPENSSL_cleanse(code, sizeof(code));
+	return AUTHSVC_OK;
+}
+
+static enum authsvc_status issue_tokens(struct authsvc_req *req, struct db *db,
+					const struct client *c, const struct user_ctx *u)
+{
+	struct err err = {0};
+	json_t *resp = NULL;
+
+	if (db_begin(db, &err) < 0 ||
+	    core_issue_tokens(req, db, c, u, "ACCESS", NULL, &resp, &err) < 0 ||
+	    db_commit(db, &err) < 0) {
+		db_rollback(db);
+		json_decref(resp);
+		answer_db_error(req, &err);
+		return AUTHSVC_OK;
+	}
+	req->no_store = true;
+	req_reply_json(req, 200, resp);
+	return AUTHSVC_OK;
+}
+
+enum authsvc_status core_complete_login(struct authsvc_req *req,
+					const struct authsvc_identity *who, uint32_t flags)
+{
+	struct db *db;
+	struct user_ctx u;
+	struct err err = {0};
+	enum authsvc_status st;
+	int rc;
+
+	if (req == NULL || who == NULL || req->worker == NULL || req->client == NULL)
+		return AUTHSVC_ERROR;
+	db = &req->worker->db;
+	rc = store_user_context(db, who->user_id, NULL, req->client->id, &u, &err);
+	if (rc < 0) {
+		answer_db_error(req, &err);
+		return AUTHSVC_OK;
+	}
+	if (rc == 0)
+		return req_fail(req, 401, "UserDoesNotExist");
+	if (core_check_eligible(req, req->client, &u) < 0) {
+		user_ctx_release(&u);
+		return AUTHSVC_OK;
+	}
+	if (flags & AUTHSVC_LOGIN_TOKENS)
+		st = issue_tokens(req, db, req->client, &u);
+	else
+		st = issue_code(req, db, req->client, &u);
+	user_ctx_release(&u);
+	return st;
+}

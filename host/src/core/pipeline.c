@@ -1,0 +1,122 @@
+#include "core/pipeline.h"
+
+#include <string.h>
+
+#include "core/app.h"
+#include "core/bearer.h"
+#include "http/router.h"
+#include "http/validate.h"
+#include "http/workers.h"
+#include "log/log.h"
+#include "plugins/loader.h"
+#include "store/clients.h"
+
+static bool content_type_is_form(const struct authsvc_req *req)
+{
+	const char *ct = req_header(req, "Content-Type");
+
+	return ct != NULL && strncasecmp(ct, "application/x-www-form-urlencoded", 33) == 0;
+}
+
+static bool has_permission(const json_t *claims, const char *perm)
+{
+	const json_t *perms = json_object_get(claims, "permissions");
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(perms, i, v)
+	{
+		if (json_is_string(v) && strcmp(json_string_value(v), perm) == 0)
+			return true;
+	}
+	return false;
+}
+
+bool pipeline_front(struct authsvc_req *req)
+{
+	const struct route *rt = req->route;
+
+	if ((rt->flags & AUTHSVC_ROUTE_FORM_ONLY) && req->body != NULL &&
+	    !content_type_is_form(req)) {
+		req_fail(req, 415, "Content-Type must be application/x-www-form-urlencoded");
+		return false;
+	}
+	if (rt->fields != NULL &&
+	    !http_body_validate(req, rt->fields, (rt->flags & AUTHSVC_ROUTE_OPEN_BODY) != 0))
+		return false;
+	if ((rt->flags & ROUTE_BEARER) && !bearer_authenticate(req))
+		return false;
+	if (rt->permission != NULL && !has_permission(req->bearer, rt->permission)) {
+		req_fail(req, 403, "NotAllowedAccess");
+		return false;
+	}
+	return true;
+}
+
+/* BEHAVIOUR §2.4: client_id/client_secret from the body, or the query when
+ * the body is empty. */
+static bool client_authenticate(struct authsvc_req *req, struct worker *w)
+{
+	const char *id = req_body_str(req, "client_id");
+	const char *secret = req_body_str(req, "client_secret");
+	struct client *c = arena_alloc(&req->arena, sizeof(*c));
+	struct err err = {0};
+	int rc;
+
+	if (req->body == NULL || json_object_size(req->body) == 0) {
+		id = req_query(req, "client_id");
+		secret = req_query(req, "client_secret");
+	}
+	if (id == NULL) {
+		req_fail(req, 401, "Unauthorized");
+		return false;
+	}
+	if (c == NULL || w == NULL) {
+		req_fail(req, 500, "Internal Server Error");
+		return false;
+	}
+	rc = store_client_find(&w->db, id, c, &err);
+	if (rc < 0) {
+		req->retry_after = err.code == 503 ? 1 : 0;
+		req_fail(req, err.code == 503 ? 503 : 500,
+			 err.code == 503 ? "Service temporarily unavailable. Please retry."
+					 : "Internal Server Error");
+		return false;
+	}
+	if (rc == 0 || !client_check_secret(c, secret)) {
+		req_fail(req, 401, "Client Verification Failed");
+		return false;
+	}
+	req->client = c;
+	return true;
+}
+
+void pipeline_run(struct authsvc_req *req, struct worker *w)
+{
+	const struct route *rt = req->route;
+	struct plugin *pl = rt->plugin;
+	enum authsvc_status st;
+
+	req->worker = w;
+	if ((rt->flags & AUTHSVC_ROUTE_CLIENT_AUTH) && !client_authenticate(req, w))
+		goto out;
+	if (pl != NULL) {
+		req->tstate = w && w->tstates ? w->tstates[pl->index] : NULL;
+		if (pl->desc->flags & AUTHSVC_PLUGIN_THREAD_UNSAFE)
+			pthread_mutex_lock(&pl->serial);
+		st = rt->fn(pl->state, req->tstate, req);
+		if (pl->desc->flags & AUTHSVC_PLUGIN_THREAD_UNSAFE)
+			pthread_mutex_unlock(&pl->serial);
+	} else {
+		st = rt->fn(rt->state, NULL, req);
+	}
+	if (st != AUTHSVC_OK)
+		req_fail_status(req, st);
+	else if (!req->replied) {
+		log_error("handler returned OK without a reply req=%s plugin=%s path=%s", req->id,
+			  pl ? pl->desc->name : "core", req->path);
+		req_fail(req, 500, "Internal Server Error");
+	}
+out:
+	req->worker = NULL;
+}

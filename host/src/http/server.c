@@ -1,0 +1,509 @@
+#include "http/server.h"
+
+#include <arpa/inet.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <event2/thread.h>
+
+#include "core/app.h"
+#include "core/pipeline.h"
+#include "http/body.h"
+#include "http/request.h"
+#include "http/router.h"
+#include "http/workers.h"
+#include "log/log.h"
+#include "tokens/opaque.h"
+
+struct server_job {
+	struct job job; /* first: the pool sees only this */
+	struct authsvc_req req;
+	struct evhttp_request *ev;
+	struct server *srv;
+	struct server_job *next_done;
+};
+
+struct server {
+	struct app *app;
+	struct event_base *base;
+	struct evhttp *http;
+	struct evhttp_bound_socket *sock;
+	struct event *done_ev, *sigterm, *sigint, *drain_timer;
+	struct workers pool;
+	pthread_mutex_t done_mu;
+	struct server_job *done_head;
+	long inflight;
+	int draining;
+	size_t body_limit;
+};
+
+static const char *reason_phrase(int status)
+{
+	switch (status) {
+	case 200:
+		return "OK";
+	case 204:
+		return "No Content";
+	case 302:
+		return "Found";
+	case 303:
+		return "See Other";
+	case 307:
+		return "Temporary Redirect";
+	case 308:
+		return "Permanent Redirect";
+	case 400:
+		return "Bad Request";
+	case 401:
+		return "Unauthorized";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
+	case 409:
+		return "Conflict";
+	case 413:
+		return "Payload Too Large";
+	case 415:
+		return "Unsupported Media Type";
+	case 422:
+		return "Unprocessable Entity";
+	case 429:
+		return "Too Many Requests";
+	case 503:
+		return "Service Unavailable";
+	default:
+		return status < 400 ? "OK" : "Error";
+	}
+}
+
+static void free_text(const void *data, size_t len, void *arg)
+{
+	(void)len;
+	(void)arg;
+	free((void *)data);
+}
+
+static void send_reply(struct server_job *sj)
+{
+	struct authsvc_req *req = &sj->req;
+	struct evkeyvalq *out = evhttp_request_get_output_headers(sj->ev);
+	struct evbuffer *buf = evbuffer_new();
+	char ra[16];
+
+	if (!req->replied)
+		req_fail(req, 500, "Internal Server Error");
+	evhttp_add_header(out, "Cache-Control", "no-store");
+	evhttp_add_header(out, "Pragma", "no-cache");
+	evhttp_add_header(out, "X-Content-Type-Options", "nosniff");
+	evhttp_add_header(out, "X-Request-Id", req->id);
+	if (req->location != NULL)
+		evhttp_add_header(out, "Location", req->location);
+	if (req->retry_after > 0) {
+		snprintf(ra, sizeof(ra), "%d", req->retry_after);
+		evhttp_add_header(out, "Retry-After", ra);
+	}
+	if (req->reply != NULL && buf != NULL) {
+		char *text = json_dumps(req->reply, JSON_COMPACT);
+
+		evhttp_add_header(out, "Content-Type", "application/json; charset=utf-8");
+		if (text != NULL)
+			evbuffer_add_reference(buf, text, strlen(text), free_text, NULL);
+	}
+	if (req->status >= 500 || log_enabled(LOG_LVL_DEBUG))
+		log_msg(req->status >= 500 ? LOG_LVL_WARN : LOG_LVL_DEBUG,
+			"request req=%s method=%s path=%s status=%d", req->id,
+			http_method_name(req->method), req->path ? req->path : "-", req->status);
+	evhttp_send_reply(sj->ev, req->status, reason_phrase(req->status), buf);
+	if (buf != NULL)
+		evbuffer_free(buf);
+}
+
+static void job_finish(struct server_job *sj)
+{
+	struct server *srv = sj->srv;
+
+	send_reply(sj);
+	req_release(&sj->req);
+	free(sj);
+	srv->inflight--;
+	if (srv->draining && srv->inflight == 0)
+		event_base_loopexit(srv->base, NULL);
+}
+
+/* ---- worker side ---- */
+
+static void job_run(struct job *job, struct worker *w)
+{
+	struct server_job *sj = (struct server_job *)job;
+
+	pipeline_run(&sj->req, w);
+}
+
+static void job_done(struct job *job)
+{
+	struct server_job *sj = (struct server_job *)job;
+	struct server *srv = sj->srv;
+
+	pthread_mutex_lock(&srv->done_mu);
+	sj->next_done = srv->done_head;
+	srv->done_head = sj;
+	pthread_mutex_unlock(&srv->done_mu);
+	event_active(srv->done_ev, EV_READ, 0);
+}
+
+static void done_drain(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *srv = arg;
+	struct server_job *list, *next;
+
+	(void)fd;
+	(void)what;
+	pthread_mutex_lock(&srv->done_mu);
+	list = srv->done_head;
+	srv->done_head = NULL;
+	pthread_mutex_unlock(&srv->done_mu);
+	for (; list != NULL; list = next) {
+		next = list->next_done;
+		job_finish(list);
+	}
+}
+
+/* ---- loop side: copy the request ---- */
+
+struct kv_builder {
+	struct authsvc_req *req;
+	struct kv *v;
+	size_t n, cap;
+};
+
+static int kv_push(struct kv_builder *b, char *key, char *val)
+{
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 8;
+		struct kv *nv;
+
+		if (cap > 256)
+			return -1;
+		nv = arena_alloc(&b->req->arena, cap * sizeof(*nv));
+		if (nv == NULL)
+			return -1;
+		if (b->n > 0)
+			memcpy(nv, b->v, b->n * sizeof(*nv));
+		b->v = nv;
+		b->cap = cap;
+	}
+	b->v[b->n].key = arena_strdup(&b->req->arena, key);
+	b->v[b->n].val = arena_strdup(&b->req->arena, val);
+	if (b->v[b->n].key == NULL || b->v[b->n].val == NULL)
+		return -1;
+	b->n++;
+	return 0;
+}
+
+static int query_add(void *arg, char *key, char *val)
+{
+	int rc = kv_push(arg, key, val);
+
+	free(key);
+	free(val);
+	return rc;
+}
+
+static int copy_request(struct server *srv, struct evhttp_request *ev, struct authsvc_req *req)
+{
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(ev);
+	const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
+	const char *query = uri ? evhttp_uri_get_query(uri) : NULL;
+	struct evkeyvalq *hdrs = evhttp_request_get_input_headers(ev);
+	struct evhttp_connection *conn = evhttp_request_get_connection(ev);
+	struct kv_builder qb = {.req = req}, hb = {.req = req};
+	struct evkeyval *h;
+	char *decoded;
+	char *peer = NULL;
+	ev_uint16_t port = 0;
+
+	(void)srv;
+	switch (evhttp_request_get_command(ev)) {
+	case EVHTTP_REQ_GET:
+		req->method = M_GET;
+		break;
+	case EVHTTP_REQ_POST:
+		req->method = M_POST;
+		break;
+	case EVHTTP_REQ_PUT:
+		req->method = M_PUT;
+		break;
+	case EVHTTP_REQ_PATCH:
+		req->method = M_PATCH;
+		break;
+	case EVHTTP_REQ_DELETE:
+		req->method = M_DELETE;
+		break;
+	case EVHTTP_REQ_OPTIONS:
+		req->method = M_OPTIONS;
+		break;
+	case EVHTTP_REQ_HEAD:
+		req->method = M_HEAD;
+		break;
+	default:
+		req->method = M_OTHER;
+	}
+	decoded = http_url_decode(path ? path : "/", strlen(path ? path : "/"), 0);
+	if (decoded == NULL)
+		return 400;
+	req->path = arena_strdup(&req->arena, decoded);
+	free(decoded);
+	if (req->path == NULL)
+		return 500;
+	if (query != NULL && http_form_each(query, strlen(query), query_add, &qb) < 0)
+		return 400;
+	req->query = qb.v;
+	req->nquery = qb.n;
+	for (h = hdrs->tqh_first; h != NULL; h = h->next.tqe_next) {
+		if (kv_push(&hb, h->key, h->value) < 0)
+			return 431;
+	}
+	req->headers = hb.v;
+	req->nheaders = hb.n;
+	if (conn != NULL) {
+		evhttp_connection_get_peer(conn, &peer, &port);
+		snprintf(req->peer, sizeof(req->peer), "%s", peer ? peer : "");
+	}
+	return 0;
+}
+
+static int read_body(struct server *srv, struct evhttp_request *ev, struct authsvc_req *req,
+		     const char **msg)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(ev);
+	size_t len = evbuffer_get_length(in);
+	const char *data;
+
+	if (len > srv->app->cfg->max_body_bytes) {
+		*msg = "Request body is too large";
+		return 413;
+	}
+	data = len ? (const char *)evbuffer_pullup(in, -1) : "";
+	return http_body_parse(req_header(req, "Content-Type"), data, len, &req->body, msg);
+}
+
+static void reply_now(struct server_job *sj)
+{
+	job_finish(sj);
+}
+
+static void on_request(struct evhttp_request *ev, void *arg)
+{
+	struct server *srv = arg;
+	struct server_job *sj = calloc(1, sizeof(*sj));
+	struct authsvc_req *req;
+	const char *msg = NULL;
+	char text[160];
+	int rc;
+
+	if (sj == NULL) {
+		evhttp_send_reply(ev, 503, "Service Unavailable", NULL);
+		return;
+	}
+	srv->inflight++;
+	sj->srv = srv;
+	sj->ev = ev;
+	sj->job.run = job_run;
+	sj->job.done = job_done;
+	req = &sj->req;
+	req_init(req, srv->app);
+	tokens_random_hex(req->id, 8);
+	rc = copy_request(srv, ev, req);
+	if (rc != 0) {
+		req_fail(req, rc, rc == 431 ? "Too many headers" : "Malformed request URI");
+		reply_now(sj);
+		return;
+	}
+	if (srv->draining) {
+		req->retry_after = 1;
+		req_fail(req, 503, "Server is shutting down");
+		reply_now(sj);
+		return;
+	}
+	req->route = router_match(&srv->app->router, req);
+	if (req->route == NULL) {
+		snprintf(text, sizeof(text), "Endpoint \"%s %.100s\" not found",
+			 http_method_name(req->method), req->path);
+		req_fail(req, 404, text);
+		reply_now(sj);
+		return;
+	}
+	rc = read_body(srv, ev, req, &msg);
+	if (rc != 0) {
+		req_fail(req, rc, msg);
+		reply_now(sj);
+		return;
+	}
+	if (!pipeline_front(req)) {
+		reply_now(sj);
+		return;
+	}
+	if (req->route->flags & ROUTE_ON_LOOP) {
+		pipeline_run(req, NULL);
+		reply_now(sj);
+		return;
+	}
+	if (!workers_push(&srv->pool, &sj->job)) {
+		req->retry_after = 1;
+		req_fail(req, 503, "Server busy, retry later");
+		reply_now(sj);
+	}
+}
+
+/* ---- signals and draining ---- */
+
+static void drain_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *srv = arg;
+
+	(void)fd;
+	(void)what;
+	log_warn("drain timeout, exiting inflight=%ld", srv->inflight);
+	event_base_loopexit(srv->base, NULL);
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct server *srv = arg;
+	struct timeval tv = {srv->app->cfg->drain_timeout_s, 0};
+
+	(void)what;
+	if (srv->draining)
+		return;
+	srv->draining = 1;
+	log_info("shutting down signal=%d inflight=%ld", (int)sig, srv->inflight);
+	if (srv->sock != NULL) {
+		evhttp_del_accept_socket(srv->http, srv->sock);
+		srv->sock = NULL;
+	}
+	if (srv->inflight == 0) {
+		event_base_loopexit(srv->base, NULL);
+		return;
+	}
+	srv->drain_timer = evtimer_new(srv->base, drain_timeout, srv);
+	if (srv->drain_timer != NULL)
+		evtimer_add(srv->drain_timer, &tv);
+}
+
+static int split_listen(const char *listen, char *host, size_t hostsz, ev_uint16_t *port)
+{
+	const char *colon = strrchr(listen, ':');
+	char *end;
+	long p;
+
+	if (colon == NULL || (size_t)(colon - listen) >= hostsz)
+		return -1;
+	p = strtol(colon + 1, &end, 10);
+	if (*end != '\0' || p < 0 || p > 65535)
+		return -1;
+	memcpy(host, listen, (size_t)(colon - listen));
+	host[colon - listen] = '\0';
+	if (host[0] == '[') { /* [::1]:3000 */
+		size_t l = strlen(host);
+
+		if (l < 2 || host[l - 1] != ']')
+			return -1;
+		memmove(host, host + 1, l - 2);
+		host[l - 2] = '\0';
+	}
+	*port = (ev_uint16_t)p;
+	return 0;
+}
+
+struct server *server_new(struct app *app, struct err *err)
+{
+	struct server *srv = calloc(1, sizeof(*srv));
+	const struct config *cfg = app->cfg;
+	char host[256];
+	ev_uint16_t port;
+
+	if (srv == NULL) {
+		err_set(err, 0, "out of memory");
+		return NULL;
+	}
+	srv->app = app;
+	pthread_mutex_init(&srv->done_mu, NULL);
+	if (split_listen(cfg->listen, host, sizeof(host), &port) < 0) {
+		err_set(err, 0, "listen: expected HOST:PORT, got %s", cfg->listen);
+		goto fail;
+	}
+	evthread_use_pthreads();
+	srv->base = event_base_new();
+	srv->http = srv->base ? evhttp_new(srv->base) : NULL;
+	if (srv->http == NULL) {
+		err_set(err, 0, "cannot create event loop");
+		goto fail;
+	}
+	/* our own JSON 413 up to 4x the limit; beyond that evhttp cuts the connection */
+	evhttp_set_max_body_size(srv->http, (ev_ssize_t)(cfg->max_body_bytes * 4 + 4096));
+	evhttp_set_max_headers_size(srv->http, (ev_ssize_t)cfg->max_header_bytes);
+	evhttp_set_timeout(srv->http, cfg->timeout_s);
+	evhttp_set_allowed_methods(srv->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
+						      EVHTTP_REQ_PATCH | EVHTTP_REQ_DELETE |
+						      EVHTTP_REQ_OPTIONS | EVHTTP_REQ_HEAD);
+	evhttp_set_gencb(srv->http, on_request, srv);
+	srv->sock = evhttp_bind_socket_with_handle(srv->http, host, port);
+	if (srv->sock == NULL) {
+		err_set(err, 0, "cannot listen on %s", cfg->listen);
+		goto fail;
+	}
+	srv->done_ev = event_new(srv->base, -1, EV_PERSIST | EV_READ, done_drain, srv);
+	srv->sigterm = evsignal_new(srv->base, SIGTERM, on_signal, srv);
+	srv->sigint = evsignal_new(srv->base, SIGINT, on_signal, srv);
+	if (srv->done_ev == NULL || srv->sigterm == NULL || srv->sigint == NULL ||
+	    event_add(srv->done_ev, NULL) < 0 || evsignal_add(srv->sigterm, NULL) < 0 ||
+	    evsignal_add(srv->sigint, NULL) < 0) {
+		err_set(err, 0, "cannot set up events");
+		goto fail;
+	}
+	if (workers_start(&srv->pool, app, cfg->workers, cfg->queue_max, err) < 0)
+		goto fail;
+	log_info("listening addr=%s workers=%d", cfg->listen, cfg->workers);
+	return srv;
+fail:
+	server_free(srv);
+	return NULL;
+}
+
+int server_run(struct server *srv)
+{
+	event_base_dispatch(srv->base);
+	return 0;
+}
+
+void server_free(struct server *srv)
+{
+	if (srv == NULL)
+		return;
+	if (srv->pool.w != NULL) {
+		workers_stop(&srv->pool);
+		done_drain(-1, 0, srv); /* jobs finished while stopping */
+	}
+	if (srv->drain_timer != NULL)
+		event_free(srv->drain_timer);
+	if (srv->done_ev != NULL)
+		event_free(srv->done_ev);
+	if (srv->sigterm != NULL)
+		event_free(srv->sigterm);
+	if (srv->sigint != NULL)
+		event_free(srv->sigint);
+	if (srv->http != NULL)
+		evhttp_free(srv->http);
+	if (srv->base != NULL)
+		event_base_free(srv->base);
+	pthread_mutex_destroy(&srv->done_mu);
+	free(srv);
+}

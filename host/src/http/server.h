@@ -1,0 +1,27 @@
+/*
+ * The HTTP host: one libevent loop thread that accepts, reads with limits,
+ * parses, routes and replies, and a worker pool for blocking handlers.
+ *
+ * A request is copied into a struct authsvc_req on the loop thread (so
+ * workers never touch evhttp), then either handled on the loop (routes
+ * flagged ROUTE_ON_LOOP: cheap, CPU-only) or queued for a worker. A full
+ * queue answers 503 with Retry-After. Workers hand finished requests back
+ * through a mutex-protected list and event_active(); the loop sends each
+ * reply exactly once.
+ *
+ * SIGTERM/SIGINT: stop accepting, finish in-flight requests (up to
+ * drain_timeout), then return 0 from server_run.
+ */
+#ifndef AUTHSVC_HTTP_SERVER_H
+#define AUTHSVC_HTTP_SERVER_H
+
+#include "util/err.h"
+
+struct app;
+struct server;
+
+struct server *server_new(struct app *app, struct err *err);
+int server_run(struct server *srv);
+void server_free(struct server *srv);
+
+#endif

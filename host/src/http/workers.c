@@ -1,0 +1,100 @@
+#include "http/workers.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/app.h"
+#include "log/log.h"
+#include "plugins/loader.h"
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct workers *p = w->pool;
+	struct err err = {0};
+
+	if (db_connect(&w->db, p->app->cfg->database_url, p->app->cfg->statement_timeout_ms,
+		       &err) < 0)
+		log_warn("worker database connect failed worker=%d, will retry per request",
+			 w->index);
+	plugins_thread_init(p->app->plugins, w);
+	for (;;) {
+		struct job *job;
+
+		pthread_mutex_lock(&p->mu);
+		while (p->head == NULL && !p->stopping)
+			pthread_cond_wait(&p->cv, &p->mu);
+		job = p->head;
+		if (job == NULL) {
+			pthread_mutex_unlock(&p->mu);
+			break;
+		}
+		p->head = job->next;
+		if (p->head == NULL)
+			p->tail = NULL;
+		p->queued--;
+		pthread_mutex_unlock(&p->mu);
+		job->run(job, w);
+		job->done(job);
+	}
+	plugins_thread_fini(p->app->plugins, w);
+	db_close(&w->db);
+	return NULL;
+}
+
+int workers_start(struct workers *p, struct app *app, int n, int max_queued, struct err *err)
+{
+	memset(p, 0, sizeof(*p));
+	p->app = app;
+	p->max_queued = max_queued;
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->cv, NULL);
+	p->w = calloc((size_t)n, sizeof(*p->w));
+	if (p->w == NULL)
+		return err_set(err, 500, "out of memory");
+	for (int i = 0; i < n; i++) {
+		p->w[i].pool = p;
+		p->w[i].index = i;
+		if (pthread_create(&p->w[i].thread, NULL, worker_main, &p->w[i]) != 0) {
+			workers_stop(p);
+			return err_set(err, 500, "cannot start worker threads");
+		}
+		p->n = i + 1;
+	}
+	return 0;
+}
+
+bool workers_push(struct workers *p, struct job *job)
+{
+	bool ok = false;
+
+	job->next = NULL;
+	pthread_mutex_lock(&p->mu);
+	if (!p->stopping && p->queued < p->max_queued) {
+		if (p->tail != NULL)
+			p->tail->next = job;
+		else
+			p->head = job;
+		p->tail = job;
+		p->queued++;
+		ok = true;
+		pthread_cond_signal(&p->cv);
+	}
+	pthread_mutex_unlock(&p->mu);
+	return ok;
+}
+
+void workers_stop(struct workers *p)
+{
+	pthread_mutex_lock(&p->mu);
+	p->stopping = true;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+	for (int i = 0; i < p->n; i++)
+		pthread_join(p->w[i].thread, NULL);
+	free(p->w);
+	p->w = NULL;
+	p->n = 0;
+	pthread_mutex_destroy(&p->mu);
+	pthread_cond_destroy(&p->cv);
+}

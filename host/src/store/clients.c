@@ -1,0 +1,56 @@
+#include "store/clients.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tokens/opaque.h"
+
+int store_client_find(struct db *db, const char *client_id, struct client *out, struct err *err)
+{
+	const char *params[1] = {client_id};
+	PGresult *res;
+
+	memset(out, 0, sizeof(*out));
+	if (strlen(client_id) > 50)
+		return 0;
+	res = db_exec(db,
+		      "SELECT id, client_id, client_secret, client_type, access_token_expiration,"
+		      " refresh_token_expiration, auth_code_expiration, coalesce(redirect_url, ''),"
+		      " coalesce(logout_redirect_url, '')"
+		      " FROM auth_clients WHERE client_id = $1 AND NOT deleted",
+		      1, params, err);
+	if (res == NULL)
+		return -1;
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		return 0;
+	}
+	out->id = (int)strtol(PQgetvalue(res, 0, 0), NULL, 10);
+	snprintf(out->client_id, sizeof(out->client_id), "%s", PQgetvalue(res, 0, 1));
+	snprintf(out->secret, sizeof(out->secret), "%s", PQgetvalue(res, 0, 2));
+	out->is_public = strcmp(PQgetvalue(res, 0, 3), "public") == 0;
+	out->access_ttl = (int)strtol(PQgetvalue(res, 0, 4), NULL, 10);
+	out->refresh_ttl = (int)strtol(PQgetvalue(res, 0, 5), NULL, 10);
+	out->code_ttl = (int)strtol(PQgetvalue(res, 0, 6), NULL, 10);
+	snprintf(out->redirect_url, sizeof(out->redirect_url), "%s", PQgetvalue(res, 0, 7));
+	snprintf(out->logout_redirect_url, sizeof(out->logout_redirect_url), "%s",
+		 PQgetvalue(res, 0, 8));
+	PQclear(res);
+	return 1;
+}
+
+bool client_check_secret(const struct client *c, const char *presented)
+{
+	char hex[65];
+
+	if (c->secret[0] == '\0')
+		return c->is_public; /* no stored secret: only public clients pass */
+	if (presented == NULL || presented[0] == '\0')
+		return false;
+	if (strncmp(c->secret, "sha256:", 7) == 0) {
+		tokens_sha256_hex(presented, strlen(presented), hex);
+		return tokens_equal_ct(c->secret + 7, hex);
+	}
+	return tokens_equal_ct(c->secret, presented); /* upstream rows keep it in clear */
+}

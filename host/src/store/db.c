@@ -1,0 +1,120 @@
+#include "store/db.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static _Thread_local char last_sqlstate[6];
+
+const char *db_last_sqlstate(void)
+{
+	return last_sqlstate;
+}
+
+static int db_setup(struct db *db, struct err *err)
+{
+	char timeout[32];
+	const char *params[1] = {timeout};
+	PGresult *res;
+
+	snprintf(timeout, sizeof(timeout), "%d", db->statement_timeout_ms);
+	res = PQexecParams(db->conn,
+			   "SELECT set_config('search_path', 'main', false),"
+			   " set_config('statement_timeout', $1, false)",
+			   1, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		PQclear(res);
+		return err_set(err, 503, "database setup failed");
+	}
+	PQclear(res);
+	return 0;
+}
+
+int db_connect(struct db *db, const char *url, int statement_timeout_ms, struct err *err)
+{
+	memset(db, 0, sizeof(*db));
+	db->url = strdup(url);
+	db->statement_timeout_ms = statement_timeout_ms > 0 ? statement_timeout_ms : 5000;
+	if (db->url == NULL)
+		return err_set(err, 500, "out of memory");
+	db->conn = PQconnectdb(url);
+	if (PQstatus(db->conn) != CONNECTION_OK)
+		return err_set(err, 503, "database unavailable: %s", PQerrorMessage(db->conn));
+	return db_setup(db, err);
+}
+
+int db_ensure(struct db *db, struct err *err)
+{
+	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK)
+		return 0;
+	if (db->conn == NULL)
+		db->conn = PQconnectdb(db->url);
+	else
+		PQreset(db->conn);
+	if (PQstatus(db->conn) != CONNECTION_OK)
+		return err_set(err, 503, "database unavailable");
+	return db_setup(db, err);
+}
+
+void db_close(struct db *db)
+{
+	if (db->conn != NULL)
+		PQfinish(db->conn);
+	free(db->url);
+	memset(db, 0, sizeof(*db));
+}
+
+PGresult *db_exec(struct db *db, const char *sql, int nparams, const char *const *params,
+		  struct err *err)
+{
+	PGresult *res;
+	ExecStatusType st;
+	const char *state;
+
+	last_sqlstate[0] = '\0';
+	if (db_ensure(db, err) < 0)
+		return NULL;
+	res = PQexecParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0);
+	st = PQresultStatus(res);
+	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+		return res;
+	state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	if (state != NULL)
+		snprintf(last_sqlstate, sizeof(last_sqlstate), "%s", state);
+	if (PQstatus(db->conn) != CONNECTION_OK)
+		err_set(err, 503, "database unavailable");
+	else
+		err_set(err, 500, "database error sqlstate=%s", state ? state : "?");
+	PQclear(res);
+	return NULL;
+}
+
+static int db_simple(struct db *db, const char *sql, struct err *err)
+{
+	PGresult *res = db_exec(db, sql, 0, NULL, err);
+
+	if (res == NULL)
+		return -1;
+	PQclear(res);
+	return 0;
+}
+
+int db_begin(struct db *db, struct err *err)
+{
+	return db_simple(db, "BEGIN", err);
+}
+
+int db_commit(struct db *db, struct err *err)
+{
+	return db_simple(db, "COMMIT", err);
+}
+
+void db_rollback(struct db *db)
+{
+	PGresult *res;
+
+	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK)
+		return;
+	res = PQexec(db->conn, "ROLLBACK");
+	PQclear(res);
+}

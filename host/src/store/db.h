@@ -1,0 +1,43 @@
+/*
+ * One PostgreSQL connection, owned by one thread (libpq forbids sharing a
+ * PGconn between threads at once). Workers each own a struct db; the admin
+ * CLI owns one. All SQL goes through PQexecParams with parameters.
+ *
+ * db_connect sets search_path to main and the statement timeout.
+ * db_ensure re-opens a dropped connection; while the database is down it
+ * returns -1 and the caller answers 503. May block: workers only.
+ */
+#ifndef AUTHSVC_STORE_DB_H
+#define AUTHSVC_STORE_DB_H
+
+#include <stdbool.h>
+
+#include <libpq-fe.h>
+
+#include "util/err.h"
+
+struct db {
+	PGconn *conn;
+	char *url;
+	int statement_timeout_ms;
+};
+
+int db_connect(struct db *db, const char *url, int statement_timeout_ms, struct err *err);
+int db_ensure(struct db *db, struct err *err);
+void db_close(struct db *db);
+
+/* Run one parameterised statement; NULL (and err filled, code 503 when the
+ * connection is gone) unless the result status is COMMAND_OK or TUPLES_OK.
+ * The caller PQclear()s the result. */
+PGresult *db_exec(struct db *db, const char *sql, int nparams, const char *const *params,
+		  struct err *err);
+/* BEGIN/COMMIT/ROLLBACK helpers: 0 or -1. */
+int db_begin(struct db *db, struct err *err);
+int db_commit(struct db *db, struct err *err);
+void db_rollback(struct db *db);
+
+/* SQLSTATE of the last failed db_exec on this thread ("" if none), e.g.
+ * "23505" for a unique violation. */
+const char *db_last_sqlstate(void);
+
+#endif

@@ -1,0 +1,290 @@
+#include "tokens/jwt_codec.h"
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <jwt.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+
+#include "tokens/opaque.h"
+
+/* A header or payload bigger than this cannot be ours (the token is capped anyway). */
+#define SEGMENT_MAX TOKENS_JWT_MAX_LEN
+
+static jwt_alg_t libjwt_alg(enum jwt_alg_kind k)
+{
+	switch (k) {
+	case JWT_KIND_RS256:
+		return JWT_ALG_RS256;
+	case JWT_KIND_ES256:
+		return JWT_ALG_ES256;
+	case JWT_KIND_HS256:
+		return JWT_ALG_HS256;
+	}
+	return JWT_ALG_INVAL;
+}
+
+char *tokens_jwt_sign(const struct keyring *kr, const json_t *claims, struct err *err)
+{
+	const struct signing_key *key = keyring_signing_key(kr);
+	const unsigned char *secret;
+	size_t secret_len;
+	jwt_t *jwt = NULL;
+	char *payload, *token = NULL;
+
+	if (key == NULL) {
+		err_set(err, 500, "no signing key");
+		return NULL;
+	}
+	if (!json_is_object(claims)) {
+		err_set(err, 500, "claims must be a JSON object");
+		return NULL;
+	}
+	if (kr->alg == JWT_KIND_HS256) {
+		secret = key->secret;
+		secret_len = key->secret_len;
+	} else {
+		secret = (const unsigned char *)key->private_pem;
+		secret_len = key->private_pem_len;
+	}
+	if (secret == NULL || secret_len == 0 || secret_len > INT_MAX) {
+		err_set(err, 500, "the signing key has no private part");
+		return NULL;
+	}
+	payload = json_dumps(claims, JSON_COMPACT);
+	if (payload == NULL) {
+		err_set(err, 500, "cannot encode claims");
+		return NULL;
+	}
+	if (jwt_new(&jwt) != 0) {
+		err_set(err, 500, "out of memory");
+		goto out_free_payload;
+	}
+	if (jwt_add_grants_json(jwt, payload) != 0) {
+		err_set(err, 500, "cannot encode claims");
+		goto out_free_jwt;
+	}
+	if (kr->alg != JWT_KIND_HS256 && jwt_add_header(jwt, "kid", key->kid) != 0) {
+		err_set(err, 500, "cannot set the token header");
+		goto out_free_jwt;
+	}
+	if (jwt_set_alg(jwt, libjwt_alg(kr->alg), secret, (int)secret_len) != 0) {
+		err_set(err, 500, "cannot set the signing key");
+		goto out_free_jwt;
+	}
+	token = jwt_encode_str(jwt);
+	if (token == NULL)
+		err_set(err, 500, "cannot sign the token");
+out_free_jwt:
+	jwt_free(jwt); /* libjwt wipes its copy of the key */
+	ERR_clear_error();
+out_free_payload:
+	free(payload);
+	return token;
+}
+
+/* A slice of the token: [p, p+len). */
+struct seg {
+	const char *p;
+	size_t len;
+};
+
+/* Decode one base64url segment into a fresh buffer; NULL when invalid. */
+static unsigned char *seg_decode(struct seg s, size_t *len_out)
+{
+	size_t cap = tokens_b64url_decoded_max(s.len);
+	unsigned char *buf = malloc(cap + 1);
+
+	if (buf == NULL)
+		return NULL;
+	if (tokens_b64url_decode(s.p, s.len, buf, cap, len_out) < 0) {
+		free(buf);
+		return NULL;
+	}
+	buf[*len_out] = '\0';
+	return buf;
+}
+
+static json_t *seg_json_object(struct seg s)
+{
+	size_t len = 0;
+	unsigned char *raw = seg_decode(s, &len);
+	json_t *obj;
+
+	if (raw == NULL)
+		return NULL;
+	obj = json_loadb((const char *)raw, len, JSON_REJECT_DUPLICATES, NULL);
+	free(raw);
+	if (obj != NULL && !json_is_object(obj)) {
+		json_decref(obj);
+		return NULL;
+	}
+	return obj;
+}
+
+/* Split into three non-empty base64url-alphabet segments. */
+static bool token_split(const char *token, size_t len, struct seg seg[3])
+{
+	size_t i, n = 0, start = 0;
+
+	for (i = 0; i <= len; i++) {
+		unsigned char c = i < len ? (unsigned char)token[i] : '.';
+
+		if (c == '.') {
+			if (n == 3 || i == start)
+				return false;
+			seg[n].p = token + start;
+			seg[n].len = i - start;
+			n++;
+			start = i + 1;
+		} else if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+			     (c >= '0' && c <= '9') || c == '-' || c == '_')) {
+			return false;
+		}
+	}
+	return n == 3;
+}
+
+/*
+ * The pre-check: everything that can be refused before a key is used.
+ * Sets *key_out to the key that must verify the signature.
+ */
+static int header_check(const struct keyring *kr, const struct seg seg[3],
+			const struct signing_key **key_out)
+{
+	json_t *hdr = seg_json_object(seg[0]);
+	const char *alg, *typ, *kid;
+	const struct signing_key *key;
+	size_t want_sig;
+	int rc = TOKEN_INVALID;
+
+	if (hdr == NULL)
+		return TOKEN_INVALID;
+	alg = json_string_value(json_object_get(hdr, "alg"));
+	if (alg == NULL || strcmp(alg, jwt_alg_kind_name(kr->alg)) != 0)
+		goto out_put;
+	if (json_object_get(hdr, "typ") != NULL) {
+		typ = json_string_value(json_object_get(hdr, "typ"));
+		if (typ == NULL || strcasecmp(typ, "JWT") != 0)
+			goto out_put;
+	}
+	if (json_object_get(hdr, "crit") != NULL) /* we understand no extension */
+		goto out_put;
+	if (kr->alg == JWT_KIND_HS256) {
+		key = keyring_signing_key(kr);
+		if (key == NULL || key->secret == NULL)
+			goto out_put;
+		want_sig = 32;
+	} else {
+		kid = json_string_value(json_object_get(hdr, "kid"));
+		key = keyring_find(kr, kid);
+		if (key == NULL || key->public_pem == NULL || key->pkey == NULL)
+			goto out_put;
+		want_sig = kr->alg == JWT_KIND_ES256 ? 64 : (size_t)EVP_PKEY_get_size(key->pkey);
+	}
+	/* Signature length is fixed by the algorithm and key: unpadded base64url of want_sig bytes. */
+	if (seg[2].len != want_sig / 3 * 4 + (want_sig % 3 == 0 ? 0 : want_sig % 3 + 1))
+		goto out_put;
+	*key_out = key;
+	rc = TOKEN_OK;
+out_put:
+	json_decref(hdr);
+	return rc;
+}
+
+static bool claim_is(const json_t *claims, const char *name, const char *want)
+{
+	const char *have;
+
+	if (want == NULL)
+		return true;
+	have = json_string_value(json_object_get(claims, name));
+	return have != NULL && strcmp(have, want) == 0;
+}
+
+/* A NumericDate claim: true with *out set when present and a number. */
+static bool claim_time(const json_t *claims, const char *name, bool *present, double *out)
+{
+	json_t *v = json_object_get(claims, name);
+
+	*present = v != NULL;
+	if (v == NULL)
+		return true;
+	if (!json_is_number(v))
+		return false;
+	*out = json_number_value(v);
+	return true;
+}
+
+static int claims_check(const json_t *claims, const char *issuer, const char *purpose,
+			long long now, unsigned flags)
+{
+	bool has_exp, has_nbf;
+	double exp = 0, nbf = 0;
+
+	if (!claim_is(claims, "iss", issuer) || !claim_is(claims, "purpose", purpose))
+		return TOKEN_INVALID;
+	if (!claim_time(claims, "exp", &has_exp, &exp) || !has_exp)
+		return TOKEN_INVALID;
+	if (!claim_time(claims, "nbf", &has_nbf, &nbf))
+		return TOKEN_INVALID;
+	if (has_nbf && nbf > (double)now)
+		return TOKEN_INVALID;
+	if (!(flags & TOKENS_VERIFY_ALLOW_EXPIRED) && exp <= (double)now)
+		return TOKEN_EXPIRED;
+	return TOKEN_OK;
+}
+
+int tokens_jwt_verify(const struct keyring *kr, const char *token, const char *issuer,
+		      const char *purpose, long long now, unsigned flags, json_t **claims_out)
+{
+	const struct signing_key *key = NULL;
+	const unsigned char *vkey;
+	size_t len, vkey_len;
+	struct seg seg[3];
+	jwt_t *jwt = NULL;
+	json_t *claims;
+	int rc;
+
+	if (claims_out != NULL)
+		*claims_out = NULL;
+	if (kr == NULL || token == NULL)
+		return TOKEN_INVALID;
+	len = strnlen(token, TOKENS_JWT_MAX_LEN + 1);
+	if (len == 0 || len > TOKENS_JWT_MAX_LEN || !token_split(token, len, seg))
+		return TOKEN_INVALID;
+	if (header_check(kr, seg, &key) != TOKEN_OK)
+		return TOKEN_INVALID;
+	if (kr->alg == JWT_KIND_HS256) {
+		vkey = key->secret;
+		vkey_len = key->secret_len;
+	} else {
+		vkey = (const unsigned char *)key->public_pem;
+		vkey_len = key->public_pem_len;
+	}
+	if (vkey_len > INT_MAX)
+		return TOKEN_INVALID;
+	/* libjwt re-reads alg from the header; it was pinned above. */
+	if (jwt_decode(&jwt, token, vkey, (int)vkey_len) != 0 || jwt == NULL) {
+		ERR_clear_error();
+		return TOKEN_INVALID;
+	}
+	rc = jwt_get_alg(jwt) == libjwt_alg(kr->alg) ? TOKEN_OK : TOKEN_INVALID;
+	jwt_free(jwt);
+	if (rc != TOKEN_OK)
+		return rc;
+	/* The signed payload bytes, parsed strictly (libjwt tolerates duplicate members). */
+	claims = seg_json_object(seg[1]);
+	if (claims == NULL)
+		return TOKEN_INVALID;
+	rc = claims_check(claims, issuer, purpose, now, flags);
+	if (rc == TOKEN_OK && claims_out != NULL)
+		*claims_out = claims;
+	else
+		json_decref(claims);
+	return rc;
+}

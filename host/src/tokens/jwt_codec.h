@@ -1,0 +1,56 @@
+/*
+ * JWT signing and verification on top of libjwt 1.10, with the checks
+ * libjwt does not make.
+ *
+ * libjwt's jwt_decode() takes the algorithm from the token's own header and
+ * does not look at exp, so tokens_jwt_verify first parses the header itself,
+ * strictly, and refuses any token whose alg is not the ring's (which stops
+ * "none" and the HS256-with-the-RSA-public-key confusion before a key is
+ * touched); then libjwt checks the signature; then the claims are checked
+ * here (iss, purpose, exp, nbf).
+ *
+ * Both functions only read the keyring and are safe from any thread once
+ * the ring is built. They do not log.
+ */
+#ifndef AUTHSVC_TOKENS_JWT_CODEC_H
+#define AUTHSVC_TOKENS_JWT_CODEC_H
+
+#include <jansson.h>
+
+#include "tokens/keyring.h"
+#include "util/err.h"
+
+/* Longest token tokens_jwt_verify looks at. */
+#define TOKENS_JWT_MAX_LEN 8192
+
+enum token_error { TOKEN_OK = 0, TOKEN_INVALID = 1, TOKEN_EXPIRED = 2 };
+
+enum tokens_verify_flags { TOKENS_VERIFY_ALLOW_EXPIRED = 1 << 0 };
+
+/* Sign claims (borrowed; must be a JSON object) with the ring's signing key
+ * (keys[0], or the HS secret). The header gets alg, typ "JWT" and, for
+ * RS256/ES256, kid. Nothing is added to the claims: the caller sets
+ * iss/sub/iat/exp/jti/purpose. Returns a malloc'd NUL-terminated token the
+ * caller frees (it is a bearer secret: wipe before free where it matters),
+ * or NULL with err filled. */
+char *tokens_jwt_sign(const struct keyring *kr, const json_t *claims, struct err *err);
+
+/* Verify token against kr at time now (seconds since the epoch):
+ *  - at most TOKENS_JWT_MAX_LEN bytes, exactly three non-empty base64url
+ *    segments; the header is a JSON object (no duplicate members) whose alg
+ *    equals kr->alg, typ (if any) is "JWT", no "crit"; RS256/ES256 tokens
+ *    carry a kid that the ring holds;
+ *  - the signature checks out (libjwt, with that key's public PEM or the
+ *    HS secret);
+ *  - the payload is a JSON object without duplicate members; iss equals
+ *    issuer and the `purpose` claim equals purpose (a NULL issuer or
+ *    purpose skips that check); nbf, if present, is <= now; exp is present
+ *    and > now, else TOKEN_EXPIRED, unless flags has
+ *    TOKENS_VERIFY_ALLOW_EXPIRED.
+ * TOKEN_EXPIRED is only returned for a token that is otherwise valid.
+ * On TOKEN_OK, *claims_out (if claims_out is not NULL) is a new reference
+ * to the payload; on any other result it is set to NULL. */
+int tokens_jwt_verify(const struct keyring *kr, const char *token, const char *issuer,
+		      const char *purpose, long long now, unsigned flags, json_t **claims_out);
+
+#endif

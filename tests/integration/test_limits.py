@@ -1,0 +1,120 @@
+"""Hostile and malformed requests: 400/413/415/422, never a 500, server stays up."""
+import harness
+from harness import USERNAME, expect, expect_error, expect_not_5xx, raw_request
+
+LOGIN = "/auth/login"
+
+
+def healthy(srv):
+    expect(srv.http("GET", "/health"), 200)
+
+
+def test_oversize_body_is_413(t):
+    srv = t.start_server("small", max_body_bytes=4096)
+    body = '{"client_id":"web","username":"' + "u" * 8192 + '","password":"x"}'
+    r = srv.http("POST", LOGIN, raw=body, content_type="application/json")
+    expect_error(r, 413, name="PayloadTooLargeError")
+    healthy(srv)
+
+
+def test_oversize_body_by_content_length_is_413(t):
+    srv = t.start_server("small", max_body_bytes=4096)
+    req = (f"POST {LOGIN} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+           f"Content-Length: 10000000\r\nConnection: close\r\n\r\n{{").encode()
+    status, text = raw_request(srv.port, req)
+    assert status == 413, f"status {status}: {text[:500]!r}"
+    healthy(srv)
+
+
+def test_malformed_json_is_400(t):
+    for body in ('{"client_id": "web",', "{'a': 1}", '{"a" 1}', "nul", '{"a":1}}'):
+        r = t.http("POST", LOGIN, raw=body, content_type="application/json")
+        expect_error(r, 400, name="BadRequestError")
+
+
+def test_unsupported_content_type_is_415(t):
+    body = '{"client_id":"web","username":"u","password":"p"}'
+    for ctype in ("text/plain", "application/xml", "multipart/form-data; boundary=x"):
+        r = t.http("POST", LOGIN, raw=body, content_type=ctype)
+        expect_error(r, 415, name="UnsupportedMediaTypeError")
+
+
+def test_json_with_charset_is_accepted(t):
+    r = t.http("POST", LOGIN, raw='{"client_id":"web","client_secret":"test","username":"'
+               + USERNAME + '","password":"' + harness.PASSWORD + '"}',
+               content_type="application/json; charset=utf-8")
+    expect(r, 200)
+
+
+def test_non_object_json_is_422(t):
+    for body in ("[]", "[1,2]", "42", '"text"', "true", "null"):
+        r = t.http("POST", LOGIN, raw=body, content_type="application/json")
+        expect_error(r, 422, name="UnprocessableEntityError")
+
+
+def test_empty_json_body_is_4xx(t):
+    r = t.http("POST", LOGIN, raw=b"", content_type="application/json")
+    assert r.status in (400, 422), f"{r!r}"
+
+
+def test_deeply_nested_json_is_refused(t):
+    r = t.http("POST", LOGIN, raw="[" * 100000 + "]" * 100000, content_type="application/json")
+    assert r.status in (400, 413, 422), f"{r!r}"
+    healthy(t.server)
+
+
+def test_bad_utf8_is_4xx(t):
+    r = t.http("POST", LOGIN, raw=b'{"client_id":"web\xff\xfe","username":"a","password":"b"}',
+               content_type="application/json")
+    assert 400 <= r.status < 500, f"{r!r}"
+
+
+def test_nul_in_string_is_4xx(t):
+    r = t.http("POST", LOGIN, raw='{"client_id":"web","client_secret":"test","username":"'
+               + USERNAME + '\\u0000x","password":"p"}', content_type="application/json")
+    assert 400 <= r.status < 500, f"{r!r}"
+
+
+def test_bad_form_encoding_is_4xx(t):
+    r = t.http("POST", LOGIN, raw="client_id=%zz&username=%&password",
+               content_type="application/x-www-form-urlencoded")
+    assert 400 <= r.status < 500, f"{r!r}"
+
+
+def test_very_long_header_is_refused_cleanly(t):
+    req = (f"GET /health HTTP/1.1\r\nHost: x\r\nX-Long: {'a' * 65536}\r\n"
+           f"Connection: close\r\n\r\n").encode()
+    status, text = raw_request(t.server.port, req)
+    assert status is None or status in (400, 413, 431), f"status {status}: {text[:300]!r}"
+    healthy(t.server)
+
+
+def test_very_long_url_is_refused_cleanly(t):
+    r = t.http("GET", "/auth/me?" + "a" * 60000)
+    assert r.status in (400, 401, 404, 414, 431), f"{r!r}"
+    healthy(t.server)
+
+
+def test_many_headers_do_not_crash(t):
+    hdrs = "".join(f"X-H{i}: {i}\r\n" for i in range(2000))
+    status, text = raw_request(t.server.port, f"GET /health HTTP/1.1\r\nHost: x\r\n{hdrs}"
+                                              f"Connection: close\r\n\r\n".encode())
+    assert status is None or status < 500, f"status {status}: {text[:300]!r}"
+    healthy(t.server)
+
+
+def test_garbage_request_line_does_not_crash(t):
+    for data in (b"\x00\x01\x02\r\n\r\n", b"GET\r\n\r\n", b"BREW /pot HTTP/1.1\r\n\r\n"):
+        status, text = raw_request(t.server.port, data)
+        assert status is None or status < 500, f"{data!r}: status {status}: {text[:200]!r}"
+    healthy(t.server)
+
+
+def test_wrong_method_is_not_5xx(t):
+    for method, path in (("GET", LOGIN), ("DELETE", "/auth/me"), ("PUT", "/logout")):
+        r = expect_not_5xx(t.http(method, path))
+        assert 400 <= r.status < 500, f"{r!r}"
+
+
+if __name__ == "__main__":
+    harness.main(globals())

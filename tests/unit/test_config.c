@@ -1,0 +1,150 @@
+/* Config loading: defaults, values, env overrides, secrets from env, errors. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "config/config.h"
+
+static char path[64];
+
+static int load(const char *text, struct config *cfg, struct err *err)
+{
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/tmp/authsvc-cfg-%d.conf", (int)getpid());
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	return config_load(path, cfg, err);
+}
+
+static void test_defaults(void **state)
+{
+	struct config c;
+	struct err err = {0};
+
+	(void)state;
+	unsetenv("AUTHSVC_LISTEN");
+	unsetenv("AUTHSVC_DATABASE_URL");
+	assert_int_equal(load("database_url = \"postgresql:///x\";\n", &c, &err), 0);
+	assert_string_equal(c.listen, "127.0.0.1:3000");
+	assert_int_equal(c.jwt_alg, JWT_KIND_RS256);
+	assert_string_equal(c.issuer, "authsvc");
+	assert_int_equal(c.max_body_bytes, 65536);
+	assert_int_equal(c.password.min_length, 8);
+	assert_true(c.password.require_old_password);
+	assert_int_equal(c.nplugins, 0);
+	config_release(&c);
+}
+
+static void test_values_and_plugins(void **state)
+{
+	struct config c;
+	struct err err = {0};
+	const char *s;
+	int64_t i;
+	bool b;
+
+	(void)state;
+	assert_int_equal(load("listen = \"127.0.0.1:9\"; database_url = \"x\"; workers = 3;\n"
+			      "tokens = { algorithm = \"ES256\"; issuer = \"me\"; };\n"
+			      "plugins = { local = { file = \"local.so\";\n"
+			      "  settings = { login_token = false; n = 5; s = \"v\"; }; }; };\n",
+			      &c, &err),
+			 0);
+	assert_string_equal(c.listen, "127.0.0.1:9");
+	assert_int_equal(c.workers, 3);
+	assert_int_equal(c.jwt_alg, JWT_KIND_ES256);
+	assert_string_equal(c.issuer, "me");
+	assert_int_equal(c.nplugins, 1);
+	assert_string_equal(c.plugins[0].name, "local");
+	assert_string_equal(c.plugins[0].file, "local.so");
+	assert_int_equal(config_plugin_bool(&c.plugins[0], "login_token", &b), 0);
+	assert_false(b);
+	assert_int_equal(config_plugin_int(&c.plugins[0], "n", &i), 0);
+	assert_int_equal(i, 5);
+	assert_int_equal(config_plugin_str(&c.plugins[0], "s", &s), 0);
+	assert_string_equal(s, "v");
+	assert_int_equal(config_plugin_str(&c.plugins[0], "absent", &s), 1);
+	assert_int_equal(config_plugin_str(&c.plugins[0], "n", &s), -1);
+	config_release(&c);
+}
+
+static void test_env_overrides_and_secrets(void **state)
+{
+	struct config c;
+	struct err err = {0};
+
+	(void)state;
+	setenv("AUTHSVC_LISTEN", "127.0.0.1:4444", 1);
+	setenv("AUTHSVC_DATABASE_URL", "postgresql:///fromenv", 1);
+	setenv("TEST_HS", "0123456789abcdef0123456789abcdef!", 1);
+	assert_int_equal(load("database_url = \"file\";\n"
+			      "tokens = { algorithm = \"HS256\"; hs_secret_env = \"TEST_HS\"; };\n",
+			      &c, &err),
+			 0);
+	assert_string_equal(c.listen, "127.0.0.1:4444");
+	assert_string_equal(c.database_url, "postgresql:///fromenv");
+	assert_string_equal(c.jwt_hs_secret, "0123456789abcdef0123456789abcdef!");
+	config_release(&c);
+	unsetenv("AUTHSVC_LISTEN");
+	unsetenv("AUTHSVC_DATABASE_URL");
+}
+
+static void expect_error(const char *text, const char *want)
+{
+	struct config c;
+	struct err err = {0};
+
+	assert_int_equal(load(text, &c, &err), -1);
+	if (strstr(err.msg, want) == NULL)
+		fail_msg("expected error containing \"%s\", got \"%s\"", want, err.msg);
+	config_release(&c);
+}
+
+static void test_errors(void **state)
+{
+	(void)state;
+	expect_error("database_url = \"x\"; listn = \"a\";\n", "listn: unknown setting");
+	expect_error("database_url = \"x\"; workers = 0;\n", "workers: must be between 1 and 256");
+	expect_error("database_url = \"x\"; workers = \"2\";\n", "workers: must be an integer");
+	expect_error("database_url = \"x\"; tokens = { algorithm = \"none\"; };\n",
+		     "tokens.algorithm");
+	expect_error("database_url = \"x\"; tokens = { algorithm = \"HS256\"; hs_secret = \"short\"; };\n",
+		     "at least 32 bytes");
+	expect_error("database_url = \"x\"; tokens = { hs_secret_env = \"NOPE_NOT_SET\"; };\n",
+		     "NOPE_NOT_SET is not set");
+	expect_error("listen = \"a\";\n", "database_url: required");
+	expect_error("database_url = \"x\"; log_level = \"loud\";\n", "log_level");
+	expect_error("database_url = \"x\"; plugins = { p = { enabled = true; }; };\n",
+		     "plugins.p.file: required");
+	expect_error("database_url = \"x\" oops\n", "syntax error");
+	expect_error("database_url = \"x\"; password = { min_length = 20; max_length = 10; };\n",
+		     "min_length");
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	unlink(path);
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_values_and_plugins),
+		cmocka_unit_test(test_env_overrides_and_secrets),
+		cmocka_unit_test(test_errors),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, teardown);
+}
