@@ -93,7 +93,8 @@ static int keys_setup(struct app *app, const struct config *cfg, struct err *err
 	if (keyring_init(&app->keyring, cfg->jwt_alg) < 0)
 		return err_set(err, 0, "out of memory");
 	if (cfg->jwt_alg == JWT_KIND_HS256)
-		return keyring_set_hs_secret(&app->keyring, (const unsigned char *)cfg->jwt_hs_secret,
+		return keyring_set_hs_secret(&app->keyring,
+					     (const unsigned char *)cfg->jwt_hs_secret,
 					     strlen(cfg->jwt_hs_secret), err);
 	if (cfg->jwt_private_key_file != NULL && *cfg->jwt_private_key_file != '\0') {
 		if (read_file(cfg->jwt_private_key_file, &pem, &len) < 0)
@@ -185,27 +186,26 @@ static int list_plugins(const struct config *cfg)
 		char path[4096], msg[256];
 		void *dl;
 
-		snprintf(path, sizeof(path), "%s%s%s", cfg->plugins[i].file[0] == '/' ? "" : cfg->plugin_dir,
+		snprintf(path, sizeof(path), "%s%s%s",
+			 cfg->plugins[i].file[0] == '/' ? "" : cfg->plugin_dir,
 			 cfg->plugins[i].file[0] == '/' ? "" : "/", cfg->plugins[i].file);
 		if (plugin_open(path, &dl, &d, msg, sizeof(msg)) < 0) {
-			printf("%-16s %-10s %-6s %s (refused: %s)\n", cfg->plugins[i].name, "-", "-", path,
-			       msg);
+			printf("%-16s %-10s %-6s %s (refused: %s)\n", cfg->plugins[i].name, "-",
+			       "-", path, msg);
 			continue;
 		}
-		printf("%-16s %-10s %u.%-4u %s%s\n", d->name, d->version, d->abi_major, d->abi_minor,
-		       path, cfg->plugins[i].enabled ? "" : " (disabled)");
+		printf("%-16s %-10s %u.%-4u %s%s\n", d->name, d->version, d->abi_major,
+		       d->abi_minor, path, cfg->plugins[i].enabled ? "" : " (disabled)");
 	}
 	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
-					     {"check-config", no_argument, NULL, 'k'},
-					     {"list-plugins", no_argument, NULL, 'l'},
-					     {"version", no_argument, NULL, 'V'},
-					     {"help", no_argument, NULL, 'h'},
-					     {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {
+	    {"config", required_argument, NULL, 'c'}, {"check-config", no_argument, NULL, 'k'},
+	    {"list-plugins", no_argument, NULL, 'l'}, {"version", no_argument, NULL, 'V'},
+	    {"help", no_argument, NULL, 'h'},	      {NULL, 0, NULL, 0}};
 	const char *path = DEFAULT_CONFIG;
 	bool check = false, list = false;
 	struct config cfg;
@@ -226,8 +226,8 @@ int main(int argc, char **argv)
 			list = true;
 			break;
 		case 'V':
-			printf("authsvc %s (plugin ABI %u.%u)\n", AUTHSVC_VERSION, AUTHSVC_ABI_MAJOR,
-			       AUTHSVC_ABI_MINOR);
+			printf("authsvc %s (plugin ABI %u.%u)\n", AUTHSVC_VERSION,
+			       AUTHSVC_ABI_MAJOR, AUTHSVC_ABI_MINOR);
 			return 0;
 		case 'h':
 			usage(stdout);

@@ -19,19 +19,19 @@ struct local {
 };
 
 static const struct authsvc_setting local_settings[] = {
-	{.key = "login_token",
-	 .type = AUTHSVC_SET_BOOL,
-	 .def_int = 1,
-	 .help = "serve POST /auth/login-token (tokens without a code exchange)"},
-	{0},
+    {.key = "login_token",
+     .type = AUTHSVC_SET_BOOL,
+     .def_int = 1,
+     .help = "serve POST /auth/login-token (tokens without a code exchange)"},
+    {0},
 };
 
 static const struct authsvc_field login_fields[] = {
-	{"client_id", AUTHSVC_FIELD_STRING, 1},
-	{"client_secret", AUTHSVC_FIELD_STRING, 0},
-	{"username", AUTHSVC_FIELD_STRING, 1},
-	{"password", AUTHSVC_FIELD_STRING, 1},
-	{0},
+    {"client_id", AUTHSVC_FIELD_STRING, 1},
+    {"client_secret", AUTHSVC_FIELD_STRING, 0},
+    {"username", AUTHSVC_FIELD_STRING, 1},
+    {"password", AUTHSVC_FIELD_STRING, 1},
+    {0},
 };
 
 static enum authsvc_status login(struct local *l, struct authsvc_req *req, uint32_t flags)
@@ -68,9 +68,9 @@ static enum authsvc_status local_login_token(void *state, void *tstate, struct a
 }
 
 static const struct authsvc_route local_routes[] = {
-	{"POST", "/auth/login", local_login, AUTHSVC_ROUTE_CLIENT_AUTH, login_fields},
-	{"POST", "/auth/login-token", local_login_token, AUTHSVC_ROUTE_CLIENT_AUTH, login_fields},
-	{0},
+    {"POST", "/auth/login", local_login, AUTHSVC_ROUTE_CLIENT_AUTH, login_fields},
+    {"POST", "/auth/login-token", local_login_token, AUTHSVC_ROUTE_CLIENT_AUTH, login_fields},
+    {0},
 };
 
 static int local_init(const struct authsvc_host *host, const struct authsvc_cfg *cfg,
@@ -102,11 +102,6 @@ static void local_fini(void *state)
 }
 
 AUTHSVC_EXPORT const struct authsvc_plugin authsvc_plugin = {
-	AUTHSVC_PLUGIN_HEADER,
-	.name = "local",
-	.version = "1.0.0",
-	.settings = local_settings,
-	.routes = local_routes,
-	.init = local_init,
-	.fini = local_fini,
+    AUTHSVC_PLUGIN_HEADER,  .name = "local",	.version = "1.0.0", .settings = local_settings,
+    .routes = local_routes, .init = local_init, .fini = local_fini,
 };

@@ -17,7 +17,7 @@ UNUSED static enum authsvc_status h(void *s, void *t, struct authsvc_req *r)
 }
 
 UNUSED static int ok_init(const struct authsvc_host *host, const struct authsvc_cfg *cfg, void **st,
-		   struct authsvc_err *err)
+			  struct authsvc_err *err)
 {
 	(void)host;
 	(void)cfg;
@@ -40,38 +40,38 @@ UNUSED static void fini(void *st)
 }
 
 UNUSED static const struct authsvc_route routes[] = {
-	{"POST", "/test/a", h, 0, NULL},
+    {"POST", "/test/a", h, 0, NULL},
 #ifdef BAD_DUP_ROUTE
-	{"POST", "/test/a", h, 0, NULL},
+    {"POST", "/test/a", h, 0, NULL},
 #endif
 #ifdef BAD_CORE_ROUTE
-	{"POST", "/auth/token", h, 0, NULL},
+    {"POST", "/auth/token", h, 0, NULL},
 #endif
-	{0},
+    {0},
 };
 
 #ifndef BAD_NO_SYMBOL
 AUTHSVC_EXPORT const struct authsvc_plugin authsvc_plugin = {
 #ifdef BAD_MAJOR
-	.abi_major = AUTHSVC_ABI_MAJOR + 1,
-	.abi_minor = 0,
-	.size = sizeof(struct authsvc_plugin),
+    .abi_major = AUTHSVC_ABI_MAJOR + 1,
+    .abi_minor = 0,
+    .size = sizeof(struct authsvc_plugin),
 #elif defined(BAD_MINOR)
-	.abi_major = AUTHSVC_ABI_MAJOR,
-	.abi_minor = AUTHSVC_ABI_MINOR + 1,
-	.size = sizeof(struct authsvc_plugin),
+    .abi_major = AUTHSVC_ABI_MAJOR,
+    .abi_minor = AUTHSVC_ABI_MINOR + 1,
+    .size = sizeof(struct authsvc_plugin),
 #elif defined(BAD_SIZE)
-	.abi_major = AUTHSVC_ABI_MAJOR,
-	.abi_minor = AUTHSVC_ABI_MINOR,
-	.size = offsetof(struct authsvc_plugin, init),
+    .abi_major = AUTHSVC_ABI_MAJOR,
+    .abi_minor = AUTHSVC_ABI_MINOR,
+    .size = offsetof(struct authsvc_plugin, init),
 #else
-	AUTHSVC_PLUGIN_HEADER,
+    AUTHSVC_PLUGIN_HEADER,
 #endif
-	.name = "bad",
-	.version = "0.0.1",
-	.routes = routes,
-	.init = ok_init,
-	.fini = fini,
+    .name = "bad",
+    .version = "0.0.1",
+    .routes = routes,
+    .init = ok_init,
+    .fini = fini,
 };
 #else
 AUTHSVC_EXPORT const int authsvc_plugin_misnamed = 1;

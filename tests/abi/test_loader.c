@@ -116,11 +116,11 @@ static void test_route_clash_with_core(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_wrong_major),	 cmocka_unit_test(test_newer_minor),
-		cmocka_unit_test(test_short_size),	 cmocka_unit_test(test_duplicate_route),
-		cmocka_unit_test(test_missing_symbol), cmocka_unit_test(test_missing_file),
-		cmocka_unit_test(test_world_writable), cmocka_unit_test(test_good_plugin_opens),
-		cmocka_unit_test(test_init_failure),	 cmocka_unit_test(test_route_clash_with_core),
+	    cmocka_unit_test(test_wrong_major),	   cmocka_unit_test(test_newer_minor),
+	    cmocka_unit_test(test_short_size),	   cmocka_unit_test(test_duplicate_route),
+	    cmocka_unit_test(test_missing_symbol), cmocka_unit_test(test_missing_file),
+	    cmocka_unit_test(test_world_writable), cmocka_unit_test(test_good_plugin_opens),
+	    cmocka_unit_test(test_init_failure),   cmocka_unit_test(test_route_clash_with_core),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -243,11 +243,14 @@ def test_switch_allows_password_change_needed(t):
     expect(switch(t, t.tokens_for(), tid), 200)
 
 
-def test_switch_to_inactive_tenant_membership_is_401(t):
-    for n, status in enumerate((0, 2, 4)):
+def test_switch_to_inactive_tenant_membership_is_refused(t):
+    # One status rule on every token-issuing path (BEHAVIOUR §4 [REC]):
+    # REGISTERED is 400 "User not active yet", INACTIVE/REJECTED 401 "UserInactive".
+    for n, (status, code, msg) in enumerate(((0, 400, "User not active yet"),
+                                             (2, 401, "UserInactive"),
+                                             (4, 401, "UserInactive"))):
         tid = _second_tenant(t, status=status, key=f"tx{n}")
-        # Only memberships with status 1 or 3 may be switched to; the rest get 401.
-        expect_error(switch(t, t.tokens_for(), tid), 401)
+        expect_error(switch(t, t.tokens_for(), tid), code, msg)
 
 
 def test_switch_to_tenant_without_membership_is_401(t):

@@ -56,7 +56,8 @@ static void test_form(void **state)
 
 	(void)state;
 	assert_int_equal(parse("application/x-www-form-urlencoded",
-			       "client_id=web&username=a%40b.c&password=p+w%26d&empty=&x=1&x=2", &v),
+			       "client_id=web&username=a%40b.c&password=p+w%26d&empty=&x=1&x=2",
+			       &v),
 			 0);
 	assert_string_equal(json_string_value(json_object_get(v, "client_id")), "web");
 	assert_string_equal(json_string_value(json_object_get(v, "username")), "a@b.c");
@@ -95,9 +96,9 @@ static void test_url_decode(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_json_object), cmocka_unit_test(test_json_errors),
-		cmocka_unit_test(test_empty_body),  cmocka_unit_test(test_form),
-		cmocka_unit_test(test_form_errors), cmocka_unit_test(test_url_decode),
+	    cmocka_unit_test(test_json_object), cmocka_unit_test(test_json_errors),
+	    cmocka_unit_test(test_empty_body),	cmocka_unit_test(test_form),
+	    cmocka_unit_test(test_form_errors), cmocka_unit_test(test_url_decode),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -117,8 +117,9 @@ static void test_errors(void **state)
 	expect_error("database_url = \"x\"; workers = \"2\";\n", "workers: must be an integer");
 	expect_error("database_url = \"x\"; tokens = { algorithm = \"none\"; };\n",
 		     "tokens.algorithm");
-	expect_error("database_url = \"x\"; tokens = { algorithm = \"HS256\"; hs_secret = \"short\"; };\n",
-		     "at least 32 bytes");
+	expect_error(
+	    "database_url = \"x\"; tokens = { algorithm = \"HS256\"; hs_secret = \"short\"; };\n",
+	    "at least 32 bytes");
 	expect_error("database_url = \"x\"; tokens = { hs_secret_env = \"NOPE_NOT_SET\"; };\n",
 		     "NOPE_NOT_SET is not set");
 	expect_error("listen = \"a\";\n", "database_url: required");
@@ -140,10 +141,10 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults),
-		cmocka_unit_test(test_values_and_plugins),
-		cmocka_unit_test(test_env_overrides_and_secrets),
-		cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_defaults),
+	    cmocka_unit_test(test_values_and_plugins),
+	    cmocka_unit_test(test_env_overrides_and_secrets),
+	    cmocka_unit_test(test_errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, teardown);

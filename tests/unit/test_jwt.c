@@ -154,7 +154,7 @@ static char *rs_token(const char *header, const char *payload, EVP_PKEY *pkey)
 }
 
 static const char *PAYLOAD_OK =
-	"{\"iss\":\"" ISS "\",\"sub\":\"user-1\",\"exp\":1700000600,\"purpose\":\"access\"}";
+    "{\"iss\":\"" ISS "\",\"sub\":\"user-1\",\"exp\":1700000600,\"purpose\":\"access\"}";
 
 static json_t *decode_segment(const char *tok, int which)
 {
@@ -165,9 +165,8 @@ static json_t *decode_segment(const char *tok, int which)
 	while (which-- > 0)
 		p = strchr(p, '.') + 1;
 	end = strchr(p, '.');
-	assert_int_equal(tokens_b64url_decode(p, end ? (size_t)(end - p) : strlen(p), buf,
-					      sizeof(buf), &n),
-			 0);
+	assert_int_equal(
+	    tokens_b64url_decode(p, end ? (size_t)(end - p) : strlen(p), buf, sizeof(buf), &n), 0);
 	return json_loadb((const char *)buf, n, 0, NULL);
 }
 
@@ -234,9 +233,9 @@ static void test_round_trip_es256_raw_signature(void **state)
 	assert_true(derlen > 0);
 	ctx = EVP_MD_CTX_new();
 	assert_int_equal(EVP_DigestVerifyInit(ctx, NULL, EVP_sha256(), NULL, es.keys[0].pkey), 1);
-	assert_int_equal(EVP_DigestVerify(ctx, der, (size_t)derlen, (unsigned char *)tok,
-					  (size_t)(dot - tok)),
-			 1);
+	assert_int_equal(
+	    EVP_DigestVerify(ctx, der, (size_t)derlen, (unsigned char *)tok, (size_t)(dot - tok)),
+	    1);
 	EVP_MD_CTX_free(ctx);
 	OPENSSL_free(der);
 	ECDSA_SIG_free(es_sig);
@@ -356,15 +355,15 @@ static void test_expired_and_allow_expired(void **state)
 	assert_int_equal(tokens_jwt_verify(&rs, tok, ISS, "access", NOW, 0, &claims),
 			 TOKEN_EXPIRED);
 	assert_null(claims);
-	assert_int_equal(tokens_jwt_verify(&rs, tok, ISS, "access", NOW,
-					   TOKENS_VERIFY_ALLOW_EXPIRED, &claims),
-			 TOKEN_OK);
+	assert_int_equal(
+	    tokens_jwt_verify(&rs, tok, ISS, "access", NOW, TOKENS_VERIFY_ALLOW_EXPIRED, &claims),
+	    TOKEN_OK);
 	assert_non_null(claims);
 	json_decref(claims);
 	/* The flag never excuses anything else. */
 	assert_int_equal(
-		tokens_jwt_verify(&rs, tok, "other", "access", NOW, TOKENS_VERIFY_ALLOW_EXPIRED, NULL),
-		TOKEN_INVALID);
+	    tokens_jwt_verify(&rs, tok, "other", "access", NOW, TOKENS_VERIFY_ALLOW_EXPIRED, NULL),
+	    TOKEN_INVALID);
 	free(tok);
 
 	tok = sign_claims(&hs, claims_new(ISS, "access", NOW)); /* exp == now is expired */
@@ -375,9 +374,9 @@ static void test_expired_and_allow_expired(void **state)
 	json_object_del(c, "exp");
 	tok = sign_claims(&hs, c);
 	assert_int_equal(verify(&hs, tok), TOKEN_INVALID);
-	assert_int_equal(tokens_jwt_verify(&hs, tok, ISS, "access", NOW,
-					   TOKENS_VERIFY_ALLOW_EXPIRED, NULL),
-			 TOKEN_INVALID);
+	assert_int_equal(
+	    tokens_jwt_verify(&hs, tok, ISS, "access", NOW, TOKENS_VERIFY_ALLOW_EXPIRED, NULL),
+	    TOKEN_INVALID);
 	free(tok);
 
 	c = claims_new(ISS, "access", NOW + 60);
@@ -458,9 +457,9 @@ static void test_missing_and_unknown_kid(void **state)
 	assert_int_equal(verify(&rs, tok), TOKEN_INVALID);
 	free(tok);
 	snprintf(header, sizeof(header), "{\"alg\":\"RS256\",\"kid\":\"%s\"}", rs.keys[0].kid);
-	tok = rs_token(header,
-		       "{\"iss\":\"x\",\"iss\":\"" ISS "\",\"exp\":1700000600,\"purpose\":\"access\"}",
-		       rs.keys[0].pkey);
+	tok = rs_token(
+	    header, "{\"iss\":\"x\",\"iss\":\"" ISS "\",\"exp\":1700000600,\"purpose\":\"access\"}",
+	    rs.keys[0].pkey);
 	assert_int_equal(verify(&rs, tok), TOKEN_INVALID);
 	free(tok);
 }
@@ -468,20 +467,20 @@ static void test_missing_and_unknown_kid(void **state)
 static void test_garbage(void **state)
 {
 	static const char *bad[] = {
-		"",
-		".",
-		"..",
-		"a.b",
-		"a.b.c",
-		"a.b.c.d",
-		"a..c",
-		"!!!.###.$$$",
-		"eyJhbGciOiJSUzI1NiJ9.e30.",
-		"eyJhbGciOiJSUzI1NiJ9 .e30.abc",
-		"eyJhbGciOiJSUzI1NiJ9.e30=.abc",
-		"eyJhbGciOiJSUzI1NiJ9+.e30.abc",
-		"W10.e30.AAAA", /* header is an array */
-		"bnVsbA.e30.AAAA", /* header is null */
+	    "",
+	    ".",
+	    "..",
+	    "a.b",
+	    "a.b.c",
+	    "a.b.c.d",
+	    "a..c",
+	    "!!!.###.$$$",
+	    "eyJhbGciOiJSUzI1NiJ9.e30.",
+	    "eyJhbGciOiJSUzI1NiJ9 .e30.abc",
+	    "eyJhbGciOiJSUzI1NiJ9.e30=.abc",
+	    "eyJhbGciOiJSUzI1NiJ9+.e30.abc",
+	    "W10.e30.AAAA",    /* header is an array */
+	    "bnVsbA.e30.AAAA", /* header is null */
 	};
 	const struct keyring *rings[] = {&rs, &es, &hs};
 	char *good, *huge;
@@ -678,8 +677,7 @@ static void test_print_verify_rates(void **state)
 			n += 200;
 			dt = seconds_now() - t0;
 		} while (dt < 0.5);
-		print_message("[ rate ] tokens_jwt_verify %s: %.0f ops/s\n", rings[r].name,
-			      n / dt);
+		print_message("[ rate ] tokens_jwt_verify %s: %.0f ops/s\n", rings[r].name, n / dt);
 		if (rings[r].kr->alg == JWT_KIND_RS256) {
 			char *dot = strrchr(tok, '.');
 			unsigned char sig[512];
@@ -695,9 +693,8 @@ static void test_print_verify_rates(void **state)
 				for (i = 0; i < 200; i++) {
 					EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 
-					assert_int_equal(EVP_DigestVerifyInit(ctx, NULL,
-									      EVP_sha256(), NULL,
-									      pkey),
+					assert_int_equal(EVP_DigestVerifyInit(
+							     ctx, NULL, EVP_sha256(), NULL, pkey),
 							 1);
 					assert_int_equal(EVP_DigestVerify(ctx, sig, siglen,
 									  (unsigned char *)tok,
@@ -719,21 +716,21 @@ static void test_print_verify_rates(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_round_trip_rs256),
-		cmocka_unit_test(test_round_trip_es256_raw_signature),
-		cmocka_unit_test(test_round_trip_hs256),
-		cmocka_unit_test(test_alg_none_refused),
-		cmocka_unit_test(test_hs_rs_confusion_refused),
-		cmocka_unit_test(test_tampered_payload),
-		cmocka_unit_test(test_tampered_signature),
-		cmocka_unit_test(test_expired_and_allow_expired),
-		cmocka_unit_test(test_wrong_issuer_and_purpose),
-		cmocka_unit_test(test_missing_and_unknown_kid),
-		cmocka_unit_test(test_garbage),
-		cmocka_unit_test(test_jwks_rebuilds_rsa_key),
-		cmocka_unit_test(test_jwks_ec_and_hs),
-		cmocka_unit_test(test_rotation_old_key_verifies),
-		cmocka_unit_test(test_print_verify_rates),
+	    cmocka_unit_test(test_round_trip_rs256),
+	    cmocka_unit_test(test_round_trip_es256_raw_signature),
+	    cmocka_unit_test(test_round_trip_hs256),
+	    cmocka_unit_test(test_alg_none_refused),
+	    cmocka_unit_test(test_hs_rs_confusion_refused),
+	    cmocka_unit_test(test_tampered_payload),
+	    cmocka_unit_test(test_tampered_signature),
+	    cmocka_unit_test(test_expired_and_allow_expired),
+	    cmocka_unit_test(test_wrong_issuer_and_purpose),
+	    cmocka_unit_test(test_missing_and_unknown_kid),
+	    cmocka_unit_test(test_garbage),
+	    cmocka_unit_test(test_jwks_rebuilds_rsa_key),
+	    cmocka_unit_test(test_jwks_ec_and_hs),
+	    cmocka_unit_test(test_rotation_old_key_verifies),
+	    cmocka_unit_test(test_print_verify_rates),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

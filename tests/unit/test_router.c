@@ -51,9 +51,9 @@ static void test_match_and_params(void **state)
 }
 
 static const struct authsvc_field fields[] = {
-	{"client_id", AUTHSVC_FIELD_STRING, 1},
-	{"n", AUTHSVC_FIELD_NUMBER, 0},
-	{0},
+    {"client_id", AUTHSVC_FIELD_STRING, 1},
+    {"n", AUTHSVC_FIELD_NUMBER, 0},
+    {0},
 };
 
 static int validate(const char *body, bool open, int *status)
@@ -96,8 +96,8 @@ static void test_validation(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_match_and_params),
-		cmocka_unit_test(test_validation),
+	    cmocka_unit_test(test_match_and_params),
+	    cmocka_unit_test(test_validation),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -112,16 +112,19 @@ static int check_keys(const config_setting_t *grp, const char *where, const char
 }
 
 static const char *const top_keys[] = {
-	"listen", "workers", "queue_max", "max_body_bytes", "max_header_bytes", "timeout",
-	"drain_timeout", "log_level", "database_url", "statement_timeout_ms", "sql_dir",
-	"migrate_on_start", "tokens", "activity", "password", "plugin_dir", "plugins", NULL};
+    "listen",	  "workers",	      "queue_max", "max_body_bytes", "max_header_bytes",
+    "timeout",	  "drain_timeout",    "log_level", "database_url",   "statement_timeout_ms",
+    "sql_dir",	  "migrate_on_start", "tokens",	   "activity",	     "password",
+    "plugin_dir", "plugins",	      NULL};
 static const char *const token_keys[] = {
-	"issuer", "algorithm", "private_key_file", "public_key_file", "key_passphrase",
-	"hs_secret", "revocation_poll", NULL};
+    "issuer",	      "algorithm", "private_key_file", "public_key_file",
+    "key_passphrase", "hs_secret", "revocation_poll",  NULL};
 static const char *const activity_keys[] = {"enabled", "key", "actor", "trusted_proxies", NULL};
-static const char *const password_keys[] = {
-	"min_length", "max_length", "require_mixed", "forbid_username", "argon2_t_cost",
-	"argon2_m_cost_kib", "argon2_parallelism", "hash_concurrency", "require_old_password", NULL};
+static const char *const password_keys[] = {"min_length",	    "max_length",
+					    "require_mixed",	    "forbid_username",
+					    "argon2_t_cost",	    "argon2_m_cost_kib",
+					    "argon2_parallelism",   "hash_concurrency",
+					    "require_old_password", NULL};
 static const char *const plugin_keys[] = {"file", "enabled", "settings", NULL};
 
 static int load_server(const config_setting_t *root, struct config *c, struct err *err)
@@ -176,7 +179,8 @@ static int load_tokens(const config_setting_t *grp, struct config *c, struct err
 		err_set(err, 0, "tokens.algorithm: must be RS256, ES256 or HS256");
 		goto out;
 	}
-	if (c->jwt_alg == JWT_KIND_HS256 && (c->jwt_hs_secret == NULL || strlen(c->jwt_hs_secret) < 32)) {
+	if (c->jwt_alg == JWT_KIND_HS256 &&
+	    (c->jwt_hs_secret == NULL || strlen(c->jwt_hs_secret) < 32)) {
 		err_set(err, 0, "tokens.hs_secret: HS256 needs a secret of at least 32 bytes");
 		goto out;
 	}
@@ -253,7 +257,8 @@ static int load_plugins(const config_setting_t *grp, struct config *c, struct er
 		if (pc->file == NULL)
 			return err_set(err, 0, "%sfile: required", where);
 		pc->settings = config_setting_get_member(pg, "settings");
-		if (pc->settings != NULL && !config_setting_is_group((config_setting_t *)pc->settings))
+		if (pc->settings != NULL &&
+		    !config_setting_is_group((config_setting_t *)pc->settings))
 			return err_set(err, 0, "%ssettings: must be a group", where);
 	}
 	return 0;
@@ -348,7 +353,8 @@ void config_release(struct config *c)
 
 int config_plugin_str(const struct plugin_conf *pc, const char *key, const char **out)
 {
-	const config_setting_t *s = pc->settings ? config_setting_get_member(pc->settings, key) : NULL;
+	const config_setting_t *s =
+	    pc->settings ? config_setting_get_member(pc->settings, key) : NULL;
 	char envkey[128];
 
 	if (s == NULL) {
@@ -369,11 +375,13 @@ int config_plugin_str(const struct plugin_conf *pc, const char *key, const char 
 
 int config_plugin_int(const struct plugin_conf *pc, const char *key, int64_t *out)
 {
-	const config_setting_t *s = pc->settings ? config_setting_get_member(pc->settings, key) : NULL;
+	const config_setting_t *s =
+	    pc->settings ? config_setting_get_member(pc->settings, key) : NULL;
 
 	if (s == NULL)
 		return 1;
-	if (config_setting_type(s) != CONFIG_TYPE_INT && config_setting_type(s) != CONFIG_TYPE_INT64)
+	if (config_setting_type(s) != CONFIG_TYPE_INT &&
+	    config_setting_type(s) != CONFIG_TYPE_INT64)
 		return -1;
 	*out = config_setting_get_int64(s);
 	if (config_setting_type(s) == CONFIG_TYPE_INT)
@@ -383,7 +391,8 @@ int config_plugin_int(const struct plugin_conf *pc, const char *key, int64_t *ou
 
 int config_plugin_bool(const struct plugin_conf *pc, const char *key, bool *out)
 {
-	const config_setting_t *s = pc->settings ? config_setting_get_member(pc->settings, key) : NULL;
+	const config_setting_t *s =
+	    pc->settings ? config_setting_get_member(pc->settings, key) : NULL;
 
 	if (s == NULL)
 		return 1;
@@ -399,6 +408,7 @@ size_t config_plugin_keys(const struct plugin_conf *pc, const char **names, size
 	size_t k = 0;
 
 	for (int i = 0; i < n && k < max; i++)
-		names[k++] = config_setting_name(config_setting_get_elem(pc->settings, (unsigned)i));
+		names[k++] =
+		    config_setting_name(config_setting_get_elem(pc->settings, (unsigned)i));
 	return k;
 }

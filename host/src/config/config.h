@@ -22,46 +22,46 @@
 enum jwt_alg_kind { JWT_KIND_RS256 = 0, JWT_KIND_ES256, JWT_KIND_HS256 };
 
 struct plugin_conf {
-	char *name;	/* group name, e.g. "local" */
-	char *file;	/* path; relative paths are resolved against plugin_dir */
+	char *name; /* group name, e.g. "local" */
+	char *file; /* path; relative paths are resolved against plugin_dir */
 	bool enabled;
 	void *settings; /* opaque: libconfig group, read by config_plugin_* */
 };
 
 struct password_policy {
-	int min_length;		  /* default 8 */
-	int max_length;		  /* default 256 */
-	bool require_mixed;	  /* letters and digits; default false */
-	bool forbid_username;	  /* default true */
-	uint32_t argon2_t_cost;	  /* default 3 */
-	uint32_t argon2_m_cost_kib; /* default 65536 */
+	int min_length;		     /* default 8 */
+	int max_length;		     /* default 256 */
+	bool require_mixed;	     /* letters and digits; default false */
+	bool forbid_username;	     /* default true */
+	uint32_t argon2_t_cost;	     /* default 3 */
+	uint32_t argon2_m_cost_kib;  /* default 65536 */
 	uint32_t argon2_parallelism; /* default 1 */
-	int hash_concurrency;	  /* concurrent hashes; default = number of CPUs */
-	bool require_old_password; /* change-password needs oldPassword; default true */
+	int hash_concurrency;	     /* concurrent hashes; default = number of CPUs */
+	bool require_old_password;   /* change-password needs oldPassword; default true */
 };
 
 struct config {
 	char *path;
 
 	/* server */
-	char *listen;		/* "127.0.0.1:3000" */
-	int workers;		/* default 2 × CPUs, 1..256 */
-	int queue_max;		/* pending jobs before 503; default 1024 */
-	size_t max_body_bytes;	/* default 64 KiB */
+	char *listen;		 /* "127.0.0.1:3000" */
+	int workers;		 /* default 2 × CPUs, 1..256 */
+	int queue_max;		 /* pending jobs before 503; default 1024 */
+	size_t max_body_bytes;	 /* default 64 KiB */
 	size_t max_header_bytes; /* default 16 KiB */
-	int timeout_s;		/* read/write timeout per connection; default 30 */
-	int drain_timeout_s;	/* SIGTERM grace; default 10 */
-	char *log_level;	/* "info" */
+	int timeout_s;		 /* read/write timeout per connection; default 30 */
+	int drain_timeout_s;	 /* SIGTERM grace; default 10 */
+	char *log_level;	 /* "info" */
 
 	/* store */
 	char *database_url;
 	int statement_timeout_ms; /* default 5000 */
-	char *sql_dir;		/* migrations; default AUTHSVC_SQL_DIR */
-	bool migrate_on_start;	/* default false */
+	char *sql_dir;		  /* migrations; default AUTHSVC_SQL_DIR */
+	bool migrate_on_start;	  /* default false */
 
 	/* tokens */
-	char *issuer;		/* "authsvc" */
-	enum jwt_alg_kind jwt_alg; /* "RS256" (default), "ES256", "HS256" */
+	char *issuer;		    /* "authsvc" */
+	enum jwt_alg_kind jwt_alg;  /* "RS256" (default), "ES256", "HS256" */
 	char *jwt_private_key_file; /* PEM; empty: keys generated and kept in the DB */
 	char *jwt_public_key_file;
 	char *jwt_key_passphrase; /* encrypts generated private keys at rest (secret) */
@@ -69,10 +69,10 @@ struct config {
 	int revocation_poll_s;	  /* default 5 */
 
 	/* login activity */
-	bool activity_enabled;	  /* default true */
-	char *activity_key;	  /* 32-byte key, hex or base64 (secret); empty: stored plain */
-	char *activity_actor;	  /* "user_id" or "user_tenant_id" */
-	char *trusted_proxies;	  /* comma list of IPs whose X-Forwarded-For is used */
+	bool activity_enabled; /* default true */
+	char *activity_key;    /* 32-byte key, hex or base64 (secret); empty: stored plain */
+	char *activity_actor;  /* "user_id" or "user_tenant_id" */
+	char *trusted_proxies; /* comma list of IPs whose X-Forwarded-For is used */
 
 	struct password_policy password;
 

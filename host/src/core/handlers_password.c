@@ -61,7 +61,8 @@ static int check_passwords(struct authsvc_req *req, struct db *db, struct change
 		return req_fail(req, ch->old ? 400 : 401, "PasswordCannotBeChangedForExternalUser"),
 		       -1;
 	}
-	if (ch->old != NULL && *ch->old != '\0' && password_verify(ch->old, cred.hash, &rehash) != 1) {
+	if (ch->old != NULL && *ch->old != '\0' &&
+	    password_verify(ch->old, cred.hash, &rehash) != 1) {
 		user_cred_release(&cred);
 		return req_fail(req, 401, "Incorrect Password"), -1;
 	}
@@ -78,14 +79,14 @@ enum authsvc_status h_change_password(void *state, void *tstate, struct authsvc_
 	struct app *app = req->app;
 	struct db *db = &req->worker->db;
 	struct change ch = {
-		.refresh = req_body_str(req, "refreshToken"),
-		.username = req_body_str(req, "username"),
-		.password = req_body_str(req, "password"),
-		.old = req_body_str(req, "oldPassword"),
-		.tenant = json_string_value(json_object_get(req->bearer, "tenantId")),
-		.uid = json_string_value(json_object_get(req->bearer, "id")),
-		.jti = json_string_value(json_object_get(req->bearer, "jti")),
-		.exp = json_integer_value(json_object_get(req->bearer, "exp")),
+	    .refresh = req_body_str(req, "refreshToken"),
+	    .username = req_body_str(req, "username"),
+	    .password = req_body_str(req, "password"),
+	    .old = req_body_str(req, "oldPassword"),
+	    .tenant = json_string_value(json_object_get(req->bearer, "tenantId")),
+	    .uid = json_string_value(json_object_get(req->bearer, "id")),
+	    .jti = json_string_value(json_object_get(req->bearer, "jti")),
+	    .exp = json_integer_value(json_object_get(req->bearer, "exp")),
 	};
 	const char *params[2];
 	struct refresh_row row;

@@ -73,7 +73,8 @@ enum authsvc_status h_token(void *state, void *tstate, struct authsvc_req *req)
 	}
 	if (rc != CODE_OK) {
 		db_rollback(db);
-		return req_fail(req, 401, rc == CODE_SPENT ? "Code Expired" : "Invalid Credentials");
+		return req_fail(req, 401,
+				rc == CODE_SPENT ? "Code Expired" : "Invalid Credentials");
 	}
 	if (row.mfa) {
 		db_commit(db, &err); /* the code stays burned */
@@ -226,7 +227,7 @@ enum authsvc_status h_token_switch(void *state, void *tstate, struct authsvc_req
 /* GET /auth/me: the AuthUser from the verified token, no database read. */
 enum authsvc_status h_me(void *state, void *tstate, struct authsvc_req *req)
 {
-	static const char *const drop[] = {"iat",	"exp",	      "iss", "sub", "jti",
+	static const char *const drop[] = {"iat",     "exp",	    "iss", "sub", "jti",
 					   "purpose", "deviceInfo", "nbf", "aud", NULL};
 	json_t *user = json_deep_copy(req->bearer);
 

@@ -52,21 +52,20 @@ int core_record_activity(struct authsvc_req *req, struct db *db, const char *log
 	const struct app *app = req->app;
 	char ip[64];
 	struct activity a = {
-		.actor = strcmp(app->cfg->activity_actor, "user_tenant_id") == 0 && user_tenant_id &&
-					 *user_tenant_id
-				 ? user_tenant_id
-				 : user_id,
-		.tenant_id = tenant_id && *tenant_id ? tenant_id : "0",
-		.login_type = login_type,
-		.payload = payload,
-		.device_info = req_header(req, "User-Agent"),
-		.ip_address = client_ip(req, ip, sizeof(ip)),
+	    .actor = strcmp(app->cfg->activity_actor, "user_tenant_id") == 0 && user_tenant_id &&
+			     *user_tenant_id
+			 ? user_tenant_id
+			 : user_id,
+	    .tenant_id = tenant_id && *tenant_id ? tenant_id : "0",
+	    .login_type = login_type,
+	    .payload = payload,
+	    .device_info = req_header(req, "User-Agent"),
+	    .ip_address = client_ip(req, ip, sizeof(ip)),
 	};
 
 	if (!app->cfg->activity_enabled)
 		return 0;
-	return store_activity_insert(db, &a, app->activity_key_set ? app->activity_key : NULL,
-				     err);
+	return store_activity_insert(db, &a, app->activity_key_set ? app->activity_key : NULL, err);
 }
 
 int core_issue_tokens(struct authsvc_req *req, struct db *db, const struct client *c,
@@ -80,7 +79,8 @@ int core_issue_tokens(struct authsvc_req *req, struct db *db, const struct clien
 	char *access = NULL;
 	int rc = -1;
 
-	if (claims == NULL || tokens_random_hex(jti, 16) < 0 || tokens_random_hex(refresh, 32) < 0) {
+	if (claims == NULL || tokens_random_hex(jti, 16) < 0 ||
+	    tokens_random_hex(refresh, 32) < 0) {
 		err_set(err, 500, "cannot build token");
 		goto out;
 	}
@@ -98,15 +98,15 @@ int core_issue_tokens(struct authsvc_req *req, struct db *db, const struct clien
 	core_token_hash(refresh, refresh_hash);
 	{
 		struct refresh_new rn = {
-			.token_hash = refresh_hash,
-			.family_id = family_id,
-			.client_id = c->client_id,
-			.user_id = u->user_id,
-			.tenant_id = u->tenant_id,
-			.access_jti = jti,
-			.access_hash = access_hash,
-			.access_exp = exp,
-			.ttl_s = c->refresh_ttl,
+		    .token_hash = refresh_hash,
+		    .family_id = family_id,
+		    .client_id = c->client_id,
+		    .user_id = u->user_id,
+		    .tenant_id = u->tenant_id,
+		    .access_jti = jti,
+		    .access_hash = access_hash,
+		    .access_exp = exp,
+		    .ttl_s = c->refresh_ttl,
 		};
 
 		if (store_refresh_insert(db, &rn, err) < 0)
@@ -116,9 +116,9 @@ int core_issue_tokens(struct authsvc_req *req, struct db *db, const struct clien
 	    core_record_activity(req, db, login_type, u->user_id, u->user_tenant_id, u->tenant_id,
 				 claims, err) < 0)
 		goto out;
-	*response_out = json_pack("{s:s, s:s, s:i, s:I}", "accessToken", access, "refreshToken",
-				  refresh, "expiresIn", c->access_ttl, "expiresAt",
-				  (json_int_t)exp * 1000);
+	*response_out =
+	    json_pack("{s:s, s:s, s:i, s:I}", "accessToken", access, "refreshToken", refresh,
+		      "expiresIn", c->access_ttl, "expiresAt", (json_int_t)exp * 1000);
 	rc = *response_out != NULL ? 0 : err_set(err, 500, "out of memory");
 out:
 	if (access != NULL) {

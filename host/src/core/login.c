@@ -127,8 +127,8 @@ static enum authsvc_status issue_tokens(struct authsvc_req *req, struct db *db,
 	return AUTHSVC_OK;
 }
 
-enum authsvc_status core_complete_login(struct authsvc_req *req,
-					const struct authsvc_identity *who, uint32_t flags)
+enum authsvc_status core_complete_login(struct authsvc_req *req, const struct authsvc_identity *who,
+					uint32_t flags)
 {
 	struct db *db;
 	struct user_ctx u;

@@ -18,12 +18,11 @@
 enum authsvc_status core_password_verify(struct authsvc_req *req, const char *username,
 					 const char *password, struct authsvc_identity *who_out);
 
-enum authsvc_status core_complete_login(struct authsvc_req *req,
-					const struct authsvc_identity *who, uint32_t flags);
+enum authsvc_status core_complete_login(struct authsvc_req *req, const struct authsvc_identity *who,
+					uint32_t flags);
 
 /* 0 when u may get tokens from client c; otherwise the error reply is set
  * on req and -1 returned. */
-int core_check_eligible(struct authsvc_req *req, const struct client *c,
-			const struct user_ctx *u);
+int core_check_eligible(struct authsvc_req *req, const struct client *c, const struct user_ctx *u);
 
 #endif

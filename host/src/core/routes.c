@@ -11,31 +11,30 @@
 #define S AUTHSVC_FIELD_STRING
 
 static const struct authsvc_field token_fields[] = {
-	{"clientId", S, 1}, {"code", S, 1}, {"code_verifier", S, 0}, {0}};
+    {"clientId", S, 1}, {"code", S, 1}, {"code_verifier", S, 0}, {0}};
 static const struct authsvc_field refresh_fields[] = {
-	{"refreshToken", S, 1}, {"tenantId", S, 0}, {0}};
+    {"refreshToken", S, 1}, {"tenantId", S, 0}, {0}};
 static const struct authsvc_field switch_fields[] = {
-	{"refreshToken", S, 1}, {"tenantId", S, 0}, {0}};
+    {"refreshToken", S, 1}, {"tenantId", S, 0}, {0}};
 static const struct authsvc_field logout_fields[] = {{"refreshToken", S, 0}, {0}};
 static const struct authsvc_field change_fields[] = {
-	{"refreshToken", S, 0}, {"username", S, 0}, {"password", S, 0}, {"oldPassword", S, 0}, {0}};
+    {"refreshToken", S, 0}, {"username", S, 0}, {"password", S, 0}, {"oldPassword", S, 0}, {0}};
 
 #undef S
 
 static const struct route core_routes[] = {
-	{M_POST, "/auth/token", h_token, NULL, NULL, 0, token_fields, NULL},
-	{M_POST, "/auth/token-refresh", h_token_refresh, NULL, NULL, 0, refresh_fields, NULL},
-	{M_POST, "/auth/token-switch", h_token_switch, NULL, NULL, ROUTE_BEARER, switch_fields,
-	 NULL},
-	{M_GET, "/auth/me", h_me, NULL, NULL, ROUTE_BEARER | ROUTE_ON_LOOP, NULL, NULL},
-	{M_PATCH, "/auth/change-password", h_change_password, NULL, NULL, ROUTE_BEARER,
-	 change_fields, NULL},
-	{M_POST, "/logout", h_logout, NULL, NULL, ROUTE_BEARER, logout_fields, NULL},
-	{M_GET, "/logout/redirect", h_logout_redirect, NULL, NULL, 0, NULL, NULL},
-	{M_GET, "/health", h_health, NULL, NULL, ROUTE_ON_LOOP, NULL, NULL},
-	{M_GET, "/ready", h_ready, NULL, NULL, 0, NULL, NULL},
-	{M_GET, "/.well-known/jwks.json", h_jwks, NULL, NULL, ROUTE_ON_LOOP, NULL, NULL},
-	{M_GET, "/openapi.json", h_openapi, NULL, NULL, ROUTE_ON_LOOP, NULL, NULL},
+    {M_POST, "/auth/token", h_token, NULL, NULL, 0, token_fields, NULL},
+    {M_POST, "/auth/token-refresh", h_token_refresh, NULL, NULL, 0, refresh_fields, NULL},
+    {M_POST, "/auth/token-switch", h_token_switch, NULL, NULL, ROUTE_BEARER, switch_fields, NULL},
+    {M_GET, "/auth/me", h_me, NULL, NULL, ROUTE_BEARER | ROUTE_ON_LOOP, NULL, NULL},
+    {M_PATCH, "/auth/change-password", h_change_password, NULL, NULL, ROUTE_BEARER, change_fields,
+     NULL},
+    {M_POST, "/logout", h_logout, NULL, NULL, ROUTE_BEARER, logout_fields, NULL},
+    {M_GET, "/logout/redirect", h_logout_redirect, NULL, NULL, 0, NULL, NULL},
+    {M_GET, "/health", h_health, NULL, NULL, ROUTE_ON_LOOP, NULL, NULL},
+    {M_GET, "/ready", h_ready, NULL, NULL, 0, NULL, NULL},
+    {M_GET, "/.well-known/jwks.json", h_jwks, NULL, NULL, ROUTE_ON_LOOP, NULL, NULL},
+    {M_GET, "/openapi.json", h_openapi, NULL, NULL, ROUTE_ON_LOOP, NULL, NULL},
 };
 
 int core_routes_register(struct app *app, char *msg, size_t msgsz)
@@ -91,7 +90,8 @@ json_t *core_openapi_build(const struct app *app)
 		if (r->flags & ROUTE_BEARER)
 			json_object_set_new(op, "security", json_pack("[{s:[]}]", "HTTPBearer"));
 		if (r->fields != NULL) {
-			json_t *schema = body_schema(r->fields, (r->flags & AUTHSVC_ROUTE_OPEN_BODY) != 0);
+			json_t *schema =
+			    body_schema(r->fields, (r->flags & AUTHSVC_ROUTE_OPEN_BODY) != 0);
 			json_t *content = json_object();
 
 			if (!(r->flags & AUTHSVC_ROUTE_FORM_ONLY))
@@ -100,7 +100,8 @@ json_t *core_openapi_build(const struct app *app)
 			json_object_set_new(content, "application/x-www-form-urlencoded",
 					    json_pack("{s:O}", "schema", schema));
 			json_decref(schema);
-			json_object_set_new(op, "requestBody", json_pack("{s:o}", "content", content));
+			json_object_set_new(op, "requestBody",
+					    json_pack("{s:o}", "content", content));
 		}
 		if (r->plugin != NULL)
 			json_object_set_new(op, "x-authsvc-plugin",

@@ -50,8 +50,7 @@ bad:
 	return NULL;
 }
 
-int http_form_each(const char *s, size_t len, int (*fn)(void *arg, char *key, char *val),
-		   void *arg)
+int http_form_each(const char *s, size_t len, int (*fn)(void *arg, char *key, char *val), void *arg)
 {
 	size_t i = 0;
 
@@ -101,8 +100,7 @@ static int ctype_is(const char *ctype, const char *want)
 	       (ctype[n] == '\0' || ctype[n] == ';' || ctype[n] == ' ');
 }
 
-int http_body_parse(const char *ctype, const char *data, size_t len, json_t **out,
-		    const char **msg)
+int http_body_parse(const char *ctype, const char *data, size_t len, json_t **out, const char **msg)
 {
 	json_error_t jerr;
 	json_t *v;

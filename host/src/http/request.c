@@ -75,22 +75,22 @@ static const struct {
 	int status;
 	const char *name;
 } error_names[] = {
-	{400, "BadRequestError"},
-	{401, "UnauthorizedError"},
-	{403, "ForbiddenError"},
-	{404, "NotFoundError"},
-	{405, "MethodNotAllowedError"},
-	{408, "RequestTimeoutError"},
-	{409, "ConflictError"},
-	{413, "PayloadTooLargeError"},
-	{415, "UnsupportedMediaTypeError"},
-	{422, "UnprocessableEntityError"},
-	{429, "TooManyRequestsError"},
-	{431, "RequestHeaderFieldsTooLargeError"},
-	{500, "InternalServerError"},
-	{501, "NotImplementedError"},
-	{502, "BadGatewayError"},
-	{503, "ServiceUnavailableError"},
+    {400, "BadRequestError"},
+    {401, "UnauthorizedError"},
+    {403, "ForbiddenError"},
+    {404, "NotFoundError"},
+    {405, "MethodNotAllowedError"},
+    {408, "RequestTimeoutError"},
+    {409, "ConflictError"},
+    {413, "PayloadTooLargeError"},
+    {415, "UnsupportedMediaTypeError"},
+    {422, "UnprocessableEntityError"},
+    {429, "TooManyRequestsError"},
+    {431, "RequestHeaderFieldsTooLargeError"},
+    {500, "InternalServerError"},
+    {501, "NotImplementedError"},
+    {502, "BadGatewayError"},
+    {503, "ServiceUnavailableError"},
 };
 
 const char *http_error_name(int status)
@@ -113,16 +113,16 @@ enum authsvc_status req_fail(struct authsvc_req *req, int status, const char *me
 	return AUTHSVC_OK;
 }
 
-enum authsvc_status req_fail_validation(struct authsvc_req *req, const char *path,
-					const char *code, const char *message)
+enum authsvc_status req_fail_validation(struct authsvc_req *req, const char *path, const char *code,
+					const char *message)
 {
 	json_t *err = error_object(422, "The request body is invalid. See error object `details` "
 					"property for more info.");
 
 	json_object_set_new(err, "code", json_string("VALIDATION_FAILED"));
-	json_object_set_new(err, "details",
-			    json_pack("[{s:s, s:s, s:s}]", "path", path, "code", code, "message",
-				      message));
+	json_object_set_new(
+	    err, "details",
+	    json_pack("[{s:s, s:s, s:s}]", "path", path, "code", code, "message", message));
 	req_reply_json(req, 422, json_pack("{s:o}", "error", err));
 	return AUTHSVC_OK;
 }

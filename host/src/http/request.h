@@ -86,8 +86,8 @@ void req_reply_redirect(struct authsvc_req *req, int status, const char *url);
  */
 enum authsvc_status req_fail(struct authsvc_req *req, int status, const char *message);
 /* 422 with LoopBack's VALIDATION_FAILED code and one `details` entry. */
-enum authsvc_status req_fail_validation(struct authsvc_req *req, const char *path,
-					const char *code, const char *message);
+enum authsvc_status req_fail_validation(struct authsvc_req *req, const char *path, const char *code,
+					const char *message);
 /* Map a handler status that did not reply to the envelope. */
 void req_fail_status(struct authsvc_req *req, enum authsvc_status st);
 

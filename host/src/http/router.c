@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const method_names[] = {"GET",    "POST",    "PUT",	"PATCH",
+static const char *const method_names[] = {"GET",    "POST",	"PUT",	"PATCH",
 					   "DELETE", "OPTIONS", "HEAD", "OTHER"};
 
 enum req_method http_method_parse(const char *m)
@@ -56,8 +56,8 @@ int router_add(struct router *r, const struct route *route, char *msg, size_t ms
 {
 	for (size_t i = 0; i < r->n; i++) {
 		if (route_same(&r->routes[i], route)) {
-			snprintf(msg, msgsz, "duplicate route %s %s", http_method_name(route->method),
-				 route->path);
+			snprintf(msg, msgsz, "duplicate route %s %s",
+				 http_method_name(route->method), route->path);
 			return -1;
 		}
 	}

@@ -67,6 +67,8 @@ static const char *reason_phrase(int status)
 		return "Forbidden";
 	case 404:
 		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
 	case 409:
 		return "Conflict";
 	case 413:
@@ -333,6 +335,11 @@ static void on_request(struct evhttp_request *ev, void *arg)
 		reply_now(sj);
 		return;
 	}
+	if (req->method == M_OTHER) {
+		req_fail(req, 405, "Method not allowed");
+		reply_now(sj);
+		return;
+	}
 	req->route = router_match(&srv->app->router, req);
 	if (req->route == NULL) {
 		snprintf(text, sizeof(text), "Endpoint \"%s %.100s\" not found",
@@ -451,9 +458,8 @@ struct server *server_new(struct app *app, struct err *err)
 	evhttp_set_max_body_size(srv->http, (ev_ssize_t)(cfg->max_body_bytes * 4 + 4096));
 	evhttp_set_max_headers_size(srv->http, (ev_ssize_t)cfg->max_header_bytes);
 	evhttp_set_timeout(srv->http, cfg->timeout_s);
-	evhttp_set_allowed_methods(srv->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
-						      EVHTTP_REQ_PATCH | EVHTTP_REQ_DELETE |
-						      EVHTTP_REQ_OPTIONS | EVHTTP_REQ_HEAD);
+	/* every method reaches us, so unknown ones get the JSON envelope too */
+	evhttp_set_allowed_methods(srv->http, 0xffff);
 	evhttp_set_gencb(srv->http, on_request, srv);
 	srv->sock = evhttp_bind_socket_with_handle(srv->http, host, port);
 	if (srv->sock == NULL) {

@@ -65,7 +65,8 @@ bool http_body_validate(struct authsvc_req *req, const struct authsvc_field *fie
 	}
 	if (open || req->body == NULL)
 		return true;
-	json_object_foreach(req->body, key, v) {
+	json_object_foreach(req->body, key, v)
+	{
 		if (field_find(fields, key) == NULL) {
 			snprintf(msg, sizeof(msg), "must NOT have additional properties ('%.100s')",
 				 key);

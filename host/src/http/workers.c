@@ -13,8 +13,8 @@ static void *worker_main(void *arg)
 	struct workers *p = w->pool;
 	struct err err = {0};
 
-	if (db_connect(&w->db, p->app->cfg->database_url, p->app->cfg->statement_timeout_ms,
-		       &err) < 0)
+	if (db_connect(&w->db, p->app->cfg->database_url, p->app->cfg->statement_timeout_ms, &err) <
+	    0)
 		log_warn("worker database connect failed worker=%d, will retry per request",
 			 w->index);
 	plugins_thread_init(p->app->plugins, w);

@@ -28,6 +28,24 @@ int log_enabled(enum log_level level)
 	return (int)level <= log_level;
 }
 
+/* The message is the leading words before the first key=value word. */
+static size_t msg_length(const char *text)
+{
+	size_t end = 0, i = 0;
+
+	while (text[i] != '\0') {
+		size_t w = strcspn(text + i, " ");
+
+		if (memchr(text + i, '=', w) != NULL)
+			break;
+		end = i + w;
+		i += w;
+		while (text[i] == ' ')
+			i++;
+	}
+	return end;
+}
+
 void log_vmsg(enum log_level level, const char *prefix, const char *fmt, va_list ap)
 {
 	char line[2048], text[1600], ts[32];
@@ -42,7 +60,7 @@ void log_vmsg(enum log_level level, const char *prefix, const char *fmt, va_list
 	gmtime_r(&tv.tv_sec, &tm);
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
 	vsnprintf(text, sizeof(text), fmt, ap);
-	msglen = strcspn(text, " ");
+	msglen = msg_length(text);
 	n = snprintf(line, sizeof(line), "ts=%s.%03dZ level=%s %smsg=\"%.*s\"%s\n", ts,
 		     (int)(tv.tv_usec / 1000), level_names[level], prefix ? prefix : "",
 		     (int)msglen, text, text + msglen);

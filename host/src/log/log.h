@@ -7,8 +7,8 @@
  *	log_info("listening addr=%s", addr);
  *	-> ts=2026-11-28T03:10:00.123Z level=info msg="listening" addr=127.0.0.1:3000
  *
- * The text before the first space of fmt's expansion becomes msg; the rest
- * is appended as is, so callers write key=value pairs.
+ * The leading words before the first key=value word become msg; the rest
+ * is appended as is, so callers write "what happened key=value ...".
  */
 #ifndef AUTHSVC_LOG_H
 #define AUTHSVC_LOG_H

@@ -191,12 +191,12 @@ static int register_routes(struct app *app, struct plugin *pl, char *msg, size_t
 	for (const struct authsvc_route *r = pl->desc->routes; r != NULL && r->method != NULL;
 	     r++) {
 		struct route rt = {
-			.method = http_method_parse(r->method),
-			.path = r->path,
-			.fn = r->handler,
-			.plugin = pl,
-			.flags = r->flags,
-			.fields = r->fields,
+		    .method = http_method_parse(r->method),
+		    .path = r->path,
+		    .fn = r->handler,
+		    .plugin = pl,
+		    .flags = r->flags,
+		    .fields = r->fields,
 		};
 
 		if (router_add(&app->router, &rt, msg, msgsz) < 0)

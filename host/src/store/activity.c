@@ -68,8 +68,8 @@ char *activity_encrypt(const unsigned char key[32], const char *text)
 	hex_encode(ct, (size_t)(n + fin), cth);
 	hex_encode(tag, sizeof(tag), tagh);
 	{
-		json_t *j = json_pack("{s:s, s:s, s:s}", "iv", ivh, "encryptedData", cth, "authTag",
-				      tagh);
+		json_t *j =
+		    json_pack("{s:s, s:s, s:s}", "iv", ivh, "encryptedData", cth, "authTag", tagh);
 
 		out = j ? json_dumps(j, JSON_COMPACT) : NULL;
 		json_decref(j);
@@ -100,9 +100,8 @@ char *activity_decrypt(const unsigned char key[32], const char *stored)
 	ct = malloc(strlen(cth) / 2 + 1);
 	pt = malloc(strlen(cth) / 2 + 1);
 	ctx = EVP_CIPHER_CTX_new();
-	if (ct == NULL || pt == NULL || ctx == NULL ||
-	    hex_decode(ivh, iv, sizeof(iv), &ivl) < 0 || ivl != 12 ||
-	    hex_decode(tagh, tag, sizeof(tag), &tagl) < 0 || tagl != 16 ||
+	if (ct == NULL || pt == NULL || ctx == NULL || hex_decode(ivh, iv, sizeof(iv), &ivl) < 0 ||
+	    ivl != 12 || hex_decode(tagh, tag, sizeof(tag), &tagl) < 0 || tagl != 16 ||
 	    hex_decode(cth, ct, strlen(cth) / 2, &ctl) < 0)
 		goto fail;
 	if (EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, iv) != 1 ||

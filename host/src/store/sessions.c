@@ -20,8 +20,9 @@ int store_code_create(struct db *db, const char *code_hash, const char *client_i
 		      struct err *err)
 {
 	char ttl[16];
-	const char *params[6] = {code_hash,			    client_id, user_id,
-				 tenant_id && *tenant_id ? tenant_id : NULL, mfa ? "t" : "f", ttl};
+	const char *params[6] = {code_hash,	  client_id,
+				 user_id,	  tenant_id && *tenant_id ? tenant_id : NULL,
+				 mfa ? "t" : "f", ttl};
 
 	snprintf(ttl, sizeof(ttl), "%d", ttl_s);
 	return exec_ok(db,
@@ -67,8 +68,8 @@ int store_code_consume(struct db *db, const char *code_hash, const char *client_
 int store_refresh_insert(struct db *db, const struct refresh_new *r, struct err *err)
 {
 	char exp[24], ttl[16];
-	const char *params[9] = {r->token_hash, r->family_id, r->client_id,
-				 r->user_id,	r->tenant_id,  r->access_jti,
+	const char *params[9] = {r->token_hash,	 r->family_id, r->client_id,
+				 r->user_id,	 r->tenant_id, r->access_jti,
 				 r->access_hash, exp,	       ttl};
 
 	snprintf(exp, sizeof(exp), "%lld", (long long)r->access_exp);
@@ -142,7 +143,8 @@ int store_refresh_revoke(struct db *db, const char *family_id, const char *user_
 	if (res == NULL)
 		return -1;
 	for (int i = 0; i < PQntuples(res); i++)
-		revocations_add(mem, PQgetvalue(res, i, 0), strtoll(PQgetvalue(res, i, 1), NULL, 10));
+		revocations_add(mem, PQgetvalue(res, i, 0),
+				strtoll(PQgetvalue(res, i, 1), NULL, 10));
 	PQclear(res);
 	return 0;
 }
@@ -163,9 +165,10 @@ int store_revoke_jti(struct db *db, const char *jti, int64_t exp, struct err *er
 	const char *params[2] = {jti, e};
 
 	snprintf(e, sizeof(e), "%lld", (long long)exp);
-	return exec_ok(db,
-		       "INSERT INTO revoked_tokens (jti, expires_at)"
-		       " VALUES ($1, greatest(to_timestamp($2::bigint), now() + interval '1 second'))"
-		       " ON CONFLICT (jti) DO NOTHING",
-		       2, params, err);
+	return exec_ok(
+	    db,
+	    "INSERT INTO revoked_tokens (jti, expires_at)"
+	    " VALUES ($1, greatest(to_timestamp($2::bigint), now() + interval '1 second'))"
+	    " ON CONFLICT (jti) DO NOTHING",
+	    2, params, err);
 }

@@ -43,14 +43,14 @@ void user_cred_release(struct user_cred *c)
 	memset(c, 0, sizeof(*c));
 }
 
-int store_user_set_password(struct db *db, const char *user_id, const char *hash,
-			    struct err *err)
+int store_user_set_password(struct db *db, const char *user_id, const char *hash, struct err *err)
 {
 	const char *params[2] = {user_id, hash};
-	PGresult *res = db_exec(db,
-				"UPDATE user_credentials SET password = $2, password_changed_on = now()"
-				" WHERE user_id = $1 AND NOT deleted",
-				2, params, err);
+	PGresult *res =
+	    db_exec(db,
+		    "UPDATE user_credentials SET password = $2, password_changed_on = now()"
+		    " WHERE user_id = $1 AND NOT deleted",
+		    2, params, err);
 
 	if (res == NULL)
 		return -1;
@@ -59,38 +59,40 @@ int store_user_set_password(struct db *db, const char *user_id, const char *hash
 }
 
 static const char user_ctx_sql[] =
-	"SELECT u.id, ut.id, ut.tenant_id, u.username, ut.status, t.status, r.name IS NOT NULL,"
-	" coalesce($3::int = ANY(u.auth_client_ids), false), coalesce(cardinality(u.auth_client_ids), 0),"
-	" json_strip_nulls(json_build_object("
-	"  'id', u.id, 'username', u.username, 'email', u.email, 'phone', u.phone,"
-	"  'name', nullif(concat_ws(' ', nullif(u.first_name, ''), nullif(u.middle_name, ''),"
-	"                            nullif(u.last_name, '')), ''),"
-	"  'firstName', u.first_name, 'middleName', u.middle_name, 'lastName', u.last_name,"
-	"  'designation', u.designation, 'photoUrl', u.photo_url, 'gender', u.gender,"
-	"  'dob', u.dob, 'defaultTenantId', u.default_tenant_id, 'lastLogin', u.last_login,"
-	"  'tenantId', ut.tenant_id, 'userTenantId', ut.id, 'status', ut.status, 'role', r.name,"
-	"  'permissions', (SELECT coalesce(json_agg(p.perm ORDER BY p.grp, p.ord), '[]'::json) FROM ("
-	"     SELECT x.perm, 0 AS grp, x.ord FROM unnest(coalesce(r.permissions, '{}'::text[]))"
-	"       WITH ORDINALITY AS x(perm, ord)"
-	"       WHERE NOT EXISTS (SELECT 1 FROM user_permissions d WHERE d.user_tenant_id = ut.id"
-	"         AND NOT d.deleted AND NOT d.allowed AND d.permission = x.perm)"
-	"     UNION ALL"
-	"     SELECT g.permission, 1, row_number() OVER (ORDER BY g.created_on, g.id)"
-	"       FROM user_permissions g WHERE g.user_tenant_id = ut.id AND NOT g.deleted"
-	"         AND g.allowed AND NOT (g.permission = ANY(coalesce(r.permissions, '{}'::text[])))"
-	"  ) p),"
-	"  'userPreferences', json_build_object('locale', coalesce(nullif(ut.locale, ''),"
-	"     (SELECT tc.config_value->>'locale' FROM tenant_configs tc WHERE tc.tenant_id = ut.tenant_id"
-	"        AND tc.config_key = 'profile' AND NOT tc.deleted ORDER BY tc.created_on LIMIT 1),"
-	"     'en')),"
-	"  'age', CASE WHEN u.dob IS NULL THEN NULL ELSE date_part('year', age(u.dob))::int END"
-	" ))"
-	" FROM users u"
-	" JOIN user_tenants ut ON ut.user_id = u.id AND NOT ut.deleted"
-	"   AND ut.tenant_id = coalesce($2::uuid, u.default_tenant_id)"
-	" JOIN tenants t ON t.id = ut.tenant_id AND NOT t.deleted"
-	" LEFT JOIN roles r ON r.id = ut.role_id AND NOT r.deleted"
-	" WHERE u.id = $1::uuid AND NOT u.deleted";
+    "SELECT u.id, ut.id, ut.tenant_id, u.username, ut.status, t.status, r.name IS NOT NULL,"
+    " coalesce($3::int = ANY(u.auth_client_ids), false), coalesce(cardinality(u.auth_client_ids), "
+    "0),"
+    " json_strip_nulls(json_build_object("
+    "  'id', u.id, 'username', u.username, 'email', u.email, 'phone', u.phone,"
+    "  'name', nullif(concat_ws(' ', nullif(u.first_name, ''), nullif(u.middle_name, ''),"
+    "                            nullif(u.last_name, '')), ''),"
+    "  'firstName', u.first_name, 'middleName', u.middle_name, 'lastName', u.last_name,"
+    "  'designation', u.designation, 'photoUrl', u.photo_url, 'gender', u.gender,"
+    "  'dob', u.dob, 'defaultTenantId', u.default_tenant_id, 'lastLogin', u.last_login,"
+    "  'tenantId', ut.tenant_id, 'userTenantId', ut.id, 'status', ut.status, 'role', r.name,"
+    "  'permissions', (SELECT coalesce(json_agg(p.perm ORDER BY p.grp, p.ord), '[]'::json) FROM ("
+    "     SELECT x.perm, 0 AS grp, x.ord FROM unnest(coalesce(r.permissions, '{}'::text[]))"
+    "       WITH ORDINALITY AS x(perm, ord)"
+    "       WHERE NOT EXISTS (SELECT 1 FROM user_permissions d WHERE d.user_tenant_id = ut.id"
+    "         AND NOT d.deleted AND NOT d.allowed AND d.permission = x.perm)"
+    "     UNION ALL"
+    "     SELECT g.permission, 1, row_number() OVER (ORDER BY g.created_on, g.id)"
+    "       FROM user_permissions g WHERE g.user_tenant_id = ut.id AND NOT g.deleted"
+    "         AND g.allowed AND NOT (g.permission = ANY(coalesce(r.permissions, '{}'::text[])))"
+    "  ) p),"
+    "  'userPreferences', json_build_object('locale', coalesce(nullif(ut.locale, ''),"
+    "     (SELECT tc.config_value->>'locale' FROM tenant_configs tc WHERE tc.tenant_id = "
+    "ut.tenant_id"
+    "        AND tc.config_key = 'profile' AND NOT tc.deleted ORDER BY tc.created_on LIMIT 1),"
+    "     'en')),"
+    "  'age', CASE WHEN u.dob IS NULL THEN NULL ELSE date_part('year', age(u.dob))::int END"
+    " ))"
+    " FROM users u"
+    " JOIN user_tenants ut ON ut.user_id = u.id AND NOT ut.deleted"
+    "   AND ut.tenant_id = coalesce($2::uuid, u.default_tenant_id)"
+    " JOIN tenants t ON t.id = ut.tenant_id AND NOT t.deleted"
+    " LEFT JOIN roles r ON r.id = ut.role_id AND NOT r.deleted"
+    " WHERE u.id = $1::uuid AND NOT u.deleted";
 
 static bool uuid_like(const char *s)
 {
@@ -102,8 +104,9 @@ static bool uuid_like(const char *s)
 		char c = s[i];
 		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
 
-		if (dash ? c != '-' : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
-					(c >= 'A' && c <= 'F')))
+		if (dash ? c != '-'
+			 : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+			     (c >= 'A' && c <= 'F')))
 			return false;
 	}
 	return true;
@@ -158,8 +161,8 @@ int store_user_touch_login(struct db *db, const struct user_ctx *u, struct err *
 
 	if (u->ut_status == 0 || u->ut_status == 3)
 		return 0; /* first-time user: lastLogin stays unset (BEHAVIOUR §4) */
-	res = db_exec(db, "UPDATE users SET last_login = now() WHERE id = $1::uuid", 1, params,
-		      err);
+	res =
+	    db_exec(db, "UPDATE users SET last_login = now() WHERE id = $1::uuid", 1, params, err);
 	if (res == NULL)
 		return -1;
 	PQclear(res);

@@ -32,20 +32,19 @@ struct user_ctx {
 	char user_tenant_id[40];
 	char tenant_id[40];
 	char username[160];
-	int ut_status;	    /* user_tenants.status */
-	int tenant_status;  /* tenants.status */
+	int ut_status;	   /* user_tenants.status */
+	int tenant_status; /* tenants.status */
 	bool role_found;
 	bool client_allowed; /* the client's id is in users.auth_client_ids */
-	int nclients;	    /* cardinality(auth_client_ids) */
-	json_t *claims;	    /* AuthUser claims, new reference */
+	int nclients;	     /* cardinality(auth_client_ids) */
+	json_t *claims;	     /* AuthUser claims, new reference */
 };
 
 /* 1 found, 0 unknown, -1 error. */
 int store_user_credentials(struct db *db, const char *username, struct user_cred *out,
 			   struct err *err);
 void user_cred_release(struct user_cred *c);
-int store_user_set_password(struct db *db, const char *user_id, const char *hash,
-			    struct err *err);
+int store_user_set_password(struct db *db, const char *user_id, const char *hash, struct err *err);
 
 /* tenant_id NULL: the user's default tenant. 1 found, 0 no such user/user_tenant, -1 error. */
 int store_user_context(struct db *db, const char *user_id, const char *tenant_id, int client_id,

@@ -203,16 +203,16 @@ static json_t *jwk_required_members(const EVP_PKEY *pkey, enum jwt_alg_kind alg)
 		return NULL;
 	if (alg == JWT_KIND_RS256) {
 		if (json_object_set_new(jwk, "kty", json_string("RSA")) < 0 ||
-		    json_object_set_new(jwk, "n", pkey_param_b64url(pkey, OSSL_PKEY_PARAM_RSA_N, 0)) <
-			    0 ||
-		    json_object_set_new(jwk, "e", pkey_param_b64url(pkey, OSSL_PKEY_PARAM_RSA_E, 0)) <
-			    0)
+		    json_object_set_new(jwk, "n",
+					pkey_param_b64url(pkey, OSSL_PKEY_PARAM_RSA_N, 0)) < 0 ||
+		    json_object_set_new(jwk, "e",
+					pkey_param_b64url(pkey, OSSL_PKEY_PARAM_RSA_E, 0)) < 0)
 			goto out_put;
 	} else if (alg == JWT_KIND_ES256) {
 		if (json_object_set_new(jwk, "kty", json_string("EC")) < 0 ||
 		    json_object_set_new(jwk, "crv", json_string("P-256")) < 0 ||
-		    json_object_set_new(jwk, "x",
-					pkey_param_b64url(pkey, OSSL_PKEY_PARAM_EC_PUB_X, 32)) < 0 ||
+		    json_object_set_new(
+			jwk, "x", pkey_param_b64url(pkey, OSSL_PKEY_PARAM_EC_PUB_X, 32)) < 0 ||
 		    json_object_set_new(jwk, "y",
 					pkey_param_b64url(pkey, OSSL_PKEY_PARAM_EC_PUB_Y, 32)) < 0)
 			goto out_put;
@@ -380,8 +380,8 @@ static int add_parsed(struct keyring *kr, const char *kid_or_null, struct signin
 	return 0;
 }
 
-int keyring_add_private_pem(struct keyring *kr, const char *kid_or_null, const char *pem, size_t len,
-			    const char *passphrase_or_null, struct err *err)
+int keyring_add_private_pem(struct keyring *kr, const char *kid_or_null, const char *pem,
+			    size_t len, const char *passphrase_or_null, struct err *err)
 {
 	struct signing_key key = {.alg = kr->alg};
 	BIO *bio;
@@ -397,7 +397,8 @@ int keyring_add_private_pem(struct keyring *kr, const char *kid_or_null, const c
 	BIO_free(bio);
 	if (key.pkey == NULL) {
 		ERR_clear_error();
-		return err_set(err, 0, "cannot read the private key (not a PEM key, or wrong passphrase)");
+		return err_set(err, 0,
+			       "cannot read the private key (not a PEM key, or wrong passphrase)");
 	}
 	if (key_fits_alg(key.pkey, kr->alg, err) < 0)
 		goto out_release;

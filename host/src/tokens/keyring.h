@@ -25,11 +25,11 @@
 #include "util/err.h"
 
 struct signing_key {
-	char kid[64];	       /* key id; for generated keys 22 chars base64url of 16 random bytes */
+	char kid[64]; /* key id; for generated keys 22 chars base64url of 16 random bytes */
 	enum jwt_alg_kind alg;
-	EVP_PKEY *pkey;	       /* private (if known) or public key; NULL for HS256 */
-	char *private_pem;     /* PKCS#8 PEM, unencrypted, malloc'd; NULL if only public known */
-	char *public_pem;      /* SPKI PEM, malloc'd; NULL for HS256 */
+	EVP_PKEY *pkey;	   /* private (if known) or public key; NULL for HS256 */
+	char *private_pem; /* PKCS#8 PEM, unencrypted, malloc'd; NULL if only public known */
+	char *public_pem;  /* SPKI PEM, malloc'd; NULL for HS256 */
 	size_t private_pem_len, public_pem_len;
 	unsigned char *secret; /* HS256 only, malloc'd */
 	size_t secret_len;
@@ -61,8 +61,8 @@ int keyring_generate(enum jwt_alg_kind alg, struct signing_key *out, struct err 
  * it just fails. The key type must fit kr->alg. kid_or_null NULL derives the
  * kid as the RFC 7638 JWK thumbprint (43 chars). A duplicate kid is refused.
  * 0 or -1 (err filled). pem is not kept; the caller wipes it. */
-int keyring_add_private_pem(struct keyring *kr, const char *kid_or_null, const char *pem, size_t len,
-			    const char *passphrase_or_null, struct err *err);
+int keyring_add_private_pem(struct keyring *kr, const char *kid_or_null, const char *pem,
+			    size_t len, const char *passphrase_or_null, struct err *err);
 
 /* Append a verification-only key (SPKI "PUBLIC KEY" PEM) under kid (NULL:
  * the RFC 7638 thumbprint, as above). 0 or -1 (err filled). */

@@ -7,7 +7,7 @@
 #include <openssl/rand.h>
 
 static const char b64url_alphabet[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 static const char hex_digits[] = "0123456789abcdef";
 
 int tokens_random_bytes(void *buf, size_t n)
@@ -114,7 +114,8 @@ int tokens_b64url_encode(const unsigned char *in, size_t len, char *out, size_t 
 	if (outsz == 0 || need > outsz - 1 || need > (size_t)0x7fffffff)
 		return -1;
 	for (i = 0; i + 2 < len; i += 3) {
-		unsigned long v = (unsigned long)in[i] << 16 | (unsigned long)in[i + 1] << 8 | in[i + 2];
+		unsigned long v =
+		    (unsigned long)in[i] << 16 | (unsigned long)in[i + 1] << 8 | in[i + 2];
 
 		out[o++] = b64url_alphabet[(v >> 18) & 63];
 		out[o++] = b64url_alphabet[(v >> 12) & 63];

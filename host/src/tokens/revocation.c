@@ -139,10 +139,11 @@ static int load_rows(struct revocations *r, PGconn *conn, int64_t since)
 	int n;
 
 	snprintf(sbuf, sizeof(sbuf), "%lld", (long long)since);
-	res = PQexecParams(conn,
-			   "SELECT jti, extract(epoch FROM expires_at)::bigint FROM main.revoked_tokens"
-			   " WHERE expires_at > now() AND revoked_on >= to_timestamp($1::bigint)",
-			   1, NULL, params, NULL, NULL, 0);
+	res = PQexecParams(
+	    conn,
+	    "SELECT jti, extract(epoch FROM expires_at)::bigint FROM main.revoked_tokens"
+	    " WHERE expires_at > now() AND revoked_on >= to_timestamp($1::bigint)",
+	    1, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		PQclear(res);
 		return -1;

@@ -19,16 +19,16 @@ struct hello {
 };
 
 static const struct authsvc_setting hello_settings[] = {
-	{.key = "greeting", .type = AUTHSVC_SET_STRING, .def_str = "hello", .help = "logged on login"},
-	{0},
+    {.key = "greeting", .type = AUTHSVC_SET_STRING, .def_str = "hello", .help = "logged on login"},
+    {0},
 };
 
 static const struct authsvc_field hello_fields[] = {
-	{"client_id", AUTHSVC_FIELD_STRING, 1},
-	{"client_secret", AUTHSVC_FIELD_STRING, 0},
-	{"username", AUTHSVC_FIELD_STRING, 1},
-	{"password", AUTHSVC_FIELD_STRING, 1},
-	{0},
+    {"client_id", AUTHSVC_FIELD_STRING, 1},
+    {"client_secret", AUTHSVC_FIELD_STRING, 0},
+    {"username", AUTHSVC_FIELD_STRING, 1},
+    {"password", AUTHSVC_FIELD_STRING, 1},
+    {0},
 };
 
 static enum authsvc_status hello_login(void *state, void *tstate, struct authsvc_req *req)
@@ -47,8 +47,8 @@ static enum authsvc_status hello_login(void *state, void *tstate, struct authsvc
 }
 
 static const struct authsvc_route hello_routes[] = {
-	{"POST", "/auth/hello", hello_login, AUTHSVC_ROUTE_CLIENT_AUTH, hello_fields},
-	{0},
+    {"POST", "/auth/hello", hello_login, AUTHSVC_ROUTE_CLIENT_AUTH, hello_fields},
+    {0},
 };
 
 static int hello_init(const struct authsvc_host *host, const struct authsvc_cfg *cfg,
@@ -72,11 +72,6 @@ static void hello_fini(void *state)
 }
 
 AUTHSVC_EXPORT const struct authsvc_plugin authsvc_plugin = {
-	AUTHSVC_PLUGIN_HEADER,
-	.name = "hello",
-	.version = "0.1.0",
-	.settings = hello_settings,
-	.routes = hello_routes,
-	.init = hello_init,
-	.fini = hello_fini,
+    AUTHSVC_PLUGIN_HEADER,  .name = "hello",	.version = "0.1.0", .settings = hello_settings,
+    .routes = hello_routes, .init = hello_init, .fini = hello_fini,
 };

@@ -103,11 +103,11 @@ enum authsvc_setting_flags {
 
 struct authsvc_setting {
 	const char *key;
-	uint32_t type;	      /* enum authsvc_setting_type */
-	uint32_t flags;	      /* enum authsvc_setting_flags */
-	const char *def_str;  /* default for STRING */
-	int64_t def_int;      /* default for INT and BOOL */
-	int64_t min, max;     /* range for INT (ignored when min > max) */
+	uint32_t type;	     /* enum authsvc_setting_type */
+	uint32_t flags;	     /* enum authsvc_setting_flags */
+	const char *def_str; /* default for STRING */
+	int64_t def_int;     /* default for INT and BOOL */
+	int64_t min, max;    /* range for INT (ignored when min > max) */
 	const char *help;
 };
 
@@ -150,7 +150,7 @@ struct authsvc_route {
 
 enum authsvc_hook_point {
 	AUTHSVC_HOOK_END = 0,
-	AUTHSVC_HOOK_PASSWORD_CHECK, /* fn(state, req, username, password, who_out) */
+	AUTHSVC_HOOK_PASSWORD_CHECK,  /* fn(state, req, username, password, who_out) */
 	AUTHSVC_HOOK_LOGIN_SUCCEEDED, /* notify only; the outcome is fixed */
 };
 
@@ -176,7 +176,7 @@ struct authsvc_identity {
 };
 
 enum authsvc_login_flags {
-	AUTHSVC_LOGIN_CODE = 0,	      /* answer {code} to exchange at /auth/token */
+	AUTHSVC_LOGIN_CODE = 0,	       /* answer {code} to exchange at /auth/token */
 	AUTHSVC_LOGIN_TOKENS = 1 << 0, /* answer a TokenResponse directly */
 };
 
@@ -188,7 +188,7 @@ struct authsvc_host {
 	/* Logging: one structured line; the host adds plugin name and request id.
 	 * Never pass a secret. req may be NULL outside a request. */
 	void (*log)(struct authsvc_req *req, int level, const char *fmt, ...)
-		__attribute__((format(printf, 3, 4)));
+	    __attribute__((format(printf, 3, 4)));
 
 	/* Settings, validated against the schema; borrowed until fini. */
 	const char *(*cfg_str)(const struct authsvc_cfg *cfg, const char *key);
@@ -239,7 +239,7 @@ struct authsvc_plugin {
 	int (*init)(const struct authsvc_host *host, const struct authsvc_cfg *cfg,
 		    void **state_out, struct authsvc_err *err);
 	int (*start)(void *state, struct authsvc_err *err); /* optional */
-	void (*stop)(void *state);			     /* optional */
+	void (*stop)(void *state);			    /* optional */
 	void (*fini)(void *state);
 	int (*thread_init)(void *state, void **tstate_out); /* optional, once per worker */
 	void (*thread_fini)(void *state, void *tstate);	    /* optional */
