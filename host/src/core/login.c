@@ -3,11 +3,14 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "core/app.h"
 #include "core/issue.h"
 #include "core/password.h"
 #include "http/workers.h"
 #include "log/log.h"
+#include "plugins/loader.h"
 #include "store/sessions.h"
 #include "tokens/opaque.h"
 
@@ -22,18 +25,44 @@ static void answer_db_error(struct authsvc_req *req, const struct err *err)
 	req_fail(req, 500, "Internal Server Error");
 }
 
+/* A PASSWORD_CHECK hook vouched for who->username: find that local user. */
+static enum authsvc_status resolve_hook_identity(struct db *db, struct authsvc_identity *who)
+{
+	struct user_cred cred;
+	struct err err = {0};
+	int rc;
+
+	who->username[sizeof(who->username) - 1] = '\0';
+	rc = store_user_credentials(db, who->username, &cred, &err);
+	if (rc <= 0) {
+		user_cred_release(&cred);
+		return rc < 0 ? (err.code == 503 ? AUTHSVC_UNAVAILABLE : AUTHSVC_ERROR)
+			      : AUTHSVC_NOT_FOUND;
+	}
+	snprintf(who->user_id, sizeof(who->user_id), "%s", cred.user_id);
+	snprintf(who->username, sizeof(who->username), "%s", cred.username);
+	snprintf(who->provider, sizeof(who->provider), "%s", cred.provider);
+	user_cred_release(&cred);
+	return AUTHSVC_OK;
+}
+
 enum authsvc_status core_password_verify(struct authsvc_req *req, const char *username,
 					 const char *password, struct authsvc_identity *who)
 {
 	struct db *db = &req->worker->db;
 	struct user_cred cred;
 	struct err err = {0};
+	enum authsvc_status st;
 	bool rehash = false;
 	int rc;
 
 	memset(who, 0, sizeof(*who));
 	if (req->worker == NULL || username == NULL || password == NULL)
 		return AUTHSVC_ERROR;
+	st = plugins_run_hooks(req->app->plugins, AUTHSVC_HOOK_PASSWORD_CHECK, req, username,
+			       password, who);
+	if (st != AUTHSVC_DECLINED)
+		return st == AUTHSVC_OK ? resolve_hook_identity(db, who) : st;
 	rc = store_user_credentials(db, username, &cred, &err);
 	if (rc < 0)
 		return err.code == 503 ? AUTHSVC_UNAVAILABLE : AUTHSVC_ERROR;
@@ -155,5 +184,11 @@ enum authsvc_status core_complete_login(struct authsvc_req *req, const struct au
 	else
 		st = issue_code(req, db, req->client, &u);
 	user_ctx_release(&u);
+	if (st == AUTHSVC_OK && req->status == 200) {
+		struct authsvc_identity done = *who;
+
+		plugins_run_hooks(req->app->plugins, AUTHSVC_HOOK_LOGIN_SUCCEEDED, req,
+				  done.username, NULL, &done);
+	}
 	return st;
 }

@@ -28,6 +28,13 @@ int plugin_check_descriptor(const struct authsvc_plugin *p, char *msg, size_t ms
 		snprintf(msg, msgsz, "descriptor without name or version");
 		return -1;
 	}
+	for (const struct authsvc_hook *h = p->hooks; h != NULL && h->point != AUTHSVC_HOOK_END;
+	     h++) {
+		if (h->point > AUTHSVC_HOOK_LOGIN_SUCCEEDED || h->fn == NULL) {
+			snprintf(msg, msgsz, "invalid hook point %u", h->point);
+			return -1;
+		}
+	}
 	for (const struct authsvc_route *r = p->routes; r != NULL && r->method != NULL; r++) {
 		if (r->path == NULL || r->path[0] != '/' || r->handler == NULL ||
 		    http_method_parse(r->method) == M_OTHER) {
@@ -239,6 +246,60 @@ refuse:
 	return err_set(err, 0, "plugin refused file=%s reason=\"%s\"", pl->file, msg);
 }
 
+static int hook_cmp(const void *a, const void *b)
+{
+	const struct hook_entry *x = a, *y = b;
+
+	if (x->order != y->order)
+		return x->order < y->order ? -1 : 1;
+	return x->plugin->index - y->plugin->index;
+}
+
+static int hooks_collect(struct plugin_set *set, struct err *err)
+{
+	for (uint32_t pt = AUTHSVC_HOOK_PASSWORD_CHECK; pt <= AUTHSVC_HOOK_LOGIN_SUCCEEDED; pt++) {
+		size_t n = 0;
+
+		for (size_t i = 0; i < set->n; i++)
+			for (const struct authsvc_hook *h = set->v[i].desc->hooks;
+			     h != NULL && h->point != AUTHSVC_HOOK_END; h++)
+				n += h->point == pt;
+		set->hooks[pt] = calloc(n + 1, sizeof(struct hook_entry));
+		if (set->hooks[pt] == NULL)
+			return err_set(err, 0, "out of memory");
+		for (size_t i = 0; i < set->n; i++)
+			for (const struct authsvc_hook *h = set->v[i].desc->hooks;
+			     h != NULL && h->point != AUTHSVC_HOOK_END; h++)
+				if (h->point == pt)
+					set->hooks[pt][set->nhooks[pt]++] =
+					    (struct hook_entry){h->order, h->fn, &set->v[i]};
+		qsort(set->hooks[pt], set->nhooks[pt], sizeof(struct hook_entry), hook_cmp);
+	}
+	return 0;
+}
+
+enum authsvc_status plugins_run_hooks(struct plugin_set *set, uint32_t point,
+				      struct authsvc_req *req, const char *username,
+				      const char *secret, struct authsvc_identity *who)
+{
+	if (set == NULL || point > AUTHSVC_HOOK_LOGIN_SUCCEEDED)
+		return AUTHSVC_DECLINED;
+	for (size_t i = 0; i < set->nhooks[point]; i++) {
+		const struct hook_entry *h = &set->hooks[point][i];
+		bool serial = (h->plugin->desc->flags & AUTHSVC_PLUGIN_THREAD_UNSAFE) != 0;
+		enum authsvc_status st;
+
+		if (serial)
+			pthread_mutex_lock(&h->plugin->serial);
+		st = h->fn(h->plugin->state, req, username, secret, who);
+		if (serial)
+			pthread_mutex_unlock(&h->plugin->serial);
+		if (st != AUTHSVC_DECLINED && point != AUTHSVC_HOOK_LOGIN_SUCCEEDED)
+			return st;
+	}
+	return AUTHSVC_DECLINED;
+}
+
 int plugins_load(struct app *app, const struct config *cfg, struct plugin_set **out,
 		 struct err *err)
 {
@@ -268,7 +329,7 @@ int plugins_load(struct app *app, const struct config *cfg, struct plugin_set **
 		log_info("plugin loaded name=%s version=%s abi=%u.%u file=%s", pl->desc->name,
 			 pl->desc->version, pl->desc->abi_major, pl->desc->abi_minor, pl->file);
 	}
-	return 0;
+	return hooks_collect(set, err);
 }
 
 int plugins_start(struct plugin_set *set, struct err *err)
@@ -326,6 +387,8 @@ void plugins_unload(struct plugin_set *set)
 		free(pl->file);
 		/* no dlclose: keeps symbols for leak reports and avoids unload races */
 	}
+	for (size_t pt = 0; pt <= AUTHSVC_HOOK_LOGIN_SUCCEEDED; pt++)
+		free(set->hooks[pt]);
 	free(set->v);
 	free(set);
 }

@@ -39,9 +39,18 @@ struct plugin {
 	pthread_mutex_t serial; /* for AUTHSVC_PLUGIN_THREAD_UNSAFE */
 };
 
+struct hook_entry {
+	int32_t order;
+	authsvc_hook_fn fn;
+	struct plugin *plugin;
+};
+
 struct plugin_set {
 	struct plugin *v;
 	size_t n;
+	/* hooks by point, sorted by order; built after every plugin loaded */
+	struct hook_entry *hooks[AUTHSVC_HOOK_LOGIN_SUCCEEDED + 1];
+	size_t nhooks[AUTHSVC_HOOK_LOGIN_SUCCEEDED + 1];
 };
 
 /* The table handed to every plugin (host/src/plugins/hostapi.c). */
@@ -59,6 +68,11 @@ int plugin_open(const char *file, void **dl_out, const struct authsvc_plugin **d
 int plugins_load(struct app *app, const struct config *cfg, struct plugin_set **out,
 		 struct err *err);
 int plugins_start(struct plugin_set *set, struct err *err);
+/* Run the hooks of a point in order; see the SDK header for each point's
+ * rules. Returns the first answer that is not DECLINED, or DECLINED. */
+enum authsvc_status plugins_run_hooks(struct plugin_set *set, uint32_t point,
+				      struct authsvc_req *req, const char *username,
+				      const char *secret, struct authsvc_identity *who);
 void plugins_thread_init(struct plugin_set *set, struct worker *w);
 void plugins_thread_fini(struct plugin_set *set, struct worker *w);
 /* stop + fini every plugin (reverse order) and free the set. */

@@ -187,11 +187,25 @@ static void drain_notifies(struct revocations *r, PGconn *conn)
 	}
 }
 
+/* Expired codes, refresh tokens and revocations are dead weight: drop them
+ * (a day late, so recent history stays inspectable). Best effort. */
+static void purge_expired(PGconn *conn)
+{
+	static const char *const sql[] = {
+		"DELETE FROM main.auth_codes WHERE expires_at < now() - interval '1 day'",
+		"DELETE FROM main.refresh_tokens WHERE expires_at < now() - interval '1 day'",
+		"DELETE FROM main.revoked_tokens WHERE expires_at < now() - interval '1 day'",
+	};
+
+	for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++)
+		PQclear(PQexec(conn, sql[i]));
+}
+
 static void *listener_main(void *arg)
 {
 	struct revocations *r = arg;
 	PGconn *conn = NULL;
-	int64_t last_poll = 0;
+	int64_t last_poll = 0, last_purge = 0;
 
 	while (!r->stop) {
 		struct pollfd pfd[2];
@@ -212,6 +226,10 @@ static void *listener_main(void *arg)
 		if (now - last_poll >= r->poll_s) {
 			if (load_rows(r, conn, last_poll - 2 * r->poll_s) == 0)
 				last_poll = now;
+		}
+		if (now - last_purge >= 3600) {
+			purge_expired(conn);
+			last_purge = now;
 		}
 		pfd[0] = (struct pollfd){.fd = PQsocket(conn), .events = POLLIN};
 		pfd[1] = (struct pollfd){.fd = r->wake[0], .events = POLLIN};

@@ -146,12 +146,27 @@ struct authsvc_route {
 	const struct authsvc_field *fields; /* body schema, {0}-terminated; NULL: no body check */
 };
 
-/* ---- hooks: join a flow the plugin does not own ---- */
+/* ---- hooks: join a flow the plugin does not own ----
+ *
+ * Hooks of one point run in ascending `order` (ties: plugin load order).
+ *
+ * AUTHSVC_HOOK_PASSWORD_CHECK: fn(state, req, username, password, who)
+ *	asked before the built-in password check of every password login
+ *	(an LDAP or legacy-hash plugin). OK: the password is right; fill
+ *	who->username (the host then resolves the local user by that name;
+ *	an unknown name is answered like a wrong password). DENIED: the
+ *	password is wrong, stop. DECLINED: not mine, ask the next hook, and
+ *	after the last one the built-in check. Other statuses end the login
+ *	with that status.
+ * AUTHSVC_HOOK_LOGIN_SUCCEEDED: fn(state, req, username, NULL, who) after
+ *	a login issued its code or tokens. Notification only: the return
+ *	value is ignored and the reply is already decided.
+ */
 
 enum authsvc_hook_point {
 	AUTHSVC_HOOK_END = 0,
-	AUTHSVC_HOOK_PASSWORD_CHECK,  /* fn(state, req, username, password, who_out) */
-	AUTHSVC_HOOK_LOGIN_SUCCEEDED, /* notify only; the outcome is fixed */
+	AUTHSVC_HOOK_PASSWORD_CHECK,
+	AUTHSVC_HOOK_LOGIN_SUCCEEDED,
 };
 
 struct authsvc_identity;
