@@ -10,11 +10,8 @@
 
 #define S AUTHSVC_FIELD_STRING
 
-static const struct authsvc_field token_fields[] = {
-    {"clientId", S, 1}, {"code", S, 1}, {"code_verifier", S, 0}, {0}};
+static const struct authsvc_field token_fields[] = {{"clientId", S, 1}, {"code", S, 1}, {0}};
 static const struct authsvc_field refresh_fields[] = {
-    {"refreshToken", S, 1}, {"tenantId", S, 0}, {0}};
-static const struct authsvc_field switch_fields[] = {
     {"refreshToken", S, 1}, {"tenantId", S, 0}, {0}};
 static const struct authsvc_field logout_fields[] = {{"refreshToken", S, 0}, {0}};
 static const struct authsvc_field change_fields[] = {
@@ -25,7 +22,7 @@ static const struct authsvc_field change_fields[] = {
 static const struct route core_routes[] = {
     {M_POST, "/auth/token", h_token, NULL, NULL, 0, token_fields, NULL},
     {M_POST, "/auth/token-refresh", h_token_refresh, NULL, NULL, 0, refresh_fields, NULL},
-    {M_POST, "/auth/token-switch", h_token_switch, NULL, NULL, ROUTE_BEARER, switch_fields, NULL},
+    {M_POST, "/auth/token-switch", h_token_switch, NULL, NULL, ROUTE_BEARER, refresh_fields, NULL},
     {M_GET, "/auth/me", h_me, NULL, NULL, ROUTE_BEARER | ROUTE_ON_LOOP, NULL, NULL},
     {M_PATCH, "/auth/change-password", h_change_password, NULL, NULL, ROUTE_BEARER, change_fields,
      NULL},
