@@ -7,6 +7,7 @@
 
 #include "core/app.h"
 #include "core/issue.h"
+#include "core/session.h"
 #include "http/body.h"
 #include "http/workers.h"
 #include "store/clients.h"
@@ -17,52 +18,36 @@ enum authsvc_status h_logout(void *state, void *tstate, struct authsvc_req *req)
 {
 	struct app *app = req->app;
 	struct db *db = &req->worker->db;
-	const char *refresh = req_body_str(req, "refreshToken");
 	const char *jti = json_string_value(json_object_get(req->bearer, "jti"));
 	json_int_t exp = json_integer_value(json_object_get(req->bearer, "exp"));
 	struct refresh_row row;
 	struct err err = {0};
-	char hash[65], ahash[65];
 	json_t *payload;
 	int rc;
 
 	(void)state;
 	(void)tstate;
-	if (refresh == NULL || *refresh == '\0' || jti == NULL)
-		return req_fail(req, 422, "TokenMissing");
-	core_token_hash(refresh, hash);
-	core_token_hash(req->bearer_token, ahash);
-	if (db_begin(db, &err) < 0)
-		return fail_store(req, &err);
-	rc = store_refresh_lock(db, hash, &row, &err);
-	if (rc < 0)
-		goto store_error;
-	if (rc == 0 || row.expired || row.revoked || row.used) {
-		db_rollback(db);
-		return req_fail(req, 401, "Token Expired");
-	}
-	if (!tokens_equal_ct(ahash, row.access_hash)) {
-		db_rollback(db);
+	if (jti == NULL)
 		return req_fail(req, 401, "Token Invalid");
-	}
+	if (session_open(req, db, req_body_str(req, "refreshToken"), req->bearer_token, 0, &row) <
+	    0)
+		return AUTHSVC_OK;
 	payload = json_pack("{s:s, s:s, s:O*}", "id", row.user_id, "clientId", row.client_id,
 			    "username", json_object_get(req->bearer, "username"));
-	if (store_refresh_revoke(db, row.family_id, NULL, &app->revoked, &err) < 0 ||
-	    store_revoke_jti(db, jti, (int64_t)exp, &err) < 0 ||
-	    core_record_activity(req, db, "LOGOUT", row.user_id,
-				 json_string_value(json_object_get(req->bearer, "userTenantId")),
-				 row.tenant_id, payload, &err) < 0 ||
-	    db_commit(db, &err) < 0) {
-		json_decref(payload);
-		goto store_error;
-	}
+	rc = store_refresh_revoke(db, row.family_id, NULL, &app->revoked, &err) < 0 ||
+	     store_revoke_jti(db, jti, (int64_t)exp, &err) < 0 ||
+	     core_record_activity(req, db, "LOGOUT", row.user_id,
+				  json_string_value(json_object_get(req->bearer, "userTenantId")),
+				  row.tenant_id, payload, &err) < 0 ||
+	     db_commit(db, &err) < 0;
 	json_decref(payload);
+	if (rc) {
+		db_rollback(db);
+		return fail_store(req, &err);
+	}
 	revocations_add(&app->revoked, jti, (int64_t)exp);
 	req_reply_json(req, 200, json_pack("{s:b}", "success", 1));
 	return AUTHSVC_OK;
-store_error:
-	db_rollback(db);
-	return fail_store(req, &err);
 }
 
 struct state_parse {

@@ -9,6 +9,7 @@
 
 #include "core/app.h"
 #include "core/issue.h"
+#include "core/session.h"
 #include "core/password.h"
 #include "http/workers.h"
 #include "store/sessions.h"
@@ -91,7 +92,7 @@ enum authsvc_status h_change_password(void *state, void *tstate, struct authsvc_
 	const char *params[2];
 	struct refresh_row row;
 	struct err err = {0};
-	char hash[65], ahash[65], newhash[256];
+	char newhash[256];
 	PGresult *res;
 	int rc;
 
@@ -101,18 +102,9 @@ enum authsvc_status h_change_password(void *state, void *tstate, struct authsvc_
 		return req_fail(req, 401, "Token Invalid");
 	if (change_precheck(req, &ch) < 0)
 		return AUTHSVC_OK;
-	core_token_hash(ch.refresh, hash);
-	core_token_hash(req->bearer_token, ahash);
-	if (db_begin(db, &err) < 0)
-		return fail_store(req, &err);
-	rc = store_refresh_lock(db, hash, &row, &err);
-	if (rc < 0)
-		goto store_error;
-	if (rc == 0 || row.expired || row.revoked || row.used) {
-		db_rollback(db);
-		return req_fail(req, 401, "Token Expired");
-	}
-	if (!tokens_equal_ct(ahash, row.access_hash) || strcmp(row.user_id, ch.uid) != 0) {
+	if (session_open(req, db, ch.refresh, req->bearer_token, 0, &row) < 0)
+		return AUTHSVC_OK;
+	if (strcmp(row.user_id, ch.uid) != 0) {
 		db_rollback(db);
 		return req_fail(req, 401, "Token Invalid");
 	}

@@ -6,6 +6,7 @@
 #include <openssl/crypto.h>
 
 #include "core/app.h"
+#include "core/handlers.h"
 #include "core/issue.h"
 #include "core/password.h"
 #include "http/workers.h"
@@ -13,17 +14,6 @@
 #include "plugins/loader.h"
 #include "store/sessions.h"
 #include "tokens/opaque.h"
-
-static void answer_db_error(struct authsvc_req *req, const struct err *err)
-{
-	if (err->code == 503) {
-		req->retry_after = 1;
-		req_fail(req, 503, "Service temporarily unavailable. Please retry.");
-		return;
-	}
-	log_error("database error req=%s detail=\"%s\"", req->id, err->msg);
-	req_fail(req, 500, "Internal Server Error");
-}
 
 /* A PASSWORD_CHECK hook vouched for who->username: find that local user. */
 static enum authsvc_status resolve_hook_identity(struct db *db, struct authsvc_identity *who)
@@ -129,7 +119,7 @@ static enum authsvc_status issue_code(struct authsvc_req *req, struct db *db,
 	core_token_hash(code, hash);
 	if (store_code_create(db, hash, c->client_id, u->user_id, u->tenant_id, false, c->code_ttl,
 			      &err) < 0) {
-		answer_db_error(req, &err);
+		fail_store(req, &err);
 		return AUTHSVC_OK;
 	}
 	req_reply_json(req, 200, json_pack("{s:s}", "code", code));
@@ -148,7 +138,7 @@ static enum authsvc_status issue_tokens(struct authsvc_req *req, struct db *db,
 	    db_commit(db, &err) < 0) {
 		db_rollback(db);
 		json_decref(resp);
-		answer_db_error(req, &err);
+		fail_store(req, &err);
 		return AUTHSVC_OK;
 	}
 	req->no_store = true;
@@ -170,7 +160,7 @@ enum authsvc_status core_complete_login(struct authsvc_req *req, const struct au
 	db = &req->worker->db;
 	rc = store_user_context(db, who->user_id, NULL, req->client->id, &u, &err);
 	if (rc < 0) {
-		answer_db_error(req, &err);
+		fail_store(req, &err);
 		return AUTHSVC_OK;
 	}
 	if (rc == 0)

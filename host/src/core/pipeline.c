@@ -4,6 +4,7 @@
 
 #include "core/app.h"
 #include "core/bearer.h"
+#include "core/handlers.h"
 #include "http/router.h"
 #include "http/validate.h"
 #include "http/workers.h"
@@ -77,10 +78,7 @@ static bool client_authenticate(struct authsvc_req *req, struct worker *w)
 	}
 	rc = store_client_find(&w->db, id, c, &err);
 	if (rc < 0) {
-		req->retry_after = err.code == 503 ? 1 : 0;
-		req_fail(req, err.code == 503 ? 503 : 500,
-			 err.code == 503 ? "Service temporarily unavailable. Please retry."
-					 : "Internal Server Error");
+		fail_store(req, &err);
 		return false;
 	}
 	if (rc == 0 || !client_check_secret(c, secret)) {

@@ -192,9 +192,9 @@ static void drain_notifies(struct revocations *r, PGconn *conn)
 static void purge_expired(PGconn *conn)
 {
 	static const char *const sql[] = {
-		"DELETE FROM main.auth_codes WHERE expires_at < now() - interval '1 day'",
-		"DELETE FROM main.refresh_tokens WHERE expires_at < now() - interval '1 day'",
-		"DELETE FROM main.revoked_tokens WHERE expires_at < now() - interval '1 day'",
+	    "DELETE FROM main.auth_codes WHERE expires_at < now() - interval '1 day'",
+	    "DELETE FROM main.refresh_tokens WHERE expires_at < now() - interval '1 day'",
+	    "DELETE FROM main.revoked_tokens WHERE expires_at < now() - interval '1 day'",
 	};
 
 	for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++)

@@ -1,0 +1,120 @@
+#include "core/session.h"
+
+#include "core/app.h"
+#include "core/handlers.h"
+#include "core/issue.h"
+#include "core/login.h"
+#include "log/log.h"
+#include "store/users.h"
+#include "tokens/opaque.h"
+
+static int close_with(struct authsvc_req *req, struct db *db, int status, const char *msg)
+{
+	db_rollback(db);
+	req_fail(req, status, msg);
+	return -1;
+}
+
+static int close_store_error(struct authsvc_req *req, struct db *db, const struct err *err)
+{
+	db_rollback(db);
+	fail_store(req, err);
+	return -1;
+}
+
+int session_open(struct authsvc_req *req, struct db *db, const char *refresh, const char *access,
+		 unsigned flags, struct refresh_row *row)
+{
+	struct err err = {0};
+	char hash[65], ahash[65];
+	int rc;
+
+	if (refresh == NULL || *refresh == '\0') {
+		req_fail(req, 422, "TokenMissing");
+		return -1;
+	}
+	core_token_hash(refresh, hash);
+	if (db_begin(db, &err) < 0) {
+		fail_store(req, &err);
+		return -1;
+	}
+	rc = store_refresh_lock(db, hash, row, &err);
+	if (rc < 0)
+		return close_store_error(req, db, &err);
+	if (rc == 0 || row->expired || row->revoked)
+		return close_with(req, db, 401, "Token Expired");
+	if (row->used) {
+		if (!(flags & SESSION_REUSE_REVOKES_FAMILY))
+			return close_with(req, db, 401, "Token Expired");
+		/* a rotated token came back: someone holds a copy, end the family */
+		if (store_refresh_revoke(db, row->family_id, NULL, &req->app->revoked, &err) < 0 ||
+		    db_commit(db, &err) < 0)
+			return close_store_error(req, db, &err);
+		log_warn("refresh token reuse, family revoked req=%s user=%s", req->id,
+			 row->user_id);
+		req_fail(req, 401, "Token Expired");
+		return -1;
+	}
+	if (access == NULL)
+		return close_with(req, db, 401, "Token Invalid");
+	core_token_hash(access, ahash);
+	if (!tokens_equal_ct(ahash, row->access_hash))
+		return close_with(req, db, 401, "Token Invalid");
+	return 0;
+}
+
+int session_rotate(struct authsvc_req *req, struct db *db, const char *refresh, const char *access,
+		   struct refresh_row *row, struct client *c)
+{
+	struct err err = {0};
+	int rc;
+
+	if (session_open(req, db, refresh, access, SESSION_REUSE_REVOKES_FAMILY, row) < 0)
+		return -1;
+	rc = store_client_find(db, row->client_id, c, &err);
+	if (rc < 0)
+		return close_store_error(req, db, &err);
+	if (rc == 0)
+		return close_with(req, db, 401, "Client Invalid");
+	if (store_refresh_mark_used(db, row->token_hash, &err) < 0 ||
+	    store_revoke_jti(db, row->access_jti, row->access_exp, &err) < 0)
+		return close_store_error(req, db, &err);
+	revocations_add(&req->app->revoked, row->access_jti, row->access_exp);
+	return 0;
+}
+
+enum authsvc_status session_issue(struct authsvc_req *req, struct db *db, const struct client *c,
+				  const char *user_id, const char *tenant_id, const char *type,
+				  const char *family)
+{
+	struct user_ctx u;
+	struct err err = {0};
+	json_t *resp = NULL;
+	int rc;
+
+	rc = store_user_context(db, user_id, tenant_id && *tenant_id ? tenant_id : NULL, c->id, &u,
+				&err);
+	if (rc < 0) {
+		close_store_error(req, db, &err);
+		return AUTHSVC_OK;
+	}
+	if (rc == 0) {
+		close_with(req, db, 401, "UserDoesNotExist");
+		return AUTHSVC_OK;
+	}
+	if (core_check_eligible(req, c, &u) < 0) {
+		db_rollback(db);
+		user_ctx_release(&u);
+		return AUTHSVC_OK;
+	}
+	rc = core_issue_tokens(req, db, c, &u, type, family, &resp, &err);
+	user_ctx_release(&u);
+	if (rc < 0 || db_commit(db, &err) < 0) {
+		json_decref(resp);
+		close_store_error(req, db, &err);
+		return AUTHSVC_OK;
+	}
+	req->no_store = true;
+	req_reply_json(req, 200, resp);
+	return AUTHSVC_OK;
+}
