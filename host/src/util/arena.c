@@ -3,25 +3,62 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define ARENA_BLOCK 4096
+#define ARENA_ALIGN 16
+
 struct arena_block {
 	struct arena_block *next;
-	size_t size;
+	size_t size, used;
 	/* data follows, max_align_t aligned */
 	_Alignas(max_align_t) unsigned char data[];
 };
 
+static struct arena_block *block_new(size_t size)
+{
+	struct arena_block *b = calloc(1, sizeof(*b) + size);
+
+	if (b != NULL)
+		b->size = size;
+	return b;
+}
+
+/* Bump allocation from 4 KiB blocks (calloc'd, so memory comes zeroed);
+ * requests over a quarter block get a block of their own. */
 void *arena_alloc(struct arena *a, size_t n)
 {
 	struct arena_block *b;
 
 	if (n > (64u << 20))
 		return NULL;
-	b = calloc(1, sizeof(*b) + n);
+	n = (n + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
+	if (n == 0)
+		n = ARENA_ALIGN;
+	b = a->head;
+	if (b != NULL && b->size - b->used >= n) {
+		void *p = b->data + b->used;
+
+		b->used += n;
+		return p;
+	}
+	if (n > ARENA_BLOCK / 4) {
+		b = block_new(n);
+		if (b == NULL)
+			return NULL;
+		b->used = n;
+		if (a->head != NULL) { /* keep the current block's free space in front */
+			b->next = a->head->next;
+			a->head->next = b;
+		} else {
+			a->head = b;
+		}
+		return b->data;
+	}
+	b = block_new(ARENA_BLOCK);
 	if (b == NULL)
 		return NULL;
-	b->size = n;
 	b->next = a->head;
 	a->head = b;
+	b->used = n;
 	return b->data;
 }
 
