@@ -111,11 +111,25 @@ static int check_keys(const config_setting_t *grp, const char *where, const char
 	return 0;
 }
 
-static const char *const top_keys[] = {
-    "listen",	  "workers",	      "queue_max", "max_body_bytes", "max_header_bytes",
-    "timeout",	  "drain_timeout",    "log_level", "database_url",   "statement_timeout_ms",
-    "sql_dir",	  "migrate_on_start", "tokens",	   "activity",	     "password",
-    "plugin_dir", "plugins",	      NULL};
+static const char *const top_keys[] = {"listen",
+				       "loops",
+				       "workers",
+				       "queue_max",
+				       "max_body_bytes",
+				       "max_header_bytes",
+				       "timeout",
+				       "drain_timeout",
+				       "log_level",
+				       "database_url",
+				       "statement_timeout_ms",
+				       "sql_dir",
+				       "migrate_on_start",
+				       "tokens",
+				       "activity",
+				       "password",
+				       "plugin_dir",
+				       "plugins",
+				       NULL};
 static const char *const token_keys[] = {
     "issuer",	      "algorithm", "private_key_file", "public_key_file",
     "key_passphrase", "hs_secret", "revocation_poll",  NULL};
@@ -132,6 +146,7 @@ static int load_server(const config_setting_t *root, struct config *c, struct er
 	int body, hdr, lvl;
 
 	if (get_str(root, "listen", "127.0.0.1:3000", false, &c->listen, err) < 0 ||
+	    get_int(root, "loops", cpu_count(), 1, 64, &c->loops, err) < 0 ||
 	    get_int(root, "workers", 2 * cpu_count(), 1, 256, &c->workers, err) < 0 ||
 	    get_int(root, "queue_max", 1024, 1, 1000000, &c->queue_max, err) < 0 ||
 	    get_int(root, "max_body_bytes", 65536, 256, 16 << 20, &body, err) < 0 ||

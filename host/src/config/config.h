@@ -45,6 +45,7 @@ struct config {
 
 	/* server */
 	char *listen;		 /* "127.0.0.1:3000" */
+	int loops;		 /* event loops (SO_REUSEPORT listeners); default CPUs, 1..64 */
 	int workers;		 /* default 2 × CPUs, 1..256 */
 	int queue_max;		 /* pending jobs before 503; default 1024 */
 	size_t max_body_bytes;	 /* default 64 KiB */

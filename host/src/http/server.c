@@ -1,11 +1,16 @@
 #include "http/server.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <event2/buffer.h>
 #include <event2/event.h>
@@ -22,26 +27,40 @@
 #include "log/log.h"
 #include "tokens/opaque.h"
 
+struct loop;
+
 struct server_job {
 	struct job job; /* first: the pool sees only this */
 	struct authsvc_req req;
 	struct evhttp_request *ev;
-	struct server *srv;
+	struct loop *loop;
 	struct server_job *next_done;
+};
+
+/* One event loop with its own listening socket (SO_REUSEPORT): the kernel
+ * spreads connections over the loops, each loop owns its connections. */
+struct loop {
+	struct server *srv;
+	int index;
+	struct event_base *base;
+	struct evhttp *http;
+	struct evhttp_bound_socket *sock;
+	struct event *done_ev, *drain_ev, *drain_timer;
+	pthread_mutex_t done_mu;
+	struct server_job *done_head;
+	long inflight; /* this loop's thread only */
+	int draining;
+	pthread_t thread;
+	int started;
 };
 
 struct server {
 	struct app *app;
-	struct event_base *base;
-	struct evhttp *http;
-	struct evhttp_bound_socket *sock;
-	struct event *done_ev, *sigterm, *sigint, *drain_timer;
+	struct loop *loops;
+	int nloops;
+	struct event *sigterm, *sigint; /* on loops[0] */
 	struct workers pool;
-	pthread_mutex_t done_mu;
-	struct server_job *done_head;
-	long inflight;
 	int draining;
-	size_t body_limit;
 };
 
 static const char *reason_phrase(int status)
@@ -130,14 +149,14 @@ static void send_reply(struct server_job *sj)
 
 static void job_finish(struct server_job *sj)
 {
-	struct server *srv = sj->srv;
+	struct loop *lp = sj->loop;
 
 	send_reply(sj);
 	req_release(&sj->req);
 	free(sj);
-	srv->inflight--;
-	if (srv->draining && srv->inflight == 0)
-		event_base_loopexit(srv->base, NULL);
+	lp->inflight--;
+	if (lp->draining && lp->inflight == 0)
+		event_base_loopexit(lp->base, NULL);
 }
 
 /* ---- worker side ---- */
@@ -152,26 +171,26 @@ static void job_run(struct job *job, struct worker *w)
 static void job_done(struct job *job)
 {
 	struct server_job *sj = (struct server_job *)job;
-	struct server *srv = sj->srv;
+	struct loop *lp = sj->loop;
 
-	pthread_mutex_lock(&srv->done_mu);
-	sj->next_done = srv->done_head;
-	srv->done_head = sj;
-	pthread_mutex_unlock(&srv->done_mu);
-	event_active(srv->done_ev, EV_READ, 0);
+	pthread_mutex_lock(&lp->done_mu);
+	sj->next_done = lp->done_head;
+	lp->done_head = sj;
+	pthread_mutex_unlock(&lp->done_mu);
+	event_active(lp->done_ev, EV_READ, 0);
 }
 
 static void done_drain(evutil_socket_t fd, short what, void *arg)
 {
-	struct server *srv = arg;
+	struct loop *lp = arg;
 	struct server_job *list, *next;
 
 	(void)fd;
 	(void)what;
-	pthread_mutex_lock(&srv->done_mu);
-	list = srv->done_head;
-	srv->done_head = NULL;
-	pthread_mutex_unlock(&srv->done_mu);
+	pthread_mutex_lock(&lp->done_mu);
+	list = lp->done_head;
+	lp->done_head = NULL;
+	pthread_mutex_unlock(&lp->done_mu);
 	for (; list != NULL; list = next) {
 		next = list->next_done;
 		job_finish(list);
@@ -304,7 +323,8 @@ static void reply_now(struct server_job *sj)
 
 static void on_request(struct evhttp_request *ev, void *arg)
 {
-	struct server *srv = arg;
+	struct loop *lp = arg;
+	struct server *srv = lp->srv;
 	struct server_job *sj = calloc(1, sizeof(*sj));
 	struct authsvc_req *req;
 	const char *msg = NULL;
@@ -315,8 +335,8 @@ static void on_request(struct evhttp_request *ev, void *arg)
 		evhttp_send_reply(ev, 503, "Service Unavailable", NULL);
 		return;
 	}
-	srv->inflight++;
-	sj->srv = srv;
+	lp->inflight++;
+	sj->loop = lp;
 	sj->ev = ev;
 	sj->job.run = job_run;
 	sj->job.done = job_done;
@@ -329,7 +349,7 @@ static void on_request(struct evhttp_request *ev, void *arg)
 		reply_now(sj);
 		return;
 	}
-	if (srv->draining) {
+	if (lp->draining) {
 		req->retry_after = 1;
 		req_fail(req, 503, "Server is shutting down");
 		reply_now(sj);
@@ -374,38 +394,55 @@ static void on_request(struct evhttp_request *ev, void *arg)
 
 static void drain_timeout(evutil_socket_t fd, short what, void *arg)
 {
-	struct server *srv = arg;
+	struct loop *lp = arg;
 
 	(void)fd;
 	(void)what;
-	log_warn("drain timeout, exiting inflight=%ld", srv->inflight);
-	event_base_loopexit(srv->base, NULL);
+	log_warn("drain timeout, exiting loop=%d inflight=%ld", lp->index, lp->inflight);
+	event_base_loopexit(lp->base, NULL);
+}
+
+/* On each loop's own thread: stop accepting, exit once in-flight work is done. */
+static void loop_drain(evutil_socket_t fd, short what, void *arg)
+{
+	struct loop *lp = arg;
+	struct timeval tv = {lp->srv->app->cfg->drain_timeout_s, 0};
+
+	(void)fd;
+	(void)what;
+	if (lp->draining)
+		return;
+	lp->draining = 1;
+	if (lp->sock != NULL) {
+		evhttp_del_accept_socket(lp->http, lp->sock);
+		lp->sock = NULL;
+	}
+	if (lp->inflight == 0) {
+		event_base_loopexit(lp->base, NULL);
+		return;
+	}
+	lp->drain_timer = evtimer_new(lp->base, drain_timeout, lp);
+	if (lp->drain_timer != NULL)
+		evtimer_add(lp->drain_timer, &tv);
 }
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	struct server *srv = arg;
-	struct timeval tv = {srv->app->cfg->drain_timeout_s, 0};
+	long inflight = 0;
 
 	(void)what;
 	if (srv->draining)
 		return;
 	srv->draining = 1;
-	log_info("shutting down signal=%d inflight=%ld", (int)sig, srv->inflight);
-	if (srv->sock != NULL) {
-		evhttp_del_accept_socket(srv->http, srv->sock);
-		srv->sock = NULL;
-	}
-	if (srv->inflight == 0) {
-		event_base_loopexit(srv->base, NULL);
-		return;
-	}
-	srv->drain_timer = evtimer_new(srv->base, drain_timeout, srv);
-	if (srv->drain_timer != NULL)
-		evtimer_add(srv->drain_timer, &tv);
+	for (int i = 0; i < srv->nloops; i++)
+		inflight += srv->loops[i].inflight; /* approximate: other threads' counters */
+	log_info("shutting down signal=%d inflight=%ld", (int)sig, inflight);
+	for (int i = 0; i < srv->nloops; i++)
+		event_active(srv->loops[i].drain_ev, EV_READ, 0);
 }
 
-static int split_listen(const char *listen, char *host, size_t hostsz, ev_uint16_t *port)
+static int split_listen(const char *listen, char *host, size_t hostsz, char *port, size_t portsz)
 {
 	const char *colon = strrchr(listen, ':');
 	char *end;
@@ -414,7 +451,7 @@ static int split_listen(const char *listen, char *host, size_t hostsz, ev_uint16
 	if (colon == NULL || (size_t)(colon - listen) >= hostsz)
 		return -1;
 	p = strtol(colon + 1, &end, 10);
-	if (*end != '\0' || p < 0 || p > 65535)
+	if (*end != '\0' || colon[1] == '\0' || p < 0 || p > 65535)
 		return -1;
 	memcpy(host, listen, (size_t)(colon - listen));
 	host[colon - listen] = '\0';
@@ -426,7 +463,62 @@ static int split_listen(const char *listen, char *host, size_t hostsz, ev_uint16
 		memmove(host, host + 1, l - 2);
 		host[l - 2] = '\0';
 	}
-	*port = (ev_uint16_t)p;
+	snprintf(port, portsz, "%ld", p);
+	return 0;
+}
+
+/* A listening socket that other loops may share (SO_REUSEPORT). */
+static evutil_socket_t listen_socket(const struct addrinfo *ai, struct err *err)
+{
+	evutil_socket_t fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+	int one = 1;
+
+	if (fd < 0)
+		return err_set(err, 0, "socket: %s", strerror(errno));
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0 ||
+	    bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, 1024) < 0 ||
+	    evutil_make_socket_nonblocking(fd) < 0 || evutil_make_socket_closeonexec(fd) < 0) {
+		err_set(err, 0, "%s", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int loop_init(struct server *srv, struct loop *lp, int index, const struct addrinfo *ai,
+		     struct err *err)
+{
+	const struct config *cfg = srv->app->cfg;
+	evutil_socket_t fd;
+
+	lp->srv = srv;
+	lp->index = index;
+	pthread_mutex_init(&lp->done_mu, NULL);
+	lp->base = event_base_new();
+	lp->http = lp->base ? evhttp_new(lp->base) : NULL;
+	if (lp->http == NULL)
+		return err_set(err, 0, "cannot create event loop");
+	/* our own JSON 413 up to 4x the limit; beyond that evhttp cuts the connection */
+	evhttp_set_max_body_size(lp->http, (ev_ssize_t)(cfg->max_body_bytes * 4 + 4096));
+	evhttp_set_max_headers_size(lp->http, (ev_ssize_t)cfg->max_header_bytes);
+	evhttp_set_timeout(lp->http, cfg->timeout_s);
+	/* every method reaches us, so unknown ones get the JSON envelope too */
+	evhttp_set_allowed_methods(lp->http, 0xffff);
+	evhttp_set_gencb(lp->http, on_request, lp);
+	fd = listen_socket(ai, err);
+	if (fd < 0)
+		return err_set(err, 0, "cannot listen on %s: %s", cfg->listen, err->msg);
+	lp->sock = evhttp_accept_socket_with_handle(lp->http, fd);
+	if (lp->sock == NULL) {
+		close(fd);
+		return err_set(err, 0, "cannot listen on %s", cfg->listen);
+	}
+	lp->done_ev = event_new(lp->base, -1, EV_PERSIST | EV_READ, done_drain, lp);
+	lp->drain_ev = event_new(lp->base, -1, EV_PERSIST | EV_READ, loop_drain, lp);
+	if (lp->done_ev == NULL || lp->drain_ev == NULL || event_add(lp->done_ev, NULL) < 0 ||
+	    event_add(lp->drain_ev, NULL) < 0)
+		return err_set(err, 0, "cannot set up events");
 	return 0;
 }
 
@@ -434,60 +526,94 @@ struct server *server_new(struct app *app, struct err *err)
 {
 	struct server *srv = calloc(1, sizeof(*srv));
 	const struct config *cfg = app->cfg;
-	char host[256];
-	ev_uint16_t port;
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE}, *ai = NULL;
+	char host[256], port[8];
+	int rc;
 
 	if (srv == NULL) {
 		err_set(err, 0, "out of memory");
 		return NULL;
 	}
 	srv->app = app;
-	pthread_mutex_init(&srv->done_mu, NULL);
-	if (split_listen(cfg->listen, host, sizeof(host), &port) < 0) {
+	if (split_listen(cfg->listen, host, sizeof(host), port, sizeof(port)) < 0) {
 		err_set(err, 0, "listen: expected HOST:PORT, got %s", cfg->listen);
 		goto fail;
 	}
+	rc = getaddrinfo(host[0] ? host : NULL, port, &hints, &ai);
+	if (rc != 0) {
+		err_set(err, 0, "listen: %s: %s", cfg->listen, gai_strerror(rc));
+		goto fail;
+	}
 	evthread_use_pthreads();
-	srv->base = event_base_new();
-	srv->http = srv->base ? evhttp_new(srv->base) : NULL;
-	if (srv->http == NULL) {
-		err_set(err, 0, "cannot create event loop");
+	srv->loops = calloc((size_t)cfg->loops, sizeof(*srv->loops));
+	if (srv->loops == NULL) {
+		err_set(err, 0, "out of memory");
 		goto fail;
 	}
-	/* our own JSON 413 up to 4x the limit; beyond that evhttp cuts the connection */
-	evhttp_set_max_body_size(srv->http, (ev_ssize_t)(cfg->max_body_bytes * 4 + 4096));
-	evhttp_set_max_headers_size(srv->http, (ev_ssize_t)cfg->max_header_bytes);
-	evhttp_set_timeout(srv->http, cfg->timeout_s);
-	/* every method reaches us, so unknown ones get the JSON envelope too */
-	evhttp_set_allowed_methods(srv->http, 0xffff);
-	evhttp_set_gencb(srv->http, on_request, srv);
-	srv->sock = evhttp_bind_socket_with_handle(srv->http, host, port);
-	if (srv->sock == NULL) {
-		err_set(err, 0, "cannot listen on %s", cfg->listen);
-		goto fail;
+	for (int i = 0; i < cfg->loops; i++) {
+		srv->nloops = i + 1;
+		if (loop_init(srv, &srv->loops[i], i, ai, err) < 0)
+			goto fail;
 	}
-	srv->done_ev = event_new(srv->base, -1, EV_PERSIST | EV_READ, done_drain, srv);
-	srv->sigterm = evsignal_new(srv->base, SIGTERM, on_signal, srv);
-	srv->sigint = evsignal_new(srv->base, SIGINT, on_signal, srv);
-	if (srv->done_ev == NULL || srv->sigterm == NULL || srv->sigint == NULL ||
-	    event_add(srv->done_ev, NULL) < 0 || evsignal_add(srv->sigterm, NULL) < 0 ||
+	freeaddrinfo(ai);
+	ai = NULL;
+	srv->sigterm = evsignal_new(srv->loops[0].base, SIGTERM, on_signal, srv);
+	srv->sigint = evsignal_new(srv->loops[0].base, SIGINT, on_signal, srv);
+	if (srv->sigterm == NULL || srv->sigint == NULL || evsignal_add(srv->sigterm, NULL) < 0 ||
 	    evsignal_add(srv->sigint, NULL) < 0) {
-		err_set(err, 0, "cannot set up events");
+		err_set(err, 0, "cannot set up signals");
 		goto fail;
 	}
 	if (workers_start(&srv->pool, app, cfg->workers, cfg->queue_max, err) < 0)
 		goto fail;
-	log_info("listening addr=%s workers=%d", cfg->listen, cfg->workers);
+	log_info("listening addr=%s loops=%d workers=%d", cfg->listen, cfg->loops, cfg->workers);
 	return srv;
 fail:
+	if (ai != NULL)
+		freeaddrinfo(ai);
 	server_free(srv);
+	return NULL;
+}
+
+static void *loop_main(void *arg)
+{
+	struct loop *lp = arg;
+
+	event_base_dispatch(lp->base);
 	return NULL;
 }
 
 int server_run(struct server *srv)
 {
-	event_base_dispatch(srv->base);
+	for (int i = 1; i < srv->nloops; i++) {
+		if (pthread_create(&srv->loops[i].thread, NULL, loop_main, &srv->loops[i]) != 0) {
+			log_error("cannot start loop thread loop=%d", i);
+			return 1;
+		}
+		srv->loops[i].started = 1;
+	}
+	event_base_dispatch(srv->loops[0].base);
+	for (int i = 1; i < srv->nloops; i++) {
+		if (srv->loops[i].started)
+			pthread_join(srv->loops[i].thread, NULL);
+		srv->loops[i].started = 0;
+	}
 	return 0;
+}
+
+static void loop_release(struct loop *lp)
+{
+	if (lp->drain_timer != NULL)
+		event_free(lp->drain_timer);
+	if (lp->done_ev != NULL)
+		event_free(lp->done_ev);
+	if (lp->drain_ev != NULL)
+		event_free(lp->drain_ev);
+	if (lp->http != NULL)
+		evhttp_free(lp->http);
+	if (lp->base != NULL)
+		event_base_free(lp->base);
+	pthread_mutex_destroy(&lp->done_mu);
 }
 
 void server_free(struct server *srv)
@@ -496,20 +622,15 @@ void server_free(struct server *srv)
 		return;
 	if (srv->pool.w != NULL) {
 		workers_stop(&srv->pool);
-		done_drain(-1, 0, srv); /* jobs finished while stopping */
+		for (int i = 0; i < srv->nloops; i++)
+			done_drain(-1, 0, &srv->loops[i]); /* jobs finished while stopping */
 	}
-	if (srv->drain_timer != NULL)
-		event_free(srv->drain_timer);
-	if (srv->done_ev != NULL)
-		event_free(srv->done_ev);
 	if (srv->sigterm != NULL)
 		event_free(srv->sigterm);
 	if (srv->sigint != NULL)
 		event_free(srv->sigint);
-	if (srv->http != NULL)
-		evhttp_free(srv->http);
-	if (srv->base != NULL)
-		event_base_free(srv->base);
-	pthread_mutex_destroy(&srv->done_mu);
+	for (int i = 0; i < srv->nloops; i++)
+		loop_release(&srv->loops[i]);
+	free(srv->loops);
 	free(srv);
 }
