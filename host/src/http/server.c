@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,16 +148,33 @@ static void send_reply(struct server_job *sj)
 		evbuffer_free(buf);
 }
 
-static void job_finish(struct server_job *sj)
+static void loop_request_done(struct loop *lp)
 {
-	struct loop *lp = sj->loop;
-
-	send_reply(sj);
-	req_release(&sj->req);
-	free(sj);
 	lp->inflight--;
 	if (lp->draining && lp->inflight == 0)
 		event_base_loopexit(lp->base, NULL);
+}
+
+/* evhttp wrote the whole reply: only now may a draining loop exit. */
+static void reply_sent(struct evhttp_request *ev, void *arg)
+{
+	(void)ev;
+	loop_request_done(arg);
+}
+
+static void job_finish(struct server_job *sj)
+{
+	struct loop *lp = sj->loop;
+	/* a request whose client hung up is freed by evhttp_send_reply at once */
+	bool tracked = evhttp_request_get_connection(sj->ev) != NULL;
+
+	if (tracked)
+		evhttp_request_set_on_complete_cb(sj->ev, reply_sent, lp);
+	send_reply(sj);
+	req_release(&sj->req);
+	free(sj);
+	if (!tracked)
+		loop_request_done(lp);
 }
 
 /* ---- worker side ---- */

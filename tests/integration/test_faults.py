@@ -1,0 +1,238 @@
+"""Failure behaviour: a full work queue, SIGTERM while a request is in flight,
+and the database going away and coming back (a private cluster)."""
+import http.client as httpclient
+import os
+import signal
+import subprocess
+import threading
+import time
+
+import harness
+from harness import USERNAME, concurrently, expect, expect_error, wait_until
+
+# An expensive hash: logins of unknown users verify against the dummy hash,
+# which is made with these settings at start, so they keep a worker busy.
+SLOW_PASSWORD = {"argon2_m_cost_kib": 65536, "argon2_t_cost": 3, "argon2_parallelism": 1}
+SCRIPT = os.path.join(harness.REPO, "scripts", "pg-cluster")
+
+
+def unknown_login(srv, user="nobody-at-all"):
+    return srv.http("POST", "/auth/login",
+                    json={"client_id": "web", "client_secret": "test", "username": user,
+                          "password": "not-the-password-1"})
+
+
+def cpu_ticks(pid):
+    """utime + stime of a process (clock ticks) from /proc."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
+# ---------------------------------------------------------------- queue full
+
+def test_full_queue_answers_503_with_retry_after(t):
+    srv = t.start_server("busy", workers=1, queue_max=1, password=SLOW_PASSWORD)
+    statuses = []
+    saw_503 = None
+    for _ in range(3):  # a round where nothing queued up is retried
+        results = concurrently([lambda i=i: unknown_login(srv, f"nobody{i}") for i in range(12)])
+        for r in results:
+            if isinstance(r, Exception):
+                raise AssertionError(f"a request failed without an answer: {r!r}")
+            statuses.append(r.status)
+            if r.status == 503:
+                if "retry-after" not in r.headers:
+                    raise AssertionError(f"503 without Retry-After: {r!r} {r.headers}")
+                assert r.headers["retry-after"].strip().isdigit(), r.headers
+                expect_error(r, 503)
+                saw_503 = r
+            elif r.status != 401:
+                raise AssertionError(f"unexpected answer under load: {r!r}")
+            else:
+                expect_error(r, 401, "Invalid Credentials")
+        if saw_503 is not None:
+            break
+    assert saw_503 is not None, f"no 503 with workers=1, queue_max=1: {statuses}"
+    assert 401 in statuses, f"no request was served: {statuses}"
+
+    # Healthy afterwards: probes, a real login, a full flow.
+    expect(srv.http("GET", "/health"), 200)
+    expect(wait_until(lambda: (r := srv.http("GET", "/ready")).status == 200 and r, 5,
+                      what="/ready 200 after the burst"), 200)
+    tokens = t.tokens_for(server=srv)
+    expect(t.me(tokens["accessToken"], server=srv), 200)
+    assert srv.alive(), "server died"
+
+
+# ---------------------------------------------------------------- SIGTERM
+
+def test_sigterm_drains_in_flight_request(t):
+    srv = t.start_server("drain", password=dict(SLOW_PASSWORD, argon2_t_cost=8),
+                         drain_timeout=10)
+    expect(t.login(server=srv), 200)  # warm: the login path works
+    pid = srv.proc.pid
+    result = {}
+
+    def slow():
+        try:
+            result["resp"] = unknown_login(srv)
+        except Exception as e:  # reported below
+            result["error"] = e
+
+    base = cpu_ticks(pid)
+    th = threading.Thread(target=slow)
+    th.start()
+    # In flight: the server is burning CPU on the (slow) dummy hash.
+    time.sleep(0.05)
+    wait_until(lambda: cpu_ticks(pid) - base >= 3, 5, interval=0.01,
+               what="the server to start hashing")
+    assert th.is_alive(), f"the slow request finished too early: {result}"
+
+    proc, srv.proc = srv.proc, None  # signalled once here, not again by the harness
+    proc.send_signal(signal.SIGTERM)
+    try:
+        # New connections are refused or answered 503 while the old one drains.
+        def refused_or_503():
+            try:
+                conn = httpclient.HTTPConnection("127.0.0.1", srv.port, timeout=2)
+                conn.request("GET", "/health")
+                status = conn.getresponse().status
+                conn.close()
+                return status == 503 and "503"
+            except (ConnectionRefusedError, ConnectionResetError, BrokenPipeError,
+                    httpclient.RemoteDisconnected):
+                return "refused"
+        how = wait_until(refused_or_503, 3, interval=0.02,
+                         what="new connections refused after SIGTERM")
+        still_in_flight = th.is_alive()
+
+        th.join(harness.scaled(20))
+        assert not th.is_alive(), "the in-flight request got no answer"
+        try:
+            rc = proc.wait(timeout=harness.scaled(15))
+        except subprocess.TimeoutExpired:
+            raise AssertionError(f"server did not exit after draining; log:\n{srv.log_tail()}")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert "error" not in result, (f"in-flight request got no answer: {result['error']!r} "
+                                   f"(exit status {rc}); log:\n{srv.log_tail(6)}")
+    expect_error(result["resp"], 401, "Invalid Credentials")
+    assert rc == 0, f"exit status {rc} after SIGTERM; log:\n{srv.log_tail()}"
+    assert still_in_flight, ("the slow request finished before new connections were "
+                             f"refused ({how}); the drain was not exercised")
+
+
+# ---------------------------------------------------------------- database down
+
+class PrivateDb(harness.Db):
+    """The `authsvc` database of a private cluster (not created or dropped here)."""
+
+    def __init__(self, env):
+        self.pg = env
+        self.name = env.get("PGDATABASE", "authsvc")
+        self.url = f"postgresql://{env['PGUSER']}@{env['PGHOST']}:{env['PGPORT']}/{self.name}"
+
+
+class PrivateSuite:
+    """Enough of harness.Suite for a harness.T bound to the private cluster."""
+
+    def __init__(self, tmp, db):
+        self.tmp, self.db, self.servers = tmp, db, 0
+        self.admin_conf = os.path.join(tmp, "private-admin.conf")
+        with open(self.admin_conf, "w") as f:
+            f.write(harness.to_libconfig(harness.base_config(db.url)))
+
+    def new_server(self, name=None, **overrides):
+        self.servers += 1
+        return harness.Server(self.db.url, self.tmp, name or f"private{self.servers}",
+                              **overrides)
+
+
+def pg_cluster(action, pgdir, port=None):
+    env = dict(os.environ)
+    if port is not None:
+        env["PG_CLUSTER_PORT"] = str(port)
+    p = subprocess.run([SCRIPT, action, pgdir], capture_output=True, text=True, env=env,
+                       timeout=harness.scaled(120))
+    if p.returncode != 0:
+        raise AssertionError(f"pg-cluster {action} {pgdir} exited {p.returncode}: "
+                             f"{p.stdout}{p.stderr}")
+    return p
+
+
+def read_env(pgdir):
+    env = {}
+    with open(os.path.join(pgdir, "env")) as f:
+        for line in f:
+            if "=" in line:
+                k, v = line.strip().split("=", 1)
+                env[k] = v
+    return env
+
+
+@harness.no_fixture
+def test_database_down_and_back(t):
+    pgdir = os.path.join(t.suite.tmp, "pg")
+    pt = None
+    try:
+        pg_cluster("start", pgdir)
+        env = read_env(pgdir)
+        port = env["PGPORT"]
+        db = PrivateDb(env)
+        psuite = PrivateSuite(t.suite.tmp, db)
+        harness.admin(psuite.admin_conf, "migrate")
+        pt = harness.T(psuite, "private")
+        pt.provision()
+
+        srv = pt.start_server("dbfaults", statement_timeout_ms=2000)
+        expect(srv.http("GET", "/ready"), 200)
+        before = pt.tokens_for(server=srv)
+        spare = pt.tokens_for(server=srv)  # refreshed after the outage
+        expect(pt.me(before["accessToken"], server=srv), 200)
+
+        pg_cluster("stop", pgdir)
+
+        expect(srv.http("GET", "/health"), 200)
+        r = wait_until(lambda: (r := srv.http("GET", "/ready")).status == 503 and r, 5,
+                       what="/ready 503 with the database down")
+        assert isinstance(r.body, dict), f"/ready body: {r!r}"
+        for i in range(4):  # more than `workers`: every worker meets the outage
+            r = pt.login(server=srv)
+            expect_error(r, 503)
+        r = pt.exchange("no-such-code", server=srv, expect_ok=False)
+        expect_error(r, 503)
+        r = pt.refresh(before, server=srv)
+        expect_error(r, 503)
+        r = expect(pt.me(before["accessToken"], server=srv), 200)
+        assert r.body.get("username") == USERNAME, f"{r!r}"
+        expect(srv.http("GET", "/health"), 200)
+        assert srv.alive(), "server died with the database down"
+
+        pg_cluster("start", pgdir, port=port)
+        assert read_env(pgdir)["PGPORT"] == port, "the cluster came back on another port"
+
+        wait_until(lambda: srv.http("GET", "/ready").status == 200, 10, interval=0.1,
+                   what="/ready 200 after the database came back")
+        for i in range(4):  # every worker must have reconnected
+            expect(pt.login(server=srv), 200)
+        after = pt.tokens_for(server=srv)
+        expect(pt.me(after["accessToken"], server=srv), 200)
+
+        # The refresh token tried during the outage was not used up, and the
+        # spare one works once (and only once).
+        r = expect(pt.refresh(before, server=srv), 200)
+        assert r.body["refreshToken"] != before["refreshToken"], f"{r!r}"
+        r = expect(pt.refresh(spare, server=srv), 200)
+        expect_error(pt.refresh(spare, server=srv), 401)
+    finally:
+        errors = pt.finish() if pt is not None else []
+        pg_cluster("stop", pgdir)
+        if errors:
+            raise AssertionError("; ".join(errors))
+
+
+if __name__ == "__main__":
+    harness.main(globals())
