@@ -1,17 +1,27 @@
 #include "http/workers.h"
 
 #include <stdlib.h>
+#include <sys/resource.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "core/app.h"
 #include "log/log.h"
 #include "plugins/loader.h"
 
+/* Workers run bulk work (password hashing, signing, database round trips);
+ * the loops answer cheap requests and must stay responsive under a login
+ * storm, so workers yield the CPU to them when both want it. */
+#define WORKER_NICE 5
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 	struct workers *p = w->pool;
 	struct err err = {0};
+
+	if (setpriority(PRIO_PROCESS, (id_t)gettid(), WORKER_NICE) < 0)
+		log_debug("worker nice failed worker=%d", w->index);
 
 	if (db_connect(&w->db, p->app->cfg->database_url, p->app->cfg->statement_timeout_ms, &err) <
 	    0)
