@@ -1,0 +1,30 @@
+/*
+ * LoginActivityController (BEHAVIOUR §5.1): GET /login-activity,
+ * /login-activity/count, /login-activity/{id} and /active-users/{range}.
+ *
+ * Every route needs a bearer token carrying the ViewLoginActivity
+ * permission (the pipeline answers 401/403 before the handler runs). The
+ * handlers run on workers (they query PostgreSQL through req->worker->db)
+ * and scope every query to the token's tenantId when it has one. Filters
+ * are translated by activity/filter.h; their errors are answered 400.
+ */
+#ifndef AUTHSVC_ACTIVITY_HANDLERS_H
+#define AUTHSVC_ACTIVITY_HANDLERS_H
+
+#include <stddef.h>
+
+#include "authsvc/plugin.h"
+#include "http/request.h"
+
+struct app;
+
+enum authsvc_status h_activity_find(void *state, void *tstate, struct authsvc_req *req);
+enum authsvc_status h_activity_count(void *state, void *tstate, struct authsvc_req *req);
+enum authsvc_status h_activity_find_by_id(void *state, void *tstate, struct authsvc_req *req);
+enum authsvc_status h_active_users(void *state, void *tstate, struct authsvc_req *req);
+
+/* Add the four routes to app->router (main thread, before the server
+ * starts). 0, or -1 with a message (duplicate route). */
+int activity_routes_register(struct app *app, char *msg, size_t msgsz);
+
+#endif

@@ -1,0 +1,1 @@
+filter[where][actor][nin][0]=x&filter[where][loginTime][gt]=2024-03-22T13:28:51.596+02:00&filter[limit]=5&filter[order][0]=loginTime DESC

@@ -1,0 +1,1 @@
+where[or][0][actor]=a&where[or][1][id][like]=%01&where[deviceInfo][regexp]=/^c/i
