@@ -78,7 +78,7 @@ REDIRECT_URL = "http://127.0.0.1:4200/callback"
 USER_AGENT = "authsvc-integration/1.0"
 
 DATA_TABLES = [
-    "login_activity", "refresh_tokens", "auth_codes", "revoked_tokens",
+    "login_activity", "refresh_tokens", "auth_codes", "revoked_tokens", "auth_failures",
     "user_permissions", "user_resources", "user_tenants", "user_credentials",
     "users", "roles", "tenant_configs", "tenants", "auth_clients",
 ]

@@ -129,6 +129,7 @@ static const char *const top_keys[] = {"listen",
 				       "password",
 				       "plugin_dir",
 				       "plugins",
+				       "bruteforce",
 				       NULL};
 static const char *const token_keys[] = {
     "issuer",	      "algorithm", "private_key_file", "public_key_file",
@@ -140,6 +141,23 @@ static const char *const password_keys[] = {"min_length",	    "max_length",
 					    "argon2_parallelism",   "hash_concurrency",
 					    "require_old_password", NULL};
 static const char *const plugin_keys[] = {"file", "enabled", "settings", NULL};
+static const char *const bruteforce_keys[] = {
+    "enabled", "account_max_failures", "ip_max_failures", "window", "lockout", NULL};
+
+static int load_bruteforce(const config_setting_t *grp, struct config *c, struct err *err)
+{
+	struct bruteforce_policy *b = &c->bruteforce;
+
+	if (check_keys(grp, "bruteforce.", bruteforce_keys, err) < 0 ||
+	    get_bool(grp, "enabled", true, &b->enabled, err) < 0 ||
+	    get_int(grp, "account_max_failures", 5, 1, 1000000, &b->account_max_failures, err) <
+		0 ||
+	    get_int(grp, "ip_max_failures", 50, 1, 1000000, &b->ip_max_failures, err) < 0 ||
+	    get_int(grp, "window", 900, 1, 86400 * 30, &b->window_s, err) < 0 ||
+	    get_int(grp, "lockout", 300, 1, 86400, &b->lockout_s, err) < 0)
+		return -1;
+	return 0;
+}
 
 static int load_server(const config_setting_t *root, struct config *c, struct err *err)
 {
@@ -322,6 +340,7 @@ int config_load(const char *path, struct config *c, struct err *err)
 	    load_tokens(config_setting_get_member(root, "tokens"), c, err) < 0 ||
 	    load_activity(config_setting_get_member(root, "activity"), c, err) < 0 ||
 	    load_password(config_setting_get_member(root, "password"), c, err) < 0 ||
+	    load_bruteforce(config_setting_get_member(root, "bruteforce"), c, err) < 0 ||
 	    load_plugins(config_setting_get_member(root, "plugins"), c, err) < 0 ||
 	    apply_env(c, err) < 0)
 		return -1;

@@ -40,6 +40,14 @@ struct password_policy {
 	bool require_old_password;   /* change-password needs oldPassword; default true */
 };
 
+struct bruteforce_policy {
+	bool enabled;		  /* default true */
+	int account_max_failures; /* failures per account within the window; default 5 */
+	int ip_max_failures;	  /* failures per client address within the window; default 50 */
+	int window_s;		  /* default 900 */
+	int lockout_s;		  /* first lockout; doubles with each further one; default 300 */
+};
+
 struct config {
 	char *path;
 
@@ -76,6 +84,7 @@ struct config {
 	char *trusted_proxies; /* comma list of IPs whose X-Forwarded-For is used */
 
 	struct password_policy password;
+	struct bruteforce_policy bruteforce;
 
 	/* plugins */
 	char *plugin_dir;

@@ -18,7 +18,7 @@ void core_token_hash(const char *token, char out[65])
 	tokens_sha256_hex(token, strlen(token), out);
 }
 
-static const char *client_ip(struct authsvc_req *req, char *buf, size_t bufsz)
+const char *core_client_ip(struct authsvc_req *req, char *buf, size_t bufsz)
 {
 	const char *xff = req_header(req, "X-Forwarded-For");
 	const char *trusted = req->app->cfg->trusted_proxies;
@@ -60,7 +60,7 @@ int core_record_activity(struct authsvc_req *req, struct db *db, const char *log
 	    .login_type = login_type,
 	    .payload = payload,
 	    .device_info = req_header(req, "User-Agent"),
-	    .ip_address = client_ip(req, ip, sizeof(ip)),
+	    .ip_address = core_client_ip(req, ip, sizeof(ip)),
 	};
 
 	if (!app->cfg->activity_enabled)

@@ -26,6 +26,10 @@ int core_record_activity(struct authsvc_req *req, struct db *db, const char *log
 			 const char *user_id, const char *user_tenant_id, const char *tenant_id,
 			 const json_t *payload, struct err *err);
 
+/* The client's address: the peer, or the first X-Forwarded-For entry when
+ * the peer is one of activity.trusted_proxies. Returns buf. */
+const char *core_client_ip(struct authsvc_req *req, char *buf, size_t bufsz);
+
 /* SHA-256 hex of a presented token, for lookups by hash. */
 void core_token_hash(const char *token, char out[65]);
 

@@ -12,6 +12,7 @@
 #include "http/workers.h"
 #include "log/log.h"
 #include "plugins/loader.h"
+#include "store/failures.h"
 #include "store/sessions.h"
 #include "tokens/opaque.h"
 
@@ -36,19 +37,17 @@ static enum authsvc_status resolve_hook_identity(struct db *db, struct authsvc_i
 	return AUTHSVC_OK;
 }
 
-enum authsvc_status core_password_verify(struct authsvc_req *req, const char *username,
-					 const char *password, struct authsvc_identity *who)
+/* Hooks, then the built-in check: who is filled on AUTHSVC_OK. */
+static enum authsvc_status password_check(struct authsvc_req *req, struct db *db,
+					  const char *username, const char *password,
+					  struct authsvc_identity *who)
 {
-	struct db *db = &req->worker->db;
 	struct user_cred cred;
 	struct err err = {0};
 	enum authsvc_status st;
 	bool rehash = false;
 	int rc;
 
-	memset(who, 0, sizeof(*who));
-	if (req->worker == NULL || username == NULL || password == NULL)
-		return AUTHSVC_ERROR;
 	st = plugins_run_hooks(req->app->plugins, AUTHSVC_HOOK_PASSWORD_CHECK, req, username,
 			       password, who);
 	if (st != AUTHSVC_DECLINED)
@@ -80,6 +79,45 @@ enum authsvc_status core_password_verify(struct authsvc_req *req, const char *us
 	snprintf(who->provider, sizeof(who->provider), "%s", cred.provider);
 	user_cred_release(&cred);
 	return AUTHSVC_OK;
+}
+
+/* The host API's password_verify: brute-force throttle around password_check.
+ * A locked account or address is refused before any work, the same way
+ * whether the account exists or not. */
+enum authsvc_status core_password_verify(struct authsvc_req *req, const char *username,
+					 const char *password, struct authsvc_identity *who)
+{
+	const struct bruteforce_policy *bp = &req->app->cfg->bruteforce;
+	struct db *db;
+	struct err err = {0};
+	enum authsvc_status st;
+	char ip[64];
+	int locked;
+
+	if (who == NULL)
+		return AUTHSVC_ERROR;
+	memset(who, 0, sizeof(*who));
+	if (req->worker == NULL || username == NULL || password == NULL)
+		return AUTHSVC_ERROR;
+	db = &req->worker->db;
+	core_client_ip(req, ip, sizeof(ip));
+	if (bp->enabled) {
+		locked = store_failures_locked(db, username, ip, &err);
+		if (locked < 0)
+			return err.code == 503 ? AUTHSVC_UNAVAILABLE : AUTHSVC_ERROR;
+		if (locked > 0) {
+			req->retry_after = locked;
+			return AUTHSVC_THROTTLED;
+		}
+	}
+	st = password_check(req, db, username, password, who);
+	if (!bp->enabled)
+		return st;
+	if (st == AUTHSVC_DENIED || st == AUTHSVC_NOT_FOUND)
+		store_failures_add(db, bp, username, ip, &err);
+	else if (st == AUTHSVC_OK)
+		store_failures_clear(db, username, &err);
+	return st;
 }
 
 int core_check_eligible(struct authsvc_req *req, const struct client *c, const struct user_ctx *u)

@@ -10,7 +10,9 @@
 #include "http/workers.h"
 #include "log/log.h"
 #include "plugins/loader.h"
+#include "core/issue.h"
 #include "store/clients.h"
+#include "store/failures.h"
 
 static bool content_type_is_form(const struct authsvc_req *req)
 {
@@ -60,7 +62,9 @@ static bool client_authenticate(struct authsvc_req *req, struct worker *w)
 {
 	const char *id = req_body_str(req, "client_id");
 	const char *secret = req_body_str(req, "client_secret");
+	const struct bruteforce_policy *bp = &req->app->cfg->bruteforce;
 	struct client *c = arena_alloc(&req->arena, sizeof(*c));
+	char ip[64] = "";
 	struct err err = {0};
 	int rc;
 
@@ -76,12 +80,27 @@ static bool client_authenticate(struct authsvc_req *req, struct worker *w)
 		req_fail(req, 500, "Internal Server Error");
 		return false;
 	}
+	if (bp->enabled) {
+		core_client_ip(req, ip, sizeof(ip));
+		rc = store_failures_locked(&w->db, NULL, ip, &err);
+		if (rc != 0) {
+			if (rc < 0) {
+				fail_store(req, &err);
+				return false;
+			}
+			req->retry_after = rc;
+			req_fail_status(req, AUTHSVC_THROTTLED);
+			return false;
+		}
+	}
 	rc = store_client_find(&w->db, id, c, &err);
 	if (rc < 0) {
 		fail_store(req, &err);
 		return false;
 	}
 	if (rc == 0 || !client_check_secret(c, secret)) {
+		if (bp->enabled)
+			store_failures_add(&w->db, bp, NULL, ip, &err);
 		req_fail(req, 401, "Client Verification Failed");
 		return false;
 	}

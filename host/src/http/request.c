@@ -144,6 +144,11 @@ void req_fail_status(struct authsvc_req *req, enum authsvc_status st)
 	case AUTHSVC_INVALID:
 		req_fail(req, 422, "The request body is invalid.");
 		break;
+	case AUTHSVC_THROTTLED:
+		if (req->retry_after <= 0)
+			req->retry_after = 1;
+		req_fail(req, 429, "Too many failed attempts. Please retry later.");
+		break;
 	case AUTHSVC_UNAVAILABLE:
 		req->retry_after = 1;
 		req_fail(req, 503, "Service temporarily unavailable. Please retry.");

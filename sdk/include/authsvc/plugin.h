@@ -68,6 +68,7 @@ enum authsvc_status {
 	AUTHSVC_INVALID,     /* malformed input: 422 */
 	AUTHSVC_UNAVAILABLE, /* database or provider down: 503 */
 	AUTHSVC_ERROR,	     /* unexpected failure: 500, logged */
+	AUTHSVC_THROTTLED,   /* too many failures for this account or address: 429 */
 };
 
 enum authsvc_log_level {
