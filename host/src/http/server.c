@@ -5,7 +5,6 @@
 #include <netdb.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +13,7 @@
 #include <unistd.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
@@ -35,6 +35,7 @@ struct server_job {
 	struct authsvc_req req;
 	struct evhttp_request *ev;
 	struct loop *loop;
+	evutil_socket_t fd; /* the client's socket, open until the reply (-1: unknown) */
 	struct server_job *next_done;
 };
 
@@ -179,10 +180,31 @@ static void job_finish(struct server_job *sj)
 
 /* ---- worker side ---- */
 
+/*
+ * Worker thread: did the client close its side while the job was queued?
+ * evhttp stops reading while a request is being handled, so it would not
+ * notice; a peek at the socket does (0 bytes: orderly close). The socket
+ * stays open until the reply is sent, so the descriptor cannot be reused.
+ */
+static bool client_gone(evutil_socket_t fd)
+{
+	char c;
+	ssize_t n;
+
+	if (fd < 0)
+		return false;
+	n = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+	return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+}
+
 static void job_run(struct job *job, struct worker *w)
 {
 	struct server_job *sj = (struct server_job *)job;
 
+	if (client_gone(sj->fd)) { /* nobody waits for the answer: skip the work */
+		req_fail(&sj->req, 503, "Client went away");
+		return;
+	}
 	pipeline_run(&sj->req, w);
 }
 
@@ -400,6 +422,12 @@ static void on_request(struct evhttp_request *ev, void *arg)
 		pipeline_run(req, NULL);
 		reply_now(sj);
 		return;
+	}
+	{
+		struct evhttp_connection *conn = evhttp_request_get_connection(ev);
+		struct bufferevent *bev = conn ? evhttp_connection_get_bufferevent(conn) : NULL;
+
+		sj->fd = bev ? bufferevent_getfd(bev) : -1;
 	}
 	if (!workers_push(&srv->pool, &sj->job)) {
 		req->retry_after = 1;
