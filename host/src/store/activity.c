@@ -146,10 +146,11 @@ int store_activity_insert(struct db *db, const struct activity *a, const unsigne
 	params[3] = a->login_type;
 	params[4] = a->device_info;
 	params[5] = key ? enc_ip : a->ip_address;
-	res = db_exec(db,
-		      "INSERT INTO login_activity (actor, tenant_id, token_payload, login_type,"
-		      " device_info, ip_address) VALUES ($1, $2, $3, $4, $5, $6)",
-		      6, params, err);
+	res = db_exec_prepared(
+	    db,
+	    "INSERT INTO login_activity (actor, tenant_id, token_payload, login_type,"
+	    " device_info, ip_address) VALUES ($1, $2, $3, $4, $5, $6)",
+	    6, params, err);
 	if (res != NULL) {
 		PQclear(res);
 		rc = 0;

@@ -14,12 +14,13 @@ int store_client_find(struct db *db, const char *client_id, struct client *out, 
 	memset(out, 0, sizeof(*out));
 	if (strlen(client_id) > 50)
 		return 0;
-	res = db_exec(db,
-		      "SELECT id, client_id, client_secret, client_type, access_token_expiration,"
-		      " refresh_token_expiration, auth_code_expiration, coalesce(redirect_url, ''),"
-		      " coalesce(logout_redirect_url, '')"
-		      " FROM auth_clients WHERE client_id = $1 AND NOT deleted",
-		      1, params, err);
+	res = db_exec_prepared(
+	    db,
+	    "SELECT id, client_id, client_secret, client_type, access_token_expiration,"
+	    " refresh_token_expiration, auth_code_expiration, coalesce(redirect_url, ''),"
+	    " coalesce(logout_redirect_url, '')"
+	    " FROM auth_clients WHERE client_id = $1 AND NOT deleted",
+	    1, params, err);
 	if (res == NULL)
 		return -1;
 	if (PQntuples(res) != 1) {

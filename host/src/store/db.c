@@ -47,6 +47,7 @@ int db_ensure(struct db *db, struct err *err)
 {
 	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK)
 		return 0;
+	db->nprepared = 0; /* a new session has none */
 	if (db->conn == NULL)
 		db->conn = PQconnectdb(db->url);
 	else
@@ -87,6 +88,53 @@ PGresult *db_exec(struct db *db, const char *sql, int nparams, const char *const
 		err_set(err, 500, "database error sqlstate=%s", state ? state : "?");
 	PQclear(res);
 	return NULL;
+}
+
+/* Keep the SQLSTATE and fill err for a failed result; the result is cleared. */
+static PGresult *result_check(struct db *db, PGresult *res, struct err *err)
+{
+	ExecStatusType st = PQresultStatus(res);
+	const char *state;
+
+	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+		return res;
+	state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	if (state != NULL)
+		snprintf(last_sqlstate, sizeof(last_sqlstate), "%s", state);
+	if (PQstatus(db->conn) != CONNECTION_OK)
+		err_set(err, 503, "database unavailable");
+	else
+		err_set(err, 500, "database error sqlstate=%s", state ? state : "?");
+	PQclear(res);
+	return NULL;
+}
+
+PGresult *db_exec_prepared(struct db *db, const char *sql, int nparams, const char *const *params,
+			   struct err *err)
+{
+	char name[16];
+	int i;
+
+	last_sqlstate[0] = '\0';
+	if (db_ensure(db, err) < 0)
+		return NULL;
+	for (i = 0; i < db->nprepared && db->prepared[i] != sql; i++)
+		;
+	if (i == db->nprepared) {
+		if (i == DB_PREPARED_MAX)
+			return db_exec(db, sql, nparams, params, err);
+		PGresult *res;
+
+		snprintf(name, sizeof(name), "p%d", i);
+		res = result_check(db, PQprepare(db->conn, name, sql, nparams, NULL), err);
+		if (res == NULL)
+			return NULL;
+		PQclear(res);
+		db->prepared[db->nprepared++] = sql;
+	}
+	snprintf(name, sizeof(name), "p%d", i);
+	return result_check(db, PQexecPrepared(db->conn, name, nparams, params, NULL, NULL, 0),
+			    err);
 }
 
 static int db_simple(struct db *db, const char *sql, struct err *err)

@@ -16,10 +16,15 @@
 
 #include "util/err.h"
 
+#define DB_PREPARED_MAX 64
+
 struct db {
 	PGconn *conn;
 	char *url;
 	int statement_timeout_ms;
+	/* statements prepared on this connection, by the address of their text */
+	const char *prepared[DB_PREPARED_MAX];
+	int nprepared;
 };
 
 int db_connect(struct db *db, const char *url, int statement_timeout_ms, struct err *err);
@@ -31,6 +36,12 @@ void db_close(struct db *db);
  * The caller PQclear()s the result. */
 PGresult *db_exec(struct db *db, const char *sql, int nparams, const char *const *params,
 		  struct err *err);
+/* Like db_exec for the hot paths: the statement is prepared once per
+ * connection (parse and plan once) and executed by name afterwards. sql
+ * must be a string literal (it is remembered by address); past
+ * DB_PREPARED_MAX distinct statements it falls back to db_exec. */
+PGresult *db_exec_prepared(struct db *db, const char *sql, int nparams, const char *const *params,
+			   struct err *err);
 /* BEGIN/COMMIT/ROLLBACK helpers: 0 or -1. */
 int db_begin(struct db *db, struct err *err);
 int db_commit(struct db *db, struct err *err);

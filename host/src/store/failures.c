@@ -9,7 +9,7 @@ int store_failures_locked(struct db *db, const char *account, const char *ip, st
 	PGresult *res;
 	int secs;
 
-	res = db_exec(
+	res = db_exec_prepared(
 	    db,
 	    "SELECT coalesce(ceil(extract(epoch FROM max(locked_until) - now())), 0)::int"
 	    " FROM auth_failures WHERE locked_until > now() AND"
@@ -34,7 +34,7 @@ static int add_one(struct db *db, const char *kind, const char *subject, int max
 	snprintf(window, sizeof(window), "%d", bp->window_s);
 	snprintf(lockout, sizeof(lockout), "%d", bp->lockout_s);
 	/* failures past the threshold lock for lockout × 2^(extra lockouts), ≤ 1 day */
-	res = db_exec(
+	res = db_exec_prepared(
 	    db,
 	    "INSERT INTO auth_failures AS f (kind, subject, failures, window_start)"
 	    " VALUES ($1, lower($2), 1, now())"
@@ -53,13 +53,13 @@ static int add_one(struct db *db, const char *kind, const char *subject, int max
 		PQclear(res);
 		if (n < max_failures)
 			return 0;
-		res =
-		    db_exec(db,
-			    "UPDATE auth_failures SET locked_until = now() + make_interval(secs =>"
-			    " least(86400, $4::int * power(2, least(16, (failures - $3::int)"
-			    " / greatest($3::int, 1)))::int))"
-			    " WHERE kind = $1 AND subject = lower($2)",
-			    4, upd, err);
+		res = db_exec_prepared(
+		    db,
+		    "UPDATE auth_failures SET locked_until = now() + make_interval(secs =>"
+		    " least(86400, $4::int * power(2, least(16, (failures - $3::int)"
+		    " / greatest($3::int, 1)))::int))"
+		    " WHERE kind = $1 AND subject = lower($2)",
+		    4, upd, err);
 		if (res == NULL)
 			return -1;
 	}
@@ -81,9 +81,9 @@ int store_failures_add(struct db *db, const struct bruteforce_policy *bp, const 
 int store_failures_clear(struct db *db, const char *account, struct err *err)
 {
 	const char *params[1] = {account};
-	PGresult *res =
-	    db_exec(db, "DELETE FROM auth_failures WHERE kind = 'account' AND subject = lower($1)",
-		    1, params, err);
+	PGresult *res = db_exec_prepared(
+	    db, "DELETE FROM auth_failures WHERE kind = 'account' AND subject = lower($1)", 1,
+	    params, err);
 
 	if (res == NULL)
 		return -1;

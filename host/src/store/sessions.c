@@ -7,7 +7,7 @@
 static int exec_ok(struct db *db, const char *sql, int n, const char *const *params,
 		   struct err *err)
 {
-	PGresult *res = db_exec(db, sql, n, params, err);
+	PGresult *res = db_exec_prepared(db, sql, n, params, err);
 
 	if (res == NULL)
 		return -1;
@@ -40,12 +40,12 @@ int store_code_consume(struct db *db, const char *code_hash, const char *client_
 	int n;
 
 	memset(out, 0, sizeof(*out));
-	res = db_exec(db,
-		      "UPDATE auth_codes SET used_at = clock_timestamp()"
-		      " WHERE code_hash = $1 AND client_id = $2 AND used_at IS NULL"
-		      " AND expires_at > clock_timestamp()"
-		      " RETURNING user_id, coalesce(tenant_id::text, ''), mfa",
-		      2, params, err);
+	res = db_exec_prepared(db,
+			       "UPDATE auth_codes SET used_at = clock_timestamp()"
+			       " WHERE code_hash = $1 AND client_id = $2 AND used_at IS NULL"
+			       " AND expires_at > clock_timestamp()"
+			       " RETURNING user_id, coalesce(tenant_id::text, ''), mfa",
+			       2, params, err);
 	if (res == NULL)
 		return -1;
 	if (PQntuples(res) == 1) {
@@ -56,8 +56,8 @@ int store_code_consume(struct db *db, const char *code_hash, const char *client_
 		return CODE_OK;
 	}
 	PQclear(res);
-	res = db_exec(db, "SELECT 1 FROM auth_codes WHERE code_hash = $1 AND client_id = $2", 2,
-		      params, err);
+	res = db_exec_prepared(
+	    db, "SELECT 1 FROM auth_codes WHERE code_hash = $1 AND client_id = $2", 2, params, err);
 	if (res == NULL)
 		return -1;
 	n = PQntuples(res);
@@ -89,12 +89,13 @@ int store_refresh_lock(struct db *db, const char *token_hash, struct refresh_row
 	PGresult *res;
 
 	memset(out, 0, sizeof(*out));
-	res = db_exec(db,
-		      "SELECT family_id, client_id, user_id, coalesce(tenant_id::text, ''),"
-		      " access_jti, access_hash, extract(epoch FROM access_exp)::bigint,"
-		      " expires_at <= now(), used_at IS NOT NULL, revoked_at IS NOT NULL"
-		      " FROM refresh_tokens WHERE token_hash = $1 FOR UPDATE",
-		      1, params, err);
+	res =
+	    db_exec_prepared(db,
+			     "SELECT family_id, client_id, user_id, coalesce(tenant_id::text, ''),"
+			     " access_jti, access_hash, extract(epoch FROM access_exp)::bigint,"
+			     " expires_at <= now(), used_at IS NOT NULL, revoked_at IS NOT NULL"
+			     " FROM refresh_tokens WHERE token_hash = $1 FOR UPDATE",
+			     1, params, err);
 	if (res == NULL)
 		return -1;
 	if (PQntuples(res) != 1) {
@@ -131,15 +132,16 @@ int store_refresh_revoke(struct db *db, const char *family_id, const char *user_
 	PGresult *res;
 
 	/* Revoke the tokens, then every still-valid access token issued with them. */
-	res = db_exec(db,
-		      "WITH r AS (UPDATE refresh_tokens SET revoked_at = now()"
-		      "  WHERE revoked_at IS NULL AND (family_id = $1::uuid OR user_id = $2::uuid)"
-		      "  RETURNING access_jti, access_exp)"
-		      " INSERT INTO revoked_tokens (jti, expires_at)"
-		      " SELECT access_jti, access_exp FROM r WHERE access_exp > now()"
-		      " ON CONFLICT (jti) DO NOTHING"
-		      " RETURNING jti, extract(epoch FROM expires_at)::bigint",
-		      2, params, err);
+	res = db_exec_prepared(
+	    db,
+	    "WITH r AS (UPDATE refresh_tokens SET revoked_at = now()"
+	    "  WHERE revoked_at IS NULL AND (family_id = $1::uuid OR user_id = $2::uuid)"
+	    "  RETURNING access_jti, access_exp)"
+	    " INSERT INTO revoked_tokens (jti, expires_at)"
+	    " SELECT access_jti, access_exp FROM r WHERE access_exp > now()"
+	    " ON CONFLICT (jti) DO NOTHING"
+	    " RETURNING jti, extract(epoch FROM expires_at)::bigint",
+	    2, params, err);
 	if (res == NULL)
 		return -1;
 	for (int i = 0; i < PQntuples(res); i++)

@@ -15,11 +15,12 @@ int store_user_credentials(struct db *db, const char *username, struct user_cred
 	memset(out, 0, sizeof(*out));
 	if (strlen(username) > 150)
 		return 0;
-	res = db_exec(db,
-		      "SELECT u.id, u.username, c.auth_provider, coalesce(c.password, '')"
-		      " FROM users u JOIN user_credentials c ON c.user_id = u.id AND NOT c.deleted"
-		      " WHERE lower(u.username) = lower($1) AND NOT u.deleted",
-		      1, params, err);
+	res = db_exec_prepared(
+	    db,
+	    "SELECT u.id, u.username, c.auth_provider, coalesce(c.password, '')"
+	    " FROM users u JOIN user_credentials c ON c.user_id = u.id AND NOT c.deleted"
+	    " WHERE lower(u.username) = lower($1) AND NOT u.deleted",
+	    1, params, err);
 	if (res == NULL)
 		return -1;
 	if (PQntuples(res) != 1) {
@@ -46,11 +47,11 @@ void user_cred_release(struct user_cred *c)
 int store_user_set_password(struct db *db, const char *user_id, const char *hash, struct err *err)
 {
 	const char *params[2] = {user_id, hash};
-	PGresult *res =
-	    db_exec(db,
-		    "UPDATE user_credentials SET password = $2, password_changed_on = now()"
-		    " WHERE user_id = $1 AND NOT deleted",
-		    2, params, err);
+	PGresult *res = db_exec_prepared(
+	    db,
+	    "UPDATE user_credentials SET password = $2, password_changed_on = now()"
+	    " WHERE user_id = $1 AND NOT deleted",
+	    2, params, err);
 
 	if (res == NULL)
 		return -1;
@@ -124,7 +125,7 @@ int store_user_context(struct db *db, const char *user_id, const char *tenant_id
 	if (!uuid_like(user_id) || (tenant_id != NULL && !uuid_like(tenant_id)))
 		return 0;
 	snprintf(cid, sizeof(cid), "%d", client_id);
-	res = db_exec(db, user_ctx_sql, 3, params, err);
+	res = db_exec_prepared(db, user_ctx_sql, 3, params, err);
 	if (res == NULL)
 		return -1;
 	if (PQntuples(res) != 1) {
@@ -161,8 +162,8 @@ int store_user_touch_login(struct db *db, const struct user_ctx *u, struct err *
 
 	if (u->ut_status == 0 || u->ut_status == 3)
 		return 0; /* first-time user: lastLogin stays unset (BEHAVIOUR §4) */
-	res =
-	    db_exec(db, "UPDATE users SET last_login = now() WHERE id = $1::uuid", 1, params, err);
+	res = db_exec_prepared(db, "UPDATE users SET last_login = now() WHERE id = $1::uuid", 1,
+			       params, err);
 	if (res == NULL)
 		return -1;
 	PQclear(res);
