@@ -262,5 +262,43 @@ def test_requests_of_departed_clients_are_skipped(t):
     assert 1 <= n <= 2, f"{n} of 6 departed logins were worked on"
 
 
+def test_sigkill_under_load_and_restart(t):
+    """SIGKILL while requests are in flight loses nothing committed: tokens
+    issued before still work once, revocations still hold, no partial rows."""
+    srv = t.start_server("killed")
+    before = [t.tokens_for(server=srv) for _ in range(3)]
+    revoked = t.tokens_for(server=srv)
+    expect(t.logout(revoked, server=srv), 200)
+    stop = threading.Event()
+
+    def load():
+        while not stop.is_set():
+            try:
+                t.login_token(server=srv)
+            except Exception:  # the server dies under us: expected
+                pass
+
+    threads = [threading.Thread(target=load) for _ in range(4)]
+    for th in threads:
+        th.start()
+    time.sleep(0.3)
+    srv.proc.send_signal(signal.SIGKILL)
+    srv.proc.wait()
+    stop.set()
+    for th in threads:
+        th.join()
+    # tokens and their activity row commit together: equal counts, none half-written
+    issued = t.db.count("refresh_tokens")
+    recorded = t.db.count("login_activity", "login_type IN ('ACCESS', 'RELOGIN')")
+    assert issued == recorded and issued >= 4, f"{issued} refresh tokens, {recorded} activity rows"
+    srv.start()
+    for tokens in before:
+        expect(t.me(tokens["accessToken"], server=srv), 200)
+        expect(t.refresh(tokens, server=srv), 200)
+        expect_error(t.refresh(tokens, server=srv), 401)
+    expect_error(t.me(revoked["accessToken"], server=srv), 401)
+    expect_error(t.refresh(revoked, server=srv), 401)
+
+
 if __name__ == "__main__":
     harness.main(globals())
