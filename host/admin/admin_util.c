@@ -10,7 +10,7 @@
 
 #include <openssl/crypto.h>
 
-static void vmessage(const char *fmt, va_list ap)
+__attribute__((format(printf, 1, 0))) static void vmessage(const char *fmt, va_list ap)
 {
 	fputs(ADMIN_PROG ": ", stderr);
 	vfprintf(stderr, fmt, ap);

@@ -129,6 +129,10 @@ static void test_errors(void **state)
 	expect_error("database_url = \"x\" oops\n", "syntax error");
 	expect_error("database_url = \"x\"; password = { min_length = 20; max_length = 10; };\n",
 		     "min_length");
+	/* found by fuzz_config: a list where a group belongs crashed (unnamed elements) */
+	expect_error("database_url = \"x\"; tokens = ( 1, 2 );\n", "tokens: must be a group");
+	expect_error("database_url = \"x\"; activity = [ 1 ];\n", "activity: must be a group");
+	expect_error("database_url = \"x\"; password = 5;\n", "password: must be a group");
 }
 
 static int teardown(void **state)

@@ -95,6 +95,9 @@ static int check_keys(const config_setting_t *grp, const char *where, const char
 {
 	int n = grp ? config_setting_length(grp) : 0;
 
+	/* a list's elements have no names (and a scalar would read as empty) */
+	if (grp != NULL && !config_setting_is_group(grp))
+		return err_set(err, 0, "%.*s: must be a group", (int)strcspn(where, "."), where);
 	for (int i = 0; i < n; i++) {
 		const char *name = config_setting_name(config_setting_get_elem(grp, i));
 		bool ok = false;

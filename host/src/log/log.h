@@ -21,7 +21,8 @@ int log_level_parse(const char *s);
 int log_enabled(enum log_level level);
 
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void log_vmsg(enum log_level level, const char *prefix, const char *fmt, __builtin_va_list ap);
+void log_vmsg(enum log_level level, const char *prefix, const char *fmt, __builtin_va_list ap)
+    __attribute__((format(printf, 3, 0)));
 
 #define log_error(...) log_msg(LOG_LVL_ERROR, __VA_ARGS__)
 #define log_warn(...)  log_msg(LOG_LVL_WARN, __VA_ARGS__)

@@ -13,7 +13,8 @@
 #include "log/log.h"
 #include "tokens/opaque.h"
 
-static void api_log(struct authsvc_req *req, int level, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void api_log(struct authsvc_req *req, int level,
+							  const char *fmt, ...)
 {
 	char prefix[160];
 	const char *name = "?";
