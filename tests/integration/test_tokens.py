@@ -281,5 +281,14 @@ def test_switch_records_relogin_activity(t):
     t.wait_rows("login_activity", "login_type = 'RELOGIN' AND tenant_id = :'t'", t=tid)
 
 
+def test_refresh_does_not_move_last_login(t):
+    tokens = t.tokens_for()
+    q = "SELECT last_login FROM main.users WHERE id = :'u'"
+    before = t.db.value(q, u=t.fx.user_id)
+    assert before, "code exchange sets last_login"
+    expect(t.refresh(tokens), 200)
+    assert t.db.value(q, u=t.fx.user_id) == before
+
+
 if __name__ == "__main__":
     harness.main(globals())

@@ -112,7 +112,8 @@ int core_issue_tokens(struct authsvc_req *req, struct db *db, const struct clien
 		if (store_refresh_insert(db, &rn, err) < 0)
 			goto out;
 	}
-	if (store_user_touch_login(db, u, err) < 0 ||
+	/* lastLogin moves on a new login (code exchange, login-token), not on refresh */
+	if ((strcmp(login_type, "ACCESS") == 0 && store_user_touch_login(db, u, err) < 0) ||
 	    core_record_activity(req, db, login_type, u->user_id, u->user_tenant_id, u->tenant_id,
 				 claims, err) < 0)
 		goto out;
