@@ -135,6 +135,29 @@ static void test_errors(void **state)
 	expect_error("database_url = \"x\"; password = 5;\n", "password: must be a group");
 }
 
+static void test_cors_origins(void **state)
+{
+	struct config c;
+	struct err err = {0};
+
+	(void)state;
+	assert_int_equal(load("database_url = \"x\";\n"
+			      "cors = { allowed_origins = [\"https://a.example\", "
+			      "\"http://127.0.0.1:8080\"]; };\n",
+			      &c, &err),
+			 0);
+	assert_true(config_cors_allows(&c, "https://a.example"));
+	assert_true(config_cors_allows(&c, "http://127.0.0.1:8080"));
+	assert_false(config_cors_allows(&c, "https://a.example.evil"));
+	assert_false(config_cors_allows(&c, "http://a.example"));
+	assert_false(config_cors_allows(&c, NULL));
+	assert_int_equal(c.cors_max_age_s, 600);
+	config_release(&c);
+	expect_error("database_url = \"x\"; cors = { allowed_origins = [\"*\"]; };\n",
+		     "cors.allowed_origins");
+	expect_error("database_url = \"x\"; cors = { origins = []; };\n", "cors.origins: unknown");
+}
+
 static int teardown(void **state)
 {
 	(void)state;
@@ -149,6 +172,7 @@ int main(void)
 	    cmocka_unit_test(test_values_and_plugins),
 	    cmocka_unit_test(test_env_overrides_and_secrets),
 	    cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_cors_origins),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, teardown);

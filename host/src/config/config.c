@@ -133,6 +133,7 @@ static const char *const top_keys[] = {"listen",
 				       "plugin_dir",
 				       "plugins",
 				       "bruteforce",
+				       "cors",
 				       NULL};
 static const char *const token_keys[] = {
     "issuer",	      "algorithm", "private_key_file", "public_key_file",
@@ -264,6 +265,52 @@ static int load_password(const config_setting_t *grp, struct config *c, struct e
 	return 0;
 }
 
+static const char *const cors_keys[] = {"allowed_origins", "allow_credentials", "max_age", NULL};
+
+static int load_cors(const config_setting_t *grp, struct config *c, struct err *err)
+{
+	const config_setting_t *list =
+	    grp ? config_setting_get_member(grp, "allowed_origins") : NULL;
+	int n = list ? config_setting_length(list) : 0;
+
+	if (grp != NULL && !config_setting_is_group(grp))
+		return err_set(err, 0, "cors: must be a group");
+	if (check_keys(grp, "cors.", cors_keys, err) < 0 ||
+	    get_bool(grp, "allow_credentials", false, &c->cors_credentials, err) < 0 ||
+	    get_int(grp, "max_age", 600, 0, 86400, &c->cors_max_age_s, err) < 0)
+		return -1;
+	if (list != NULL && !config_setting_is_array(list) && !config_setting_is_list(list))
+		return err_set(err, 0, "cors.allowed_origins: must be a list of strings");
+	c->cors_origins = calloc((size_t)n + 1, sizeof(char *));
+	if (c->cors_origins == NULL)
+		return err_set(err, 0, "out of memory");
+	for (int i = 0; i < n; i++) {
+		const char *o = config_setting_get_string_elem(list, i);
+
+		if (o == NULL ||
+		    (strncmp(o, "https://", 8) != 0 && strncmp(o, "http://", 7) != 0) ||
+		    o[strlen(o) - 1] == '/')
+			return err_set(err, 0,
+				       "cors.allowed_origins: \"scheme://host[:port]\" strings, "
+				       "no path");
+		c->cors_origins[c->ncors_origins] = strdup(o);
+		if (c->cors_origins[c->ncors_origins] == NULL)
+			return err_set(err, 0, "out of memory");
+		c->ncors_origins++;
+	}
+	return 0;
+}
+
+bool config_cors_allows(const struct config *cfg, const char *origin)
+{
+	if (origin == NULL)
+		return false;
+	for (size_t i = 0; i < cfg->ncors_origins; i++)
+		if (strcmp(cfg->cors_origins[i], origin) == 0)
+			return true;
+	return false;
+}
+
 static int load_plugins(const config_setting_t *grp, struct config *c, struct err *err)
 {
 	int n = grp ? config_setting_length(grp) : 0;
@@ -345,7 +392,7 @@ int config_load(const char *path, struct config *c, struct err *err)
 	    load_password(config_setting_get_member(root, "password"), c, err) < 0 ||
 	    load_bruteforce(config_setting_get_member(root, "bruteforce"), c, err) < 0 ||
 	    load_plugins(config_setting_get_member(root, "plugins"), c, err) < 0 ||
-	    apply_env(c, err) < 0)
+	    load_cors(config_setting_get_member(root, "cors"), c, err) < 0 || apply_env(c, err) < 0)
 		return -1;
 	if (c->database_url == NULL || *c->database_url == '\0')
 		return err_set(err, 0, "database_url: required (or AUTHSVC_DATABASE_URL)");
@@ -367,6 +414,9 @@ void config_release(struct config *c)
 		free(c->plugins[i].file);
 	}
 	free(c->plugins);
+	for (size_t i = 0; i < c->ncors_origins; i++)
+		free(c->cors_origins[i]);
+	free(c->cors_origins);
 	free(c->path);
 	free(c->listen);
 	free(c->log_level);

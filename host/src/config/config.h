@@ -86,6 +86,13 @@ struct config {
 	struct password_policy password;
 	struct bruteforce_policy bruteforce;
 
+	/* CORS: browser origins allowed to call the API (exact match, e.g.
+	 * "https://app.example"); none by default. */
+	char **cors_origins;
+	size_t ncors_origins;
+	bool cors_credentials; /* Access-Control-Allow-Credentials; default false */
+	int cors_max_age_s;    /* preflight cache; default 600 */
+
 	/* plugins */
 	char *plugin_dir;
 	struct plugin_conf *plugins;
@@ -93,6 +100,9 @@ struct config {
 
 	void *priv; /* libconfig state kept for plugin settings */
 };
+
+/* true when origin is one of cors_origins. Any thread. */
+bool config_cors_allows(const struct config *cfg, const char *origin);
 
 /* Read and validate path into cfg (zeroed by the caller). 0 or -1 with err. */
 int config_load(const char *path, struct config *cfg, struct err *err);

@@ -64,6 +64,7 @@ struct authsvc_req {
 	const char *location; /* arena string */
 	int retry_after;      /* seconds; 0: none */
 	bool no_store;	      /* Cache-Control: no-store */
+	bool cors_preflight;  /* an OPTIONS preflight: answer with the CORS allowances */
 };
 
 void req_init(struct authsvc_req *req, struct app *app);

@@ -114,6 +114,33 @@ static void free_text(const void *data, size_t len, void *arg)
 	free((void *)data);
 }
 
+/* CORS: only for an Origin in cors.allowed_origins; others get no CORS
+ * headers at all, and the browser keeps the response from the page. */
+static void cors_headers(const struct authsvc_req *req, struct evkeyvalq *out)
+{
+	const struct config *cfg = req->app->cfg;
+	const char *origin = req_header(req, "Origin");
+	char age[16];
+
+	if (!config_cors_allows(cfg, origin))
+		return;
+	evhttp_add_header(out, "Access-Control-Allow-Origin", origin);
+	evhttp_add_header(out, "Vary", "Origin");
+	if (cfg->cors_credentials)
+		evhttp_add_header(out, "Access-Control-Allow-Credentials", "true");
+	if (!req->cors_preflight) {
+		evhttp_add_header(out, "Access-Control-Expose-Headers",
+				  "Location, Retry-After, "
+				  "X-Request-Id");
+		return;
+	}
+	snprintf(age, sizeof(age), "%d", cfg->cors_max_age_s);
+	evhttp_add_header(out, "Access-Control-Allow-Methods", "GET, POST, PATCH, OPTIONS");
+	evhttp_add_header(out, "Access-Control-Allow-Headers",
+			  "Authorization, Content-Type, code, clientId, device_id");
+	evhttp_add_header(out, "Access-Control-Max-Age", age);
+}
+
 static void send_reply(struct server_job *sj)
 {
 	struct authsvc_req *req = &sj->req;
@@ -129,6 +156,7 @@ static void send_reply(struct server_job *sj)
 	evhttp_add_header(out, "X-Request-Id", req->id);
 	if (req->location != NULL)
 		evhttp_add_header(out, "Location", req->location);
+	cors_headers(req, out);
 	if (req->retry_after > 0) {
 		snprintf(ra, sizeof(ra), "%d", req->retry_after);
 		evhttp_add_header(out, "Retry-After", ra);
@@ -392,6 +420,13 @@ static void on_request(struct evhttp_request *ev, void *arg)
 	if (lp->draining) {
 		req->retry_after = 1;
 		req_fail(req, 503, "Server is shutting down");
+		reply_now(sj);
+		return;
+	}
+	if (req->method == M_OPTIONS && req_header(req, "Access-Control-Request-Method") != NULL &&
+	    router_path_known(&srv->app->router, req->path)) {
+		req->cors_preflight = true; /* answered on the loop, no handler */
+		req_reply_empty(req, 204);
 		reply_now(sj);
 		return;
 	}
