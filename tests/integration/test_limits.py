@@ -116,5 +116,75 @@ def test_wrong_method_is_not_5xx(t):
         assert 400 <= r.status < 500, f"{r!r}"
 
 
+# ---------------------------------------------------------------- connection limits
+
+def _keepalive_get(conn, path="/health"):
+    conn.request("GET", path)
+    r = conn.getresponse()
+    body = r.read()
+    return r.status, {k.lower(): v for k, v in r.getheaders()}, body
+
+
+def test_max_connections_refuses_the_next_one(t):
+    import http.client
+    srv = t.start_server("fewconns", loops=1, max_connections=3)
+    held = [http.client.HTTPConnection("127.0.0.1", srv.port, timeout=10) for _ in range(3)]
+    for c in held:
+        assert _keepalive_get(c)[0] == 200
+    extra = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=10)
+    status, headers, body = _keepalive_get(extra)
+    assert status == 503 and headers.get("connection", "").lower() == "close", (status, headers)
+    assert b"Too many connections" in body, body
+    extra.close()
+    held.pop().close()
+
+    def fresh_ok():
+        c = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=10)
+        try:
+            return _keepalive_get(c)[0] == 200
+        finally:
+            c.close()
+    harness.wait_until(fresh_ok, harness.scaled(5), what="a slot after a close")
+    for c in held:
+        c.close()
+
+
+def test_connection_rate_limits_one_connection(t):
+    import http.client
+    srv = t.start_server("ratelimited", connection_rate=5)
+    c = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=10)
+    statuses = []
+    for _ in range(20):
+        status, headers, _ = _keepalive_get(c)
+        statuses.append(status)
+        if status == 429:
+            assert headers.get("retry-after", "").isdigit(), headers
+    c.close()
+    assert 200 in statuses and 429 in statuses, statuses
+    assert set(statuses) <= {200, 429}, statuses
+    other = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=10)
+    assert _keepalive_get(other)[0] == 200  # the limit is per connection
+    other.close()
+
+
+def test_slow_client_is_cut_off(t):
+    import socket
+    srv = t.start_server("slowloris", timeout=1)
+    s = socket.create_connection(("127.0.0.1", srv.port))
+    s.sendall(b"POST /auth/login HTTP/1.1\r\nHost: x\r\nContent-Le")  # and then nothing
+    s.settimeout(harness.scaled(8))
+    closed = False
+    try:
+        data = s.recv(4096)
+        closed = data == b"" or data.startswith(b"HTTP/1.1 4")
+    except ConnectionResetError:
+        closed = True
+    except socket.timeout:
+        closed = False
+    s.close()
+    assert closed, "a client that stops mid-headers is disconnected after the timeout"
+    healthy(srv)
+
+
 if __name__ == "__main__":
     harness.main(globals())

@@ -60,11 +60,12 @@ struct authsvc_req {
 	/* the reply */
 	bool replied;
 	int status;
-	json_t *reply;	      /* owned; NULL for an empty body */
-	const char *location; /* arena string */
-	int retry_after;      /* seconds; 0: none */
-	bool no_store;	      /* Cache-Control: no-store */
-	bool cors_preflight;  /* an OPTIONS preflight: answer with the CORS allowances */
+	json_t *reply;	       /* owned; NULL for an empty body */
+	const char *location;  /* arena string */
+	int retry_after;       /* seconds; 0: none */
+	bool no_store;	       /* Cache-Control: no-store */
+	bool cors_preflight;   /* an OPTIONS preflight: answer with the CORS allowances */
+	bool close_connection; /* Connection: close after this reply */
 };
 
 void req_init(struct authsvc_req *req, struct app *app);

@@ -22,6 +22,7 @@
 #include "core/app.h"
 #include "core/pipeline.h"
 #include "http/body.h"
+#include "http/conns.h"
 #include "http/request.h"
 #include "http/router.h"
 #include "http/workers.h"
@@ -50,7 +51,8 @@ struct loop {
 	struct event *done_ev, *drain_ev, *drain_timer;
 	pthread_mutex_t done_mu;
 	struct server_job *done_head;
-	long inflight; /* this loop's thread only */
+	struct conns conns; /* connection count and request rates */
+	long inflight;	    /* this loop's thread only */
 	int draining;
 	pthread_t thread;
 	int started;
@@ -156,6 +158,8 @@ static void send_reply(struct server_job *sj)
 	evhttp_add_header(out, "X-Request-Id", req->id);
 	if (req->location != NULL)
 		evhttp_add_header(out, "Location", req->location);
+	if (req->close_connection)
+		evhttp_add_header(out, "Connection", "close");
 	cors_headers(req, out);
 	if (req->retry_after > 0) {
 		snprintf(ra, sizeof(ra), "%d", req->retry_after);
@@ -389,6 +393,28 @@ static void reply_now(struct server_job *sj)
 	job_finish(sj);
 }
 
+/* max_connections and connection_rate: true when req got its refusal. */
+static bool connection_refused(struct loop *lp, struct evhttp_request *ev, struct authsvc_req *req)
+{
+	struct timeval tv;
+
+	event_base_gettimeofday_cached(lp->base, &tv);
+	switch (conns_request(&lp->conns, evhttp_request_get_connection(ev),
+			      (double)tv.tv_sec + tv.tv_usec / 1e6)) {
+	case CONN_TOO_MANY:
+		req->retry_after = 1;
+		req->close_connection = true;
+		req_fail(req, 503, "Too many connections");
+		return true;
+	case CONN_TOO_FAST:
+		req->retry_after = 1;
+		req_fail(req, 429, "Too many requests on this connection");
+		return true;
+	default:
+		return false;
+	}
+}
+
 static void on_request(struct evhttp_request *ev, void *arg)
 {
 	struct loop *lp = arg;
@@ -414,6 +440,10 @@ static void on_request(struct evhttp_request *ev, void *arg)
 	rc = copy_request(srv, ev, req);
 	if (rc != 0) {
 		req_fail(req, rc, rc == 431 ? "Too many headers" : "Malformed request URI");
+		reply_now(sj);
+		return;
+	}
+	if (connection_refused(lp, ev, req)) {
 		reply_now(sj);
 		return;
 	}
@@ -576,6 +606,12 @@ static int loop_init(struct server *srv, struct loop *lp, int index, const struc
 	lp->srv = srv;
 	lp->index = index;
 	pthread_mutex_init(&lp->done_mu, NULL);
+	if (conns_init(&lp->conns,
+		       cfg->max_connections
+			   ? (size_t)(cfg->max_connections + cfg->loops - 1) / (size_t)cfg->loops
+			   : 0,
+		       cfg->connection_rate) < 0)
+		return err_set(err, 0, "out of memory");
 	lp->base = event_base_new();
 	lp->http = lp->base ? evhttp_new(lp->base) : NULL;
 	if (lp->http == NULL)
@@ -694,6 +730,7 @@ static void loop_release(struct loop *lp)
 		evhttp_free(lp->http);
 	if (lp->base != NULL)
 		event_base_free(lp->base);
+	conns_release(&lp->conns); /* after evhttp_free: its close callbacks use it */
 	pthread_mutex_destroy(&lp->done_mu);
 }
 
