@@ -1,13 +1,16 @@
 /*
  * The login-activity query language: LoopBack filters translated to
- * parameterised SQL over main.login_activity (BEHAVIOUR §5.1).
+ * parameterised SQL over main.login_activity (BEHAVIOUR §5.1). filter.c
+ * holds the query object, fields/order/limit and the statements; where.c
+ * the where clause.
  *
  * Pure code: no libpq, no evhttp, no logging. Every function may be called
  * from any thread on its own struct activity_query; nothing is shared.
  *
  * Safety rule: column names and operators in the generated SQL come only
- * from the static whitelist in filter.c; every value taken from the input
- * becomes a $n parameter in q->params. Input never reaches the SQL text.
+ * from the static whitelists in filter.c (columns) and where.c (operators);
+ * every value taken from the input becomes a $n parameter in q->params.
+ * Input never reaches the SQL text.
  *
  * Typical use (a worker thread):
  *
@@ -38,8 +41,13 @@
 
 #include <jansson.h>
 
-#include "http/request.h"
 #include "util/err.h"
+
+/* The rest of the login-activity API, split by concept; included here so
+ * that filter.h stays the one header callers need. */
+#include "activity/query_params.h" /* activity_param_json */
+#include "activity/time.h"	   /* activity_time_parse */
+#include "activity/users.h"	   /* GET /active-users */
 
 /* Rows returned when the filter has no limit (upstream has none). */
 #define ACTIVITY_LIMIT_DEFAULT 100
@@ -132,53 +140,5 @@ size_t activity_query_nfields(const struct activity_query *q);
 enum activity_field activity_query_field(const struct activity_query *q, size_t i);
 /* "loginTime" for ACTIVITY_F_LOGIN_TIME, and so on. */
 const char *activity_field_name(enum activity_field f);
-
-/*
- * Query-string parameter `name` as JSON: either name={json} (parsed; must be
- * an object) or the deep-object form name[a][b]=v, name[a][0]=v, name[a][]=v
- * (values stay strings; objects whose keys are all small integers become
- * arrays ordered by index). Returns 1 with *out a new reference, 0 when the
- * parameter is absent (*out NULL), -1 on malformed input (code 400).
- */
-int activity_param_json(const char *name, const struct kv *query, size_t nquery, json_t **out,
-			struct err *err);
-
-/*
- * An ISO-8601 date-time ("2024-03-22", "2024-03-22T13:28:51.596Z",
- * "...+02:00"; no offset means UTC). *us_out: microseconds since the epoch.
- * canon (>= 32 bytes) receives "YYYY-MM-DDTHH:MM:SS.ffffffZ" in UTC. 0 or -1.
- */
-int activity_time_parse(const char *s, int64_t *us_out, char *canon, size_t canonsz);
-
-/* GET /active-users/{range}. */
-enum activity_range { ACTIVITY_RANGE_DAILY, ACTIVITY_RANGE_MONTHLY };
-
-struct activity_users {
-	enum activity_range range;
-	char start[32], end[32];   /* canonical UTC start/end (inclusive) */
-	bool has_filter;	   /* the optional upstream filter */
-	bool inclusion;		   /* true: actor IN ids; false: NOT IN */
-	bool by_username;	   /* userIdentity userName (else actorId) */
-	bool actor_is_user_tenant; /* userName maps to user_tenant ids */
-	json_t *identifiers;	   /* array of strings, owned */
-};
-
-/*
- * Validate range ("daily"/"monthly"), startDate/endDate (required,
- * ISO-8601, start <= end) and the optional filter {inclusion, userIdentity,
- * userIdentifier} (all three required when present). 0 or -1 (code 400).
- */
-int activity_users_parse(struct activity_users *u, const char *range, const char *start,
-			 const char *end, const json_t *filter, struct err *err);
-void activity_users_release(struct activity_users *u);
-
-/*
- * The active-users statement into q (q freshly initialised, tenant NULL for
- * no scoping). Result columns: the date key, then all fields in enum order;
- * rows come deduplicated per (date, loginType, actor) keeping the earliest,
- * ordered by date, loginType, then loginTime.
- */
-const char *activity_users_sql(struct activity_query *q, const struct activity_users *u,
-			       const char *tenant, struct err *err);
 
 #endif
