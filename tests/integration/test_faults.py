@@ -193,6 +193,25 @@ def test_database_down_and_back(t):
         spare = pt.tokens_for(server=srv)  # refreshed after the outage
         expect(pt.me(before["accessToken"], server=srv), 200)
 
+        # load that runs through the outage: every answer must be 200 or 503
+        stop_load = threading.Event()
+        seen, issued, failures = [], [0], []
+
+        def load():
+            while not stop_load.is_set():
+                try:
+                    r = pt.login_token(server=srv)
+                except Exception as e:  # a dropped connection is a failure
+                    failures.append(repr(e))
+                    continue
+                seen.append(r.status)
+                if r.status == 200:
+                    issued[0] += 1
+        loaders = [threading.Thread(target=load) for _ in range(3)]
+        for th in loaders:
+            th.start()
+        time.sleep(0.3)
+
         pg_cluster("stop", pgdir)
 
         expect(srv.http("GET", "/health"), 200)
@@ -216,6 +235,16 @@ def test_database_down_and_back(t):
 
         wait_until(lambda: srv.http("GET", "/ready").status == 200, 10, interval=0.1,
                    what="/ready 200 after the database came back")
+        time.sleep(0.3)
+        stop_load.set()
+        for th in loaders:
+            th.join()
+        assert not failures, f"dropped connections under load: {failures[:3]}"
+        assert set(seen) <= {200, 503}, f"statuses under load: {sorted(set(seen))}"
+        assert 503 in seen and 200 in seen, f"statuses under load: {sorted(set(seen))}"
+        # every token pair a client received was committed with its activity row
+        assert pt.db.count("login_activity", "login_type = 'ACCESS'") == issued[0] + 2
+        assert pt.db.count("refresh_tokens") == issued[0] + 2
         for i in range(4):  # every worker must have reconnected
             expect(pt.login(server=srv), 200)
         after = pt.tokens_for(server=srv)
