@@ -65,31 +65,6 @@ void db_close(struct db *db)
 	memset(db, 0, sizeof(*db));
 }
 
-PGresult *db_exec(struct db *db, const char *sql, int nparams, const char *const *params,
-		  struct err *err)
-{
-	PGresult *res;
-	ExecStatusType st;
-	const char *state;
-
-	last_sqlstate[0] = '\0';
-	if (db_ensure(db, err) < 0)
-		return NULL;
-	res = PQexecParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0);
-	st = PQresultStatus(res);
-	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
-		return res;
-	state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-	if (state != NULL)
-		snprintf(last_sqlstate, sizeof(last_sqlstate), "%s", state);
-	if (PQstatus(db->conn) != CONNECTION_OK)
-		err_set(err, 503, "database unavailable");
-	else
-		err_set(err, 500, "database error sqlstate=%s", state ? state : "?");
-	PQclear(res);
-	return NULL;
-}
-
 /* Keep the SQLSTATE and fill err for a failed result; the result is cleared. */
 static PGresult *result_check(struct db *db, PGresult *res, struct err *err)
 {
@@ -107,6 +82,16 @@ static PGresult *result_check(struct db *db, PGresult *res, struct err *err)
 		err_set(err, 500, "database error sqlstate=%s", state ? state : "?");
 	PQclear(res);
 	return NULL;
+}
+
+PGresult *db_exec(struct db *db, const char *sql, int nparams, const char *const *params,
+		  struct err *err)
+{
+	last_sqlstate[0] = '\0';
+	if (db_ensure(db, err) < 0)
+		return NULL;
+	return result_check(db, PQexecParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0),
+			    err);
 }
 
 PGresult *db_exec_prepared(struct db *db, const char *sql, int nparams, const char *const *params,
