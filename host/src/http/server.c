@@ -294,6 +294,7 @@ static void loop_drain(evutil_socket_t fd, short what, void *arg)
 	if (lp->draining)
 		return;
 	lp->draining = 1;
+	log_info("draining loop=%d inflight=%ld", lp->index, lp->inflight);
 	if (lp->sock != NULL) {
 		evhttp_del_accept_socket(lp->http, lp->sock);
 		lp->sock = NULL;
@@ -310,15 +311,12 @@ static void loop_drain(evutil_socket_t fd, short what, void *arg)
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	struct server *srv = arg;
-	long inflight = 0;
 
 	(void)what;
 	if (srv->draining)
 		return;
 	srv->draining = 1;
-	for (int i = 0; i < srv->nloops; i++)
-		inflight += srv->loops[i].inflight; /* approximate: other threads' counters */
-	log_info("shutting down signal=%d inflight=%ld", (int)sig, inflight);
+	log_info("shutting down signal=%d loops=%d", (int)sig, srv->nloops);
 	for (int i = 0; i < srv->nloops; i++)
 		event_active(srv->loops[i].drain_ev, EV_READ, 0);
 }
