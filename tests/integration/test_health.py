@@ -111,5 +111,20 @@ def test_second_instance_starts_and_stops_cleanly(t):
     expect(srv.http("GET", "/health"), 200)
 
 
+@no_fixture
+def test_server_refuses_an_unmigrated_database(t):
+    fresh = harness.Db("unmigrated")
+    try:
+        srv = t.suite.new_server("unmigrated")
+        srv.write_config()
+        env = dict(os.environ, AUTHSVC_DATABASE_URL=fresh.url)
+        p = subprocess.run([harness.BIN, "-c", srv.conf_path], env=env, capture_output=True,
+                           text=True, timeout=harness.scaled(20))
+        assert p.returncode == 1, f"exit {p.returncode}: {p.stderr[-400:]}"
+        assert "authsvc-admin migrate" in p.stderr, p.stderr[-400:]
+    finally:
+        fresh.drop()
+
+
 if __name__ == "__main__":
     harness.main(globals())

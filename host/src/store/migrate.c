@@ -226,3 +226,36 @@ int store_migrate(struct db *db, const char *sql_dir, int *applied_out, struct e
 		*applied_out = applied;
 	return rc;
 }
+
+int store_migrate_pending(struct db *db, const char *sql_dir, int *pending_out, struct err *err)
+{
+	struct dirent **list;
+	int n, rc = 0, pending = 0;
+
+	*pending_out = 0;
+	if (sql_dir == NULL || sql_dir[0] == '\0')
+		return err_set(err, 500, "no migrations directory");
+	n = scandir(sql_dir, &list, filter, by_name);
+	if (n < 0)
+		return err_set(err, 500, "%s: %s", sql_dir, strerror(errno));
+	for (int i = 0; i < n; i++) {
+		char version[256];
+		size_t len = strlen(list[i]->d_name);
+
+		if (rc == 0 && len > 4 && len - 4 < sizeof(version)) {
+			int r;
+
+			memcpy(version, list[i]->d_name, len - 4);
+			version[len - 4] = '\0';
+			r = is_recorded(db, version, err);
+			if (r < 0)
+				rc = -1;
+			else
+				pending += r == 0;
+		}
+		free(list[i]);
+	}
+	free(list);
+	*pending_out = pending;
+	return rc;
+}

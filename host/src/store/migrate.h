@@ -26,4 +26,8 @@
  * 0 or -1 with err (503 when the database is unreachable). */
 int store_migrate(struct db *db, const char *sql_dir, int *applied_out, struct err *err);
 
+/* How many files of sql_dir the database has not recorded (a database never
+ * migrated fails with err: the table is missing). 0 or -1. */
+int store_migrate_pending(struct db *db, const char *sql_dir, int *pending_out, struct err *err);
+
 #endif
