@@ -79,6 +79,7 @@ USER_AGENT = "authsvc-integration/1.0"
 
 DATA_TABLES = [
     "login_activity", "refresh_tokens", "auth_codes", "revoked_tokens", "auth_failures",
+    "otp_pending", "action_tokens", "send_counters", "password_history",
     "user_permissions", "user_resources", "user_tenants", "user_credentials",
     "users", "roles", "tenant_configs", "tenants", "auth_clients",
 ]
@@ -776,7 +777,8 @@ def _short_failure(exc):
 
 def main(module_globals):
     """Run the test_* functions of a module in definition order (or those
-    whose names contain one of argv[1:]). Prints ok/FAIL lines and
+    whose names contain one of argv[1:]), then the module's teardown() if
+    any. Prints ok/FAIL lines and
     'N passed, N failed'; exits 1 on any failure."""
     file = module_globals.get("__file__", "tests")
     name = os.path.splitext(os.path.basename(file))[0]
@@ -832,6 +834,11 @@ def main(module_globals):
                 print(f"ok   {tname} ({elapsed:.2f}s)")
             sys.stdout.flush()
     finally:
+        if callable(module_globals.get("teardown")):  # file-level peers (SMTP, webhook sink)
+            try:
+                module_globals["teardown"]()
+            except Exception:
+                traceback.print_exc()
         errors = suite.close(keep=KEEP or failed > 0 and os.environ.get("CI") != "true")
         for e in errors:
             failed += 1

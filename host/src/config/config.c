@@ -1,4 +1,5 @@
 #include "config/config.h"
+#include "config/config_internal.h"
 
 #include <libconfig.h>
 
@@ -27,8 +28,8 @@ static char *dup_or_null(const char *s)
 }
 
 /* A string setting, or `<key>_env` naming an environment variable. */
-static int get_str(const config_setting_t *grp, const char *key, const char *def, bool secret,
-		   char **out, struct err *err)
+int cfg_get_str(const config_setting_t *grp, const char *key, const char *def, bool secret,
+		char **out, struct err *err)
 {
 	const char *v = NULL;
 	char envkey[128];
@@ -58,8 +59,8 @@ static int get_str(const config_setting_t *grp, const char *key, const char *def
 	return 0;
 }
 
-static int get_int(const config_setting_t *grp, const char *key, int def, int min, int max,
-		   int *out, struct err *err)
+int cfg_get_int(const config_setting_t *grp, const char *key, int def, int min, int max, int *out,
+		struct err *err)
 {
 	int v = def;
 	const config_setting_t *s = grp ? config_setting_get_member(grp, key) : NULL;
@@ -75,8 +76,7 @@ static int get_int(const config_setting_t *grp, const char *key, int def, int mi
 	return 0;
 }
 
-static int get_bool(const config_setting_t *grp, const char *key, bool def, bool *out,
-		    struct err *err)
+int cfg_get_bool(const config_setting_t *grp, const char *key, bool def, bool *out, struct err *err)
 {
 	const config_setting_t *s = grp ? config_setting_get_member(grp, key) : NULL;
 
@@ -90,8 +90,8 @@ static int get_bool(const config_setting_t *grp, const char *key, bool def, bool
 }
 
 /* Refuse keys the schema does not know, so typos are caught at --check-config. */
-static int check_keys(const config_setting_t *grp, const char *where, const char *const *known,
-		      struct err *err)
+int cfg_check_keys(const config_setting_t *grp, const char *where, const char *const *known,
+		   struct err *err)
 {
 	int n = grp ? config_setting_length(grp) : 0;
 
@@ -136,6 +136,10 @@ static const char *const top_keys[] = {"listen",
 				       "plugins",
 				       "bruteforce",
 				       "cors",
+				       "notify",
+				       "otp",
+				       "mfa",
+				       "account",
 				       NULL};
 static const char *const token_keys[] = {
     "issuer",	      "algorithm", "private_key_file", "public_key_file",
@@ -154,13 +158,13 @@ static int load_bruteforce(const config_setting_t *grp, struct config *c, struct
 {
 	struct bruteforce_policy *b = &c->bruteforce;
 
-	if (check_keys(grp, "bruteforce.", bruteforce_keys, err) < 0 ||
-	    get_bool(grp, "enabled", true, &b->enabled, err) < 0 ||
-	    get_int(grp, "account_max_failures", 5, 1, 1000000, &b->account_max_failures, err) <
+	if (cfg_check_keys(grp, "bruteforce.", bruteforce_keys, err) < 0 ||
+	    cfg_get_bool(grp, "enabled", true, &b->enabled, err) < 0 ||
+	    cfg_get_int(grp, "account_max_failures", 5, 1, 1000000, &b->account_max_failures, err) <
 		0 ||
-	    get_int(grp, "ip_max_failures", 50, 1, 1000000, &b->ip_max_failures, err) < 0 ||
-	    get_int(grp, "window", 900, 1, 86400 * 30, &b->window_s, err) < 0 ||
-	    get_int(grp, "lockout", 300, 1, 86400, &b->lockout_s, err) < 0)
+	    cfg_get_int(grp, "ip_max_failures", 50, 1, 1000000, &b->ip_max_failures, err) < 0 ||
+	    cfg_get_int(grp, "window", 900, 1, 86400 * 30, &b->window_s, err) < 0 ||
+	    cfg_get_int(grp, "lockout", 300, 1, 86400, &b->lockout_s, err) < 0)
 		return -1;
 	return 0;
 }
@@ -169,29 +173,29 @@ static int load_server(const config_setting_t *root, struct config *c, struct er
 {
 	int body, hdr, lvl;
 
-	if (get_str(root, "listen", "127.0.0.1:3000", false, &c->listen, err) < 0 ||
-	    get_int(root, "loops", cpu_count(), 1, 64, &c->loops, err) < 0 ||
-	    get_int(root, "workers", 2 * cpu_count(), 1, 256, &c->workers, err) < 0 ||
-	    get_int(root, "queue_max", 1024, 1, 1000000, &c->queue_max, err) < 0 ||
-	    get_int(root, "max_body_bytes", 65536, 256, 16 << 20, &body, err) < 0 ||
-	    get_int(root, "max_header_bytes", 16384, 1024, 1 << 20, &hdr, err) < 0 ||
-	    get_int(root, "timeout", 30, 1, 3600, &c->timeout_s, err) < 0 ||
-	    get_int(root, "max_connections", 4096, 0, 1000000, &c->max_connections, err) < 0 ||
-	    get_int(root, "connection_rate", 0, 0, 1000000, &c->connection_rate, err) < 0 ||
-	    get_int(root, "drain_timeout", 10, 0, 3600, &c->drain_timeout_s, err) < 0 ||
-	    get_str(root, "log_level", "info", false, &c->log_level, err) < 0)
+	if (cfg_get_str(root, "listen", "127.0.0.1:3000", false, &c->listen, err) < 0 ||
+	    cfg_get_int(root, "loops", cpu_count(), 1, 64, &c->loops, err) < 0 ||
+	    cfg_get_int(root, "workers", 2 * cpu_count(), 1, 256, &c->workers, err) < 0 ||
+	    cfg_get_int(root, "queue_max", 1024, 1, 1000000, &c->queue_max, err) < 0 ||
+	    cfg_get_int(root, "max_body_bytes", 65536, 256, 16 << 20, &body, err) < 0 ||
+	    cfg_get_int(root, "max_header_bytes", 16384, 1024, 1 << 20, &hdr, err) < 0 ||
+	    cfg_get_int(root, "timeout", 30, 1, 3600, &c->timeout_s, err) < 0 ||
+	    cfg_get_int(root, "max_connections", 4096, 0, 1000000, &c->max_connections, err) < 0 ||
+	    cfg_get_int(root, "connection_rate", 0, 0, 1000000, &c->connection_rate, err) < 0 ||
+	    cfg_get_int(root, "drain_timeout", 10, 0, 3600, &c->drain_timeout_s, err) < 0 ||
+	    cfg_get_str(root, "log_level", "info", false, &c->log_level, err) < 0)
 		return -1;
 	c->max_body_bytes = (size_t)body;
 	c->max_header_bytes = (size_t)hdr;
 	lvl = log_level_parse(c->log_level);
 	if (lvl < 0)
 		return err_set(err, 0, "log_level: must be error, warn, info or debug");
-	if (get_str(root, "database_url", NULL, true, &c->database_url, err) < 0 ||
-	    get_int(root, "statement_timeout_ms", 5000, 10, 3600000, &c->statement_timeout_ms,
-		    err) < 0 ||
-	    get_str(root, "sql_dir", AUTHSVC_SQL_DIR, false, &c->sql_dir, err) < 0 ||
-	    get_bool(root, "migrate_on_start", false, &c->migrate_on_start, err) < 0 ||
-	    get_str(root, "plugin_dir", AUTHSVC_PLUGIN_DIR, false, &c->plugin_dir, err) < 0)
+	if (cfg_get_str(root, "database_url", NULL, true, &c->database_url, err) < 0 ||
+	    cfg_get_int(root, "statement_timeout_ms", 5000, 10, 3600000, &c->statement_timeout_ms,
+			err) < 0 ||
+	    cfg_get_str(root, "sql_dir", AUTHSVC_SQL_DIR, false, &c->sql_dir, err) < 0 ||
+	    cfg_get_bool(root, "migrate_on_start", false, &c->migrate_on_start, err) < 0 ||
+	    cfg_get_str(root, "plugin_dir", AUTHSVC_PLUGIN_DIR, false, &c->plugin_dir, err) < 0)
 		return -1;
 	return 0;
 }
@@ -201,14 +205,14 @@ static int load_tokens(const config_setting_t *grp, struct config *c, struct err
 	char *alg = NULL;
 	int rc = -1;
 
-	if (check_keys(grp, "tokens.", token_keys, err) < 0 ||
-	    get_str(grp, "issuer", "authsvc", false, &c->issuer, err) < 0 ||
-	    get_str(grp, "algorithm", "RS256", false, &alg, err) < 0 ||
-	    get_str(grp, "private_key_file", NULL, false, &c->jwt_private_key_file, err) < 0 ||
-	    get_str(grp, "public_key_file", NULL, false, &c->jwt_public_key_file, err) < 0 ||
-	    get_str(grp, "key_passphrase", NULL, true, &c->jwt_key_passphrase, err) < 0 ||
-	    get_str(grp, "hs_secret", NULL, true, &c->jwt_hs_secret, err) < 0 ||
-	    get_int(grp, "revocation_poll", 5, 1, 3600, &c->revocation_poll_s, err) < 0)
+	if (cfg_check_keys(grp, "tokens.", token_keys, err) < 0 ||
+	    cfg_get_str(grp, "issuer", "authsvc", false, &c->issuer, err) < 0 ||
+	    cfg_get_str(grp, "algorithm", "RS256", false, &alg, err) < 0 ||
+	    cfg_get_str(grp, "private_key_file", NULL, false, &c->jwt_private_key_file, err) < 0 ||
+	    cfg_get_str(grp, "public_key_file", NULL, false, &c->jwt_public_key_file, err) < 0 ||
+	    cfg_get_str(grp, "key_passphrase", NULL, true, &c->jwt_key_passphrase, err) < 0 ||
+	    cfg_get_str(grp, "hs_secret", NULL, true, &c->jwt_hs_secret, err) < 0 ||
+	    cfg_get_int(grp, "revocation_poll", 5, 1, 3600, &c->revocation_poll_s, err) < 0)
 		goto out;
 	if (strcmp(alg, "RS256") == 0)
 		c->jwt_alg = JWT_KIND_RS256;
@@ -233,11 +237,11 @@ out:
 
 static int load_activity(const config_setting_t *grp, struct config *c, struct err *err)
 {
-	if (check_keys(grp, "activity.", activity_keys, err) < 0 ||
-	    get_bool(grp, "enabled", true, &c->activity_enabled, err) < 0 ||
-	    get_str(grp, "key", NULL, true, &c->activity_key, err) < 0 ||
-	    get_str(grp, "actor", "user_id", false, &c->activity_actor, err) < 0 ||
-	    get_str(grp, "trusted_proxies", "", false, &c->trusted_proxies, err) < 0)
+	if (cfg_check_keys(grp, "activity.", activity_keys, err) < 0 ||
+	    cfg_get_bool(grp, "enabled", true, &c->activity_enabled, err) < 0 ||
+	    cfg_get_str(grp, "key", NULL, true, &c->activity_key, err) < 0 ||
+	    cfg_get_str(grp, "actor", "user_id", false, &c->activity_actor, err) < 0 ||
+	    cfg_get_str(grp, "trusted_proxies", "", false, &c->trusted_proxies, err) < 0)
 		return -1;
 	if (strcmp(c->activity_actor, "user_id") != 0 &&
 	    strcmp(c->activity_actor, "user_tenant_id") != 0)
@@ -250,16 +254,17 @@ static int load_password(const config_setting_t *grp, struct config *c, struct e
 	struct password_policy *p = &c->password;
 	int t, m, par;
 
-	if (check_keys(grp, "password.", password_keys, err) < 0 ||
-	    get_int(grp, "min_length", 8, 1, 1024, &p->min_length, err) < 0 ||
-	    get_int(grp, "max_length", 256, 8, 4096, &p->max_length, err) < 0 ||
-	    get_bool(grp, "require_mixed", false, &p->require_mixed, err) < 0 ||
-	    get_bool(grp, "forbid_username", true, &p->forbid_username, err) < 0 ||
-	    get_int(grp, "argon2_t_cost", 3, 1, 100, &t, err) < 0 ||
-	    get_int(grp, "argon2_m_cost_kib", 65536, 8, 4 << 20, &m, err) < 0 ||
-	    get_int(grp, "argon2_parallelism", 1, 1, 64, &par, err) < 0 ||
-	    get_int(grp, "hash_concurrency", cpu_count(), 1, 1024, &p->hash_concurrency, err) < 0 ||
-	    get_bool(grp, "require_old_password", true, &p->require_old_password, err) < 0)
+	if (cfg_check_keys(grp, "password.", password_keys, err) < 0 ||
+	    cfg_get_int(grp, "min_length", 8, 1, 1024, &p->min_length, err) < 0 ||
+	    cfg_get_int(grp, "max_length", 256, 8, 4096, &p->max_length, err) < 0 ||
+	    cfg_get_bool(grp, "require_mixed", false, &p->require_mixed, err) < 0 ||
+	    cfg_get_bool(grp, "forbid_username", true, &p->forbid_username, err) < 0 ||
+	    cfg_get_int(grp, "argon2_t_cost", 3, 1, 100, &t, err) < 0 ||
+	    cfg_get_int(grp, "argon2_m_cost_kib", 65536, 8, 4 << 20, &m, err) < 0 ||
+	    cfg_get_int(grp, "argon2_parallelism", 1, 1, 64, &par, err) < 0 ||
+	    cfg_get_int(grp, "hash_concurrency", cpu_count(), 1, 1024, &p->hash_concurrency, err) <
+		0 ||
+	    cfg_get_bool(grp, "require_old_password", true, &p->require_old_password, err) < 0)
 		return -1;
 	if (p->min_length > p->max_length)
 		return err_set(err, 0, "password.min_length: larger than max_length");
@@ -279,9 +284,9 @@ static int load_cors(const config_setting_t *grp, struct config *c, struct err *
 
 	if (grp != NULL && !config_setting_is_group(grp))
 		return err_set(err, 0, "cors: must be a group");
-	if (check_keys(grp, "cors.", cors_keys, err) < 0 ||
-	    get_bool(grp, "allow_credentials", false, &c->cors_credentials, err) < 0 ||
-	    get_int(grp, "max_age", 600, 0, 86400, &c->cors_max_age_s, err) < 0)
+	if (cfg_check_keys(grp, "cors.", cors_keys, err) < 0 ||
+	    cfg_get_bool(grp, "allow_credentials", false, &c->cors_credentials, err) < 0 ||
+	    cfg_get_int(grp, "max_age", 600, 0, 86400, &c->cors_max_age_s, err) < 0)
 		return -1;
 	if (list != NULL && !config_setting_is_array(list) && !config_setting_is_list(list))
 		return err_set(err, 0, "cors.allowed_origins: must be a list of strings");
@@ -332,14 +337,14 @@ static int load_plugins(const config_setting_t *grp, struct config *c, struct er
 		snprintf(where, sizeof(where), "plugins.%s.", config_setting_name(pg));
 		if (!config_setting_is_group(pg))
 			return err_set(err, 0, "%s: must be a group", where);
-		if (check_keys(pg, where, plugin_keys, err) < 0)
+		if (cfg_check_keys(pg, where, plugin_keys, err) < 0)
 			return -1;
 		pc->name = strdup(config_setting_name(pg));
 		if (pc->name == NULL)
 			return err_set(err, 0, "out of memory");
 		c->nplugins++;
-		if (get_str(pg, "file", NULL, false, &pc->file, err) < 0 ||
-		    get_bool(pg, "enabled", true, &pc->enabled, err) < 0)
+		if (cfg_get_str(pg, "file", NULL, false, &pc->file, err) < 0 ||
+		    cfg_get_bool(pg, "enabled", true, &pc->enabled, err) < 0)
 			return -1;
 		if (pc->file == NULL)
 			return err_set(err, 0, "%sfile: required", where);
@@ -390,20 +395,21 @@ int config_load(const char *path, struct config *c, struct err *err)
 			       config_error_text(lc));
 	}
 	root = config_root_setting(lc);
-	if (check_keys(root, "", top_keys, err) < 0 || load_server(root, c, err) < 0 ||
+	if (cfg_check_keys(root, "", top_keys, err) < 0 || load_server(root, c, err) < 0 ||
 	    load_tokens(config_setting_get_member(root, "tokens"), c, err) < 0 ||
 	    load_activity(config_setting_get_member(root, "activity"), c, err) < 0 ||
 	    load_password(config_setting_get_member(root, "password"), c, err) < 0 ||
 	    load_bruteforce(config_setting_get_member(root, "bruteforce"), c, err) < 0 ||
 	    load_plugins(config_setting_get_member(root, "plugins"), c, err) < 0 ||
-	    load_cors(config_setting_get_member(root, "cors"), c, err) < 0 || apply_env(c, err) < 0)
+	    load_cors(config_setting_get_member(root, "cors"), c, err) < 0 ||
+	    config_load_flows(root, c, err) < 0 || apply_env(c, err) < 0)
 		return -1;
 	if (c->database_url == NULL || *c->database_url == '\0')
 		return err_set(err, 0, "database_url: required (or AUTHSVC_DATABASE_URL)");
 	return 0;
 }
 
-static void free_secret(char *s)
+void config_free_secret(char *s)
 {
 	if (s != NULL) {
 		explicit_bzero(s, strlen(s));
@@ -430,11 +436,12 @@ void config_release(struct config *c)
 	free(c->issuer);
 	free(c->jwt_private_key_file);
 	free(c->jwt_public_key_file);
-	free_secret(c->jwt_key_passphrase);
-	free_secret(c->jwt_hs_secret);
-	free_secret(c->activity_key);
+	config_free_secret(c->jwt_key_passphrase);
+	config_free_secret(c->jwt_hs_secret);
+	config_free_secret(c->activity_key);
 	free(c->activity_actor);
 	free(c->trusted_proxies);
+	config_release_flows(c);
 	if (c->priv != NULL) {
 		config_destroy(c->priv);
 		free(c->priv);

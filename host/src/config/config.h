@@ -48,6 +48,71 @@ struct bruteforce_policy {
 	int lockout_s;		  /* first lockout; doubles with each further one; default 300 */
 };
 
+/* notify { ... }: delivery of codes and links (notify/notify.h). */
+struct notify_template {
+	char *event; /* "otp", "passwordless", "reset", "signup" */
+	char *subject;
+	char *body;
+};
+
+struct notify_conf {
+	char *channel;		/* "smtp" (default), "webhook", "log" */
+	bool allow_log_channel; /* the log channel prints codes: development only */
+	int threads;		/* delivery threads; default 1 */
+	int queue_max;		/* queued messages before sends are refused; 256 */
+	int retries;		/* further attempts after a failure; 3 */
+	int retry_delay_s;	/* between attempts, and how long a failing channel refuses; 5 */
+	int timeout_s;		/* per attempt; 10 */
+	int drain_s;		/* at shutdown, time to deliver what is queued; 5 */
+	char *from;		/* "authsvc <no-reply@localhost>" */
+	char *smtp_url;		/* "smtp://127.0.0.1:25" (smtps:// for implicit TLS) */
+	char *smtp_starttls;	/* "try" (default), "require", "off" */
+	char *smtp_username;
+	char *smtp_password;  /* secret */
+	char *smtp_ca_file;   /* CA bundle for the server's certificate; "": system */
+	char *webhook_url;    /* https://... (http:// only to a loopback address) */
+	char *webhook_secret; /* secret: HMAC-SHA256 key of X-Authsvc-Signature */
+	char *webhook_ca_file;
+	/* sends (OTP, passwordless, reset, signup mails) per subject per window */
+	int send_per_user;		   /* default 5 */
+	int send_per_ip;		   /* default 30 */
+	int send_window_s;		   /* default 900 */
+	struct notify_template *templates; /* operator overrides of the built-in ones */
+	size_t ntemplates;
+};
+
+/* otp { ... }: server-generated one-time codes (MFA "otp", passwordless). */
+struct otp_conf {
+	int length;	  /* default 6 */
+	char *alphabet;	  /* default "0123456789"; drawn without modulo bias */
+	int ttl_s;	  /* default 300 */
+	int max_attempts; /* wrong codes before the code is burned; default 5 */
+};
+
+/* mfa { ... }: the core's second-factor gate (BEHAVIOUR §5.4.1 [REC]). */
+struct mfa_conf {
+	char *mode;	/* "off" (default), "all", "users" (users.mfa_enabled) */
+	char *method;	/* "otp" (default: a code is sent) or "totp" (an app code) */
+	char **clients; /* client_ids the gate applies to; none listed: every client */
+	size_t nclients;
+	int ttl_s;	  /* lifetime of the MFA step after the password; default 300 */
+	char *secret_key; /* secret: 32 bytes (hex or base64) encrypting TOTP secrets */
+};
+
+/* account { ... }: forgot/reset password and sign-up (BEHAVIOUR §5.6, §5.8). */
+struct account_conf {
+	int reset_ttl_s;	    /* default 1800 */
+	char *reset_url;	    /* link template, "{{token}}" replaced */
+	int signup_ttl_s;	    /* default 1800 */
+	char *signup_url;	    /* link template, "{{token}}" replaced */
+	char *signup_tenant;	    /* tenant key new users join; "": sign-up answers 501 */
+	char *signup_role;	    /* role name for them */
+	bool signup_fast;	    /* POST /auth/signup/fast allowed; default false */
+	char **signup_fast_clients; /* clients allowed the fast path; none listed: every client */
+	size_t nsignup_fast_clients;
+	int password_history; /* a new password may not be one of the last N; default 5 */
+};
+
 struct config {
 	char *path;
 
@@ -95,6 +160,11 @@ struct config {
 	bool cors_credentials; /* Access-Control-Allow-Credentials; default false */
 	int cors_max_age_s;    /* preflight cache; default 600 */
 
+	struct notify_conf notify;
+	struct otp_conf otp;
+	struct mfa_conf mfa;
+	struct account_conf account;
+
 	/* plugins */
 	char *plugin_dir;
 	struct plugin_conf *plugins;
@@ -102,6 +172,9 @@ struct config {
 
 	void *priv; /* libconfig state kept for plugin settings */
 };
+
+/* true when client_id is in list (n == 0: every client). Any thread. */
+bool config_client_listed(char *const *list, size_t n, const char *client_id);
 
 /* true when origin is one of cors_origins. Any thread. */
 bool config_cors_allows(const struct config *cfg, const char *origin);

@@ -187,7 +187,7 @@ static void drain_notifies(struct revocations *r, PGconn *conn)
 	}
 }
 
-/* Expired codes, refresh tokens and revocations are dead weight: drop them
+/* Expired codes, tokens, revocations and counters are dead weight: drop them
  * (a day late, so recent history stays inspectable). Best effort. */
 static void purge_expired(PGconn *conn)
 {
@@ -195,6 +195,9 @@ static void purge_expired(PGconn *conn)
 	    "DELETE FROM main.auth_codes WHERE expires_at < now() - interval '1 day'",
 	    "DELETE FROM main.refresh_tokens WHERE expires_at < now() - interval '1 day'",
 	    "DELETE FROM main.revoked_tokens WHERE expires_at < now() - interval '1 day'",
+	    "DELETE FROM main.otp_pending WHERE expires_at < now() - interval '1 hour'",
+	    "DELETE FROM main.action_tokens WHERE expires_at < now() - interval '1 day'",
+	    "DELETE FROM main.send_counters WHERE window_start < now() - interval '1 day'",
 	};
 
 	for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++)
