@@ -16,6 +16,7 @@
 #include "core/password.h"
 #include "http/server.h"
 #include "log/log.h"
+#include "notify/notify.h"
 #include "plugins/loader.h"
 #include "store/db.h"
 #include "store/keys_store.h"
@@ -178,12 +179,28 @@ static int app_build(struct app *app, const struct config *cfg, bool check_only,
 			return err_set(err, 0, "activity.key: must be 32 bytes (64 hex or base64)");
 		app->activity_key_set = 1;
 	}
+	if (cfg->mfa.secret_key != NULL && *cfg->mfa.secret_key != '\0') {
+		if (parse_key32(cfg->mfa.secret_key, app->mfa_key) < 0)
+			return err_set(err, 0,
+				       "mfa.secret_key: must be 32 bytes (64 hex or base64)");
+		app->mfa_key_set = 1;
+	}
 	if (password_init(&cfg->password, err) < 0)
 		return -1;
 	if (core_routes_register(app, msg, sizeof(msg)) < 0)
 		return err_set(err, 0, "%s", msg);
 	if (plugins_load(app, cfg, &app->plugins, err) < 0)
 		return -1;
+	if (strcmp(cfg->mfa.mode, "off") != 0 && strcmp(cfg->mfa.method, "totp") == 0 &&
+	    (app->plugins == NULL || app->plugins->nhooks[AUTHSVC_HOOK_MFA_VERIFY] == 0))
+		return err_set(err, 0,
+			       "mfa.method = \"totp\": no plugin verifies app codes "
+			       "(enable the totp plugin)");
+	if (!app->mfa_key_set && app->plugins != NULL &&
+	    app->plugins->nhooks[AUTHSVC_HOOK_MFA_VERIFY] > 0)
+		return err_set(err, 0,
+			       "mfa.secret_key: required to keep authenticator secrets "
+			       "(32 bytes, hex or base64; or secret_key_env)");
 	if (check_only)
 		return 0;
 	if (cfg->migrate_on_start && migrate_now(cfg, err) < 0)
@@ -198,11 +215,15 @@ static int app_build(struct app *app, const struct config *cfg, bool check_only,
 		return err_set(err, 0, "out of memory");
 	if (revocations_start(&app->revoked, cfg->database_url, cfg->revocation_poll_s, err) < 0)
 		return -1;
+	if (notify_start(&app->notifier, cfg, err) < 0)
+		return -1;
 	return plugins_start(app->plugins, err);
 }
 
 static void app_release(struct app *app)
 {
+	if (app->notifier != NULL)
+		notify_stop(app->notifier);
 	revocations_release(&app->revoked);
 	plugins_unload(app->plugins);
 	router_release(&app->router);
@@ -210,6 +231,7 @@ static void app_release(struct app *app)
 	json_decref(app->jwks);
 	json_decref(app->openapi);
 	OPENSSL_cleanse(app->activity_key, sizeof(app->activity_key));
+	OPENSSL_cleanse(app->mfa_key, sizeof(app->mfa_key));
 }
 
 static int list_plugins(const struct config *cfg)

@@ -12,6 +12,7 @@
 #include "tokens/revocation.h"
 
 struct plugin_set;
+struct notifier;
 
 struct app {
 	const struct config *cfg;
@@ -21,8 +22,11 @@ struct app {
 	struct plugin_set *plugins;
 	unsigned char activity_key[32];
 	int activity_key_set;
-	json_t *jwks;	 /* /.well-known/jwks.json body */
-	json_t *openapi; /* /openapi.json, built from the route table */
+	json_t *jwks;		   /* /.well-known/jwks.json body */
+	json_t *openapi;	   /* /openapi.json, built from the route table */
+	struct notifier *notifier; /* delivery of codes and links (notify/notify.h) */
+	unsigned char mfa_key[32]; /* mfa.secret_key: encrypts TOTP secrets */
+	int mfa_key_set;
 };
 
 /* Register the core's own routes (tokens, logout, me, health, ...). */

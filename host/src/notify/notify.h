@@ -1,0 +1,62 @@
+/*
+ * Delivery of one-time codes and links (ARCHITECTURE "notify/").
+ *
+ * A message is an event name ("otp", "passwordless", "reset", "signup"),
+ * a recipient and a few variables. notify_send renders it with the
+ * event's template and puts it on a bounded queue; delivery threads send
+ * it through the configured channel, so a slow mail server never holds a
+ * worker and the event loop never waits:
+ *
+ *   smtp     libcurl SMTP (STARTTLS when offered, or required), one mail
+ *   webhook  HTTPS POST of a JSON event signed with HMAC-SHA256 in
+ *            X-Authsvc-Signature: t=<unix time>,v1=<hex>, over "<t>.<body>"
+ *   log      one log line with the message (development only: the server
+ *            refuses it unless notify.allow_log_channel is set)
+ *
+ * A failed attempt is retried (notify.retries, notify.retry_delay apart)
+ * and logged; while the channel is failing, or the queue is full,
+ * notify_ready/notify_send refuse so the caller answers 503 with
+ * Retry-After instead of promising a mail that will not come.
+ *
+ * Templates: "{{name}}" is replaced by the variable of that name (missing
+ * ones by ""); subjects and headers never carry CR or LF.
+ *
+ * Thread safety: notify_send and notify_ready from any thread.
+ */
+#ifndef AUTHSVC_NOTIFY_H
+#define AUTHSVC_NOTIFY_H
+
+#include <stdbool.h>
+
+#include <jansson.h>
+
+#include "config/config.h"
+#include "util/err.h"
+
+struct notifier;
+
+struct notify_to {
+	const char *email;    /* may be NULL or "" */
+	const char *phone;    /* may be NULL or "" */
+	const char *username; /* for templates and webhook events */
+};
+
+/* Build the notifier and start its threads. 0 or -1 with err. */
+int notify_start(struct notifier **out, const struct config *cfg, struct err *err);
+/* Deliver what is queued (up to notify.drain seconds), stop, free. */
+void notify_stop(struct notifier *n);
+
+/* Whether a send would be accepted now; when not, *retry_after (seconds)
+ * says when to try again. */
+bool notify_ready(struct notifier *n, int *retry_after);
+
+/* Queue a message. vars is borrowed (a JSON object of strings/numbers).
+ * 0: queued. -1: refused (queue full, channel failing, no address for the
+ * channel: err says which; *retry_after set when trying later may help). */
+int notify_send(struct notifier *n, const char *event, const struct notify_to *to,
+		const json_t *vars, int *retry_after, struct err *err);
+
+/* Render a template: {{name}} from vars. Returns malloc'd text or NULL. */
+char *notify_render(const char *tmpl, const json_t *vars, bool header);
+
+#endif
