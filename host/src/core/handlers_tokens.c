@@ -1,5 +1,6 @@
 /* TokensController: POST /auth/token, /auth/token-refresh, /auth/token-switch, GET /auth/me. */
 #include "core/handlers.h"
+#include "core/otp.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -54,6 +55,8 @@ enum authsvc_status h_token(void *state, void *tstate, struct authsvc_req *req)
 	}
 	if (rc != CODE_OK) {
 		db_rollback(db);
+		if (rc == CODE_UNKNOWN && core_mfa_code_known(db, hash))
+			return req_fail(req, 401, "User Verification Failed");
 		return req_fail(req, 401,
 				rc == CODE_SPENT ? "Code Expired" : "Invalid Credentials");
 	}

@@ -8,6 +8,7 @@
 #include "core/app.h"
 #include "core/handlers.h"
 #include "core/issue.h"
+#include "core/otp.h"
 #include "core/password.h"
 #include "http/workers.h"
 #include "log/log.h"
@@ -187,6 +188,12 @@ static enum authsvc_status issue_tokens(struct authsvc_req *req, struct db *db,
 enum authsvc_status core_complete_login(struct authsvc_req *req, const struct authsvc_identity *who,
 					uint32_t flags)
 {
+	return core_finish_login(req, who, flags, false);
+}
+
+enum authsvc_status core_finish_login(struct authsvc_req *req, const struct authsvc_identity *who,
+				      uint32_t flags, bool mfa_done)
+{
 	struct db *db;
 	struct user_ctx u;
 	struct err err = {0};
@@ -206,6 +213,11 @@ enum authsvc_status core_complete_login(struct authsvc_req *req, const struct au
 	if (core_check_eligible(req, req->client, &u) < 0) {
 		user_ctx_release(&u);
 		return AUTHSVC_OK;
+	}
+	if (!mfa_done && core_mfa_applies(req, &u)) {
+		st = core_mfa_begin(req, db, &u, flags);
+		user_ctx_release(&u);
+		return st;
 	}
 	if (flags & AUTHSVC_LOGIN_TOKENS)
 		st = issue_tokens(req, db, req->client, &u);

@@ -20,6 +20,10 @@ enum authsvc_status core_password_verify(struct authsvc_req *req, const char *us
 
 enum authsvc_status core_complete_login(struct authsvc_req *req, const struct authsvc_identity *who,
 					uint32_t flags);
+/* core_complete_login with the MFA gate skipped when mfa_done (the second
+ * factor was just verified by /auth/verify-otp). */
+enum authsvc_status core_finish_login(struct authsvc_req *req, const struct authsvc_identity *who,
+				      uint32_t flags, bool mfa_done);
 
 /* 0 when u may get tokens from client c; otherwise the error reply is set
  * on req and -1 returned. */

@@ -7,6 +7,7 @@
 
 #include "activity/handlers.h"
 #include "core/handlers.h"
+#include "core/otp.h"
 #include "plugins/loader.h"
 
 #define S AUTHSVC_FIELD_STRING
@@ -17,6 +18,9 @@ static const struct authsvc_field refresh_fields[] = {
 static const struct authsvc_field logout_fields[] = {{"refreshToken", S, 0}, {0}};
 static const struct authsvc_field change_fields[] = {
     {"refreshToken", S, 0}, {"username", S, 0}, {"password", S, 0}, {"oldPassword", S, 0}, {0}};
+
+static const struct authsvc_field verify_otp_fields[] = {
+    {"key", S, 1}, {"otp", S, 1}, {"clientId", S, 0}, {"code", S, 0}, {0}};
 
 #undef S
 
@@ -29,6 +33,7 @@ static const struct route core_routes[] = {
      NULL},
     {M_POST, "/logout", h_logout, NULL, NULL, ROUTE_BEARER, logout_fields, NULL},
     {M_GET, "/logout/redirect", h_logout_redirect, NULL, NULL, 0, NULL, NULL},
+    {M_POST, "/auth/verify-otp", h_verify_otp, NULL, NULL, 0, verify_otp_fields, NULL},
     {M_GET, "/health", h_health, NULL, NULL, ROUTE_ON_LOOP, NULL, NULL},
     {M_GET, "/ready", h_ready, NULL, NULL, 0, NULL, NULL},
     {M_GET, "/.well-known/jwks.json", h_jwks, NULL, NULL, ROUTE_ON_LOOP, NULL, NULL},

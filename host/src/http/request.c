@@ -147,11 +147,15 @@ void req_fail_status(struct authsvc_req *req, enum authsvc_status st)
 	case AUTHSVC_THROTTLED:
 		if (req->retry_after <= 0)
 			req->retry_after = 1;
-		req_fail(req, 429, "Too many failed attempts. Please retry later.");
+		req_fail(req, 429, "Too many attempts. Please retry later.");
 		break;
 	case AUTHSVC_UNAVAILABLE:
-		req->retry_after = 1;
+		if (req->retry_after <= 0)
+			req->retry_after = 1;
 		req_fail(req, 503, "Service temporarily unavailable. Please retry.");
+		break;
+	case AUTHSVC_EXPIRED:
+		req_fail(req, 401, "Otp Token Incorrect or Expired");
 		break;
 	case AUTHSVC_ERROR:
 	default:

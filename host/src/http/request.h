@@ -56,6 +56,7 @@ struct authsvc_req {
 	json_t *bearer;		  /* verified access-token claims, owned */
 	const char *bearer_token; /* the raw access token (arena) */
 	struct client *client;	  /* authenticated client (arena), ROUTE_CLIENT_AUTH routes */
+	bool otp_factor;	  /* a one-time code sent to the user proved this login */
 
 	/* the reply */
 	bool replied;

@@ -8,6 +8,7 @@
 #include <openssl/crypto.h>
 
 #include "core/login.h"
+#include "core/otp.h"
 #include "http/request.h"
 #include "http/router.h"
 #include "log/log.h"
@@ -137,4 +138,11 @@ const struct authsvc_host host_api = {
     .complete_login = core_complete_login,
     .random_bytes = api_random_bytes,
     .wipe = api_wipe,
+    .user_find = core_user_find,
+    .otp_send = core_otp_send,
+    .otp_check = core_otp_check,
+    .secret_get = core_secret_get,
+    .secret_set = core_secret_set,
+    .secret_use_step = core_secret_use_step,
+    .mfa_lookup = core_mfa_lookup,
 };

@@ -30,7 +30,7 @@ int plugin_check_descriptor(const struct authsvc_plugin *p, char *msg, size_t ms
 	}
 	for (const struct authsvc_hook *h = p->hooks; h != NULL && h->point != AUTHSVC_HOOK_END;
 	     h++) {
-		if (h->point > AUTHSVC_HOOK_LOGIN_SUCCEEDED || h->fn == NULL) {
+		if (h->point > AUTHSVC_HOOK_MFA_VERIFY || h->fn == NULL) {
 			snprintf(msg, msgsz, "invalid hook point %u", h->point);
 			return -1;
 		}
@@ -257,7 +257,7 @@ static int hook_cmp(const void *a, const void *b)
 
 static int hooks_collect(struct plugin_set *set, struct err *err)
 {
-	for (uint32_t pt = AUTHSVC_HOOK_PASSWORD_CHECK; pt <= AUTHSVC_HOOK_LOGIN_SUCCEEDED; pt++) {
+	for (uint32_t pt = AUTHSVC_HOOK_PASSWORD_CHECK; pt <= AUTHSVC_HOOK_MFA_VERIFY; pt++) {
 		size_t n = 0;
 
 		for (size_t i = 0; i < set->n; i++)
@@ -282,7 +282,7 @@ enum authsvc_status plugins_run_hooks(struct plugin_set *set, uint32_t point,
 				      struct authsvc_req *req, const char *username,
 				      const char *secret, struct authsvc_identity *who)
 {
-	if (set == NULL || point > AUTHSVC_HOOK_LOGIN_SUCCEEDED)
+	if (set == NULL || point > AUTHSVC_HOOK_MFA_VERIFY)
 		return AUTHSVC_DECLINED;
 	for (size_t i = 0; i < set->nhooks[point]; i++) {
 		const struct hook_entry *h = &set->hooks[point][i];
@@ -387,7 +387,7 @@ void plugins_unload(struct plugin_set *set)
 		free(pl->file);
 		/* no dlclose: keeps symbols for leak reports and avoids unload races */
 	}
-	for (size_t pt = 0; pt <= AUTHSVC_HOOK_LOGIN_SUCCEEDED; pt++)
+	for (size_t pt = 0; pt <= AUTHSVC_HOOK_MFA_VERIFY; pt++)
 		free(set->hooks[pt]);
 	free(set->v);
 	free(set);

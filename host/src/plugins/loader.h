@@ -49,8 +49,8 @@ struct plugin_set {
 	struct plugin *v;
 	size_t n;
 	/* hooks by point, sorted by order; built after every plugin loaded */
-	struct hook_entry *hooks[AUTHSVC_HOOK_LOGIN_SUCCEEDED + 1];
-	size_t nhooks[AUTHSVC_HOOK_LOGIN_SUCCEEDED + 1];
+	struct hook_entry *hooks[AUTHSVC_HOOK_MFA_VERIFY + 1];
+	size_t nhooks[AUTHSVC_HOOK_MFA_VERIFY + 1];
 };
 
 /* The table handed to every plugin (host/src/plugins/hostapi.c). */

@@ -16,7 +16,7 @@
 
 #include "util/err.h"
 
-#define DB_PREPARED_MAX 64
+#define DB_PREPARED_MAX 128
 
 struct db {
 	PGconn *conn;

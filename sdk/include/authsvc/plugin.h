@@ -16,6 +16,9 @@
  *
  * ABI changelog
  *	2026-11-28  1.0  first version.
+ *	2026-11-28  1.1  AUTHSVC_EXPIRED, AUTHSVC_HOOK_MFA_VERIFY; host: user_find,
+ *	                 otp_send, otp_check, secret_get, secret_set,
+ *	                 secret_use_step, mfa_lookup.
  *
  * Threads. init/start/stop/fini run on the main thread before workers start
  * or after they stopped. Route handlers and hooks run on worker threads,
@@ -51,7 +54,7 @@ extern "C" {
 #endif
 
 #define AUTHSVC_ABI_MAJOR 1u
-#define AUTHSVC_ABI_MINOR 0u
+#define AUTHSVC_ABI_MINOR 1u
 
 #define AUTHSVC_EXPORT __attribute__((visibility("default")))
 
@@ -69,6 +72,7 @@ enum authsvc_status {
 	AUTHSVC_UNAVAILABLE, /* database or provider down: 503 */
 	AUTHSVC_ERROR,	     /* unexpected failure: 500, logged */
 	AUTHSVC_THROTTLED,   /* too many failures for this account or address: 429 */
+	AUTHSVC_EXPIRED,     /* 1.1: no live one-time code: 401 Otp Token Incorrect or Expired */
 };
 
 enum authsvc_log_level {
@@ -162,12 +166,20 @@ struct authsvc_route {
  * AUTHSVC_HOOK_LOGIN_SUCCEEDED: fn(state, req, username, NULL, who) after
  *	a login issued its code or tokens. Notification only: the return
  *	value is ignored and the reply is already decided.
+ * AUTHSVC_HOOK_MFA_VERIFY (1.1): fn(state, req, username, otp, who) from
+ *	POST /auth/verify-otp, after the core found the user's live MFA
+ *	transaction (who is that user, filled by the core). OK: the second
+ *	factor is right; the core then burns the transaction and issues the
+ *	code. DENIED: wrong (the core counts the attempt). EXPIRED: no live
+ *	code of this factor. DECLINED: not mine (say, the user has no
+ *	authenticator secret), ask the next hook.
  */
 
 enum authsvc_hook_point {
 	AUTHSVC_HOOK_END = 0,
 	AUTHSVC_HOOK_PASSWORD_CHECK,
 	AUTHSVC_HOOK_LOGIN_SUCCEEDED,
+	AUTHSVC_HOOK_MFA_VERIFY, /* 1.1 */
 };
 
 struct authsvc_identity;
@@ -237,6 +249,54 @@ struct authsvc_host {
 	/* Randomness and hygiene. */
 	int (*random_bytes)(void *buf, size_t n); /* 0 or -1 */
 	void (*wipe)(void *buf, size_t n);
+
+	/* ---- 1.1: check AUTHSVC_HAS(struct authsvc_host, host, field) ---- */
+
+	/* A user by username (case-insensitive; soft-deleted users invisible).
+	 * OK (who_out filled), NOT_FOUND, UNAVAILABLE. Blocks. */
+	enum authsvc_status (*user_find)(struct authsvc_req *req, const char *username,
+					 struct authsvc_identity *who_out);
+
+	/* One-time codes kept by the host, one live code per (space, key).
+	 * space is "mfa" (key: a username with a live MFA transaction) or
+	 * "passwordless" (key: a username). otp_send makes a code as the
+	 * host's [otp] settings say (length, alphabet, lifetime), keeps only its
+	 * hash, replaces any earlier code of the key and queues delivery to the
+	 * user's e-mail or phone. The request's authenticated client is
+	 * recorded with it. An unknown key gets the same answer after the same
+	 * database work and nothing is sent. OK, THROTTLED (send rate limit;
+	 * Retry-After set), UNAVAILABLE (delivery down or database), INVALID. */
+	enum authsvc_status (*otp_send)(struct authsvc_req *req, const char *space,
+					const char *key);
+	/* Check a code and burn it on success: OK (who_out filled and the
+	 * request's client set to the one the code was sent for), DENIED (wrong;
+	 * counted, the code burned after max_attempts), EXPIRED (none live),
+	 * UNAVAILABLE. Constant time in the code. */
+	enum authsvc_status (*otp_check)(struct authsvc_req *req, const char *space,
+					 const char *key, const char *otp,
+					 struct authsvc_identity *who_out);
+
+	/* Per-user secrets, encrypted at rest by the host. kind: "totp".
+	 * secret_get: OK (buf holds the secret, *confirmed 0 while pending),
+	 * NOT_FOUND (none), UNAVAILABLE, ERROR (buf too small, key missing).
+	 * secret_set stores a new pending secret in place of any earlier one.
+	 * secret_use_step records that step (a TOTP time step) was used and
+	 * confirms a pending secret: DENIED when step is not after the last one
+	 * used (a replay). Each blocks. */
+	enum authsvc_status (*secret_get)(struct authsvc_req *req, const char *user_id,
+					  const char *kind, char *buf, size_t bufsz,
+					  int *confirmed);
+	enum authsvc_status (*secret_set)(struct authsvc_req *req, const char *user_id,
+					  const char *kind, const char *secret);
+	enum authsvc_status (*secret_use_step)(struct authsvc_req *req, const char *user_id,
+					       const char *kind, int64_t step);
+
+	/* The MFA transaction an MFA-flagged code (from /auth/login) belongs
+	 * to, without using it up: OK (who_out filled) when code is live and was
+	 * issued to client_id; EXPIRED when it was but has expired; DENIED
+	 * otherwise. */
+	enum authsvc_status (*mfa_lookup)(struct authsvc_req *req, const char *code,
+					  const char *client_id, struct authsvc_identity *who_out);
 };
 
 /* ---- the plugin descriptor ---- */

@@ -1,0 +1,324 @@
+/* One-time codes and per-user secrets for plugins (see otp.h). */
+#include "core/otp.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "core/app.h"
+#include "core/deliver.h"
+#include "core/handlers.h"
+#include "core/issue.h"
+#include "core/otp_code.h"
+#include "core/secrets.h"
+#include "http/request.h"
+#include "http/workers.h"
+#include "log/log.h"
+#include "store/clients.h"
+#include "store/failures.h"
+#include "store/otp.h"
+#include "tokens/opaque.h"
+
+static enum authsvc_status store_status(struct authsvc_req *req, const struct err *err)
+{
+	if (err->code == 503)
+		return AUTHSVC_UNAVAILABLE;
+	log_error("store error req=%s detail=\"%s\"", req->id, err->msg);
+	return AUTHSVC_ERROR;
+}
+
+static void identity_from(const struct user_contact *c, struct authsvc_identity *who)
+{
+	memset(who, 0, sizeof(*who));
+	snprintf(who->user_id, sizeof(who->user_id), "%s", c->user_id);
+	snprintf(who->username, sizeof(who->username), "%s", c->username);
+	snprintf(who->provider, sizeof(who->provider), "%s", c->provider);
+}
+
+static void lower_copy(const char *in, char *out, size_t outsz)
+{
+	size_t i = 0;
+
+	for (; in[i] != '\0' && i + 1 < outsz; i++)
+		out[i] = (char)tolower((unsigned char)in[i]);
+	out[i] = '\0';
+}
+
+enum authsvc_status core_user_find(struct authsvc_req *req, const char *username,
+				   struct authsvc_identity *who_out)
+{
+	struct user_contact c;
+	struct err err = {0};
+	int rc;
+
+	if (req == NULL || req->worker == NULL || username == NULL || who_out == NULL)
+		return AUTHSVC_ERROR;
+	rc = store_user_contact(&req->worker->db, username, false, &c, &err);
+	if (rc < 0)
+		return store_status(req, &err);
+	if (rc == 0)
+		return AUTHSVC_NOT_FOUND;
+	identity_from(&c, who_out);
+	return AUTHSVC_OK;
+}
+
+enum authsvc_status core_use_client(struct authsvc_req *req, const char *client_id)
+{
+	struct client *c = arena_alloc(&req->arena, sizeof(*c));
+	struct err err = {0};
+	int rc;
+
+	if (c == NULL)
+		return AUTHSVC_ERROR;
+	rc = store_client_find(&req->worker->db, client_id, c, &err);
+	if (rc < 0)
+		return store_status(req, &err);
+	if (rc == 0)
+		return AUTHSVC_DENIED;
+	req->client = c;
+	return AUTHSVC_OK;
+}
+
+enum authsvc_status core_otp_make(struct authsvc_req *req, const char *space, const char *key,
+				  char code[16], char hash[65])
+{
+	const struct otp_conf *oc = &req->app->cfg->otp;
+
+	if (otp_code_make(oc->alphabet, oc->length, code, 16, tokens_random_bytes) < 0)
+		return AUTHSVC_ERROR;
+	otp_code_hash(space, key, code, hash);
+	return AUTHSVC_OK;
+}
+
+enum authsvc_status core_otp_deliver(struct authsvc_req *req, const char *event,
+				     const struct user_contact *c, char code[16])
+{
+	const struct otp_conf *oc = &req->app->cfg->otp;
+	struct notify_to to = {c->email, c->phone, c->username};
+	enum authsvc_status st;
+	json_t *vars;
+
+	vars = json_pack("{s:s, s:s, s:i, s:i}", "code", code, "username", c->username, "minutes",
+			 (oc->ttl_s + 59) / 60, "expiresIn", oc->ttl_s);
+	OPENSSL_cleanse(code, 16);
+	if (vars == NULL)
+		return AUTHSVC_ERROR;
+	st = core_deliver(req, event, &to, vars);
+	json_decref(vars);
+	return st;
+}
+
+/* passwordless (or a plugin's own space): a new transaction per send */
+static enum authsvc_status send_new(struct authsvc_req *req, struct db *db, const char *space,
+				    const char *key)
+{
+	const struct otp_conf *oc = &req->app->cfg->otp;
+	struct user_contact c;
+	struct err err = {0};
+	char hash[65], code[16];
+	enum authsvc_status st;
+	bool known;
+	int rc;
+
+	if (req->client == NULL)
+		return AUTHSVC_ERROR; /* a route without ROUTE_CLIENT_AUTH */
+	rc = store_user_contact(db, key, false, &c, &err);
+	if (rc < 0)
+		return store_status(req, &err);
+	known = rc == 1 && (c.email[0] != '\0' || c.phone[0] != '\0');
+	/* an unknown key gets the same row, with a code nobody is sent */
+	st = core_otp_make(req, space, key, code, hash);
+	if (st != AUTHSVC_OK)
+		return st;
+	if (store_otp_put(db, space, key, known ? c.user_id : NULL, req->client->client_id, hash,
+			  NULL, oc->ttl_s, oc->ttl_s, &err) < 0) {
+		OPENSSL_cleanse(code, sizeof(code));
+		return store_status(req, &err);
+	}
+	if (!known) {
+		OPENSSL_cleanse(code, sizeof(code));
+		return AUTHSVC_OK;
+	}
+	return core_otp_deliver(req, strcmp(space, "passwordless") == 0 ? "passwordless" : space,
+				&c, code);
+}
+
+/* mfa: a fresh code on the live transaction of a user (resend) */
+static enum authsvc_status send_mfa(struct authsvc_req *req, struct db *db, const char *key)
+{
+	const struct otp_conf *oc = &req->app->cfg->otp;
+	struct user_contact c;
+	struct otp_row row;
+	struct err err = {0};
+	char hash[65], code[16];
+	enum authsvc_status st;
+	int rc;
+
+	rc = store_user_contact(db, key, false, &c, &err);
+	if (rc == 1)
+		rc = store_otp_get(db, "mfa", c.user_id, &row, &err);
+	if (rc < 0)
+		return store_status(req, &err);
+	if (rc == 0 || strcmp(req->app->cfg->mfa.method, "otp") != 0)
+		return AUTHSVC_OK; /* nothing to resend; the same answer */
+	st = core_otp_make(req, "mfa", c.user_id, code, hash);
+	if (st != AUTHSVC_OK)
+		return st;
+	if (store_otp_renew(db, "mfa", c.user_id, hash, oc->ttl_s, &err) < 0) {
+		OPENSSL_cleanse(code, sizeof(code));
+		return store_status(req, &err);
+	}
+	return core_otp_deliver(req, "otp", &c, code);
+}
+
+enum authsvc_status core_otp_send(struct authsvc_req *req, const char *space, const char *key)
+{
+	char lkey[160];
+	enum authsvc_status st;
+
+	if (req == NULL || req->worker == NULL || space == NULL || key == NULL)
+		return AUTHSVC_ERROR;
+	if (*key == '\0' || strlen(key) > 150 || strlen(space) > 31)
+		return AUTHSVC_INVALID;
+	lower_copy(key, lkey, sizeof(lkey));
+	st = core_delivery_ready(req);
+	if (st == AUTHSVC_OK)
+		st = core_send_limit(req, strcmp(space, "mfa") == 0 ? "otp" : "pwl", lkey);
+	if (st != AUTHSVC_OK)
+		return st;
+	if (strcmp(space, "mfa") == 0)
+		return send_mfa(req, &req->worker->db, lkey);
+	return send_new(req, &req->worker->db, space, lkey);
+}
+
+enum authsvc_status core_otp_check(struct authsvc_req *req, const char *space, const char *key,
+				   const char *otp, struct authsvc_identity *who_out)
+{
+	const struct bruteforce_policy *bp = &req->app->cfg->bruteforce;
+	struct db *db;
+	struct otp_row row;
+	struct user_contact c;
+	struct err err = {0};
+	char lkey[160], ip[64], hash[65];
+	int rc, locked;
+
+	if (req == NULL || req->worker == NULL || space == NULL || key == NULL || otp == NULL ||
+	    who_out == NULL)
+		return AUTHSVC_ERROR;
+	if (strcmp(space, "mfa") == 0) /* the core's own: POST /auth/verify-otp */
+		return AUTHSVC_INVALID;
+	if (*key == '\0' || strlen(key) > 150 || strlen(otp) > 64)
+		return AUTHSVC_DENIED;
+	db = &req->worker->db;
+	lower_copy(key, lkey, sizeof(lkey));
+	core_client_ip(req, ip, sizeof(ip));
+	if (bp->enabled) {
+		locked = store_failures_locked(db, lkey, ip, &err);
+		if (locked < 0)
+			return store_status(req, &err);
+		if (locked > 0) {
+			req->retry_after = locked;
+			return AUTHSVC_THROTTLED;
+		}
+	}
+	rc = store_otp_get(db, space, lkey, &row, &err);
+	if (rc < 0)
+		return store_status(req, &err);
+	if (rc == 0 || !row.otp_live)
+		return AUTHSVC_EXPIRED;
+	otp_code_hash(space, lkey, otp, hash);
+	if (!tokens_equal_ct(hash, row.otp_hash) || row.user_id[0] == '\0') {
+		if (store_otp_fail(db, space, lkey, req->app->cfg->otp.max_attempts, &err) < 0)
+			return store_status(req, &err);
+		if (bp->enabled)
+			store_failures_add(db, bp, lkey, ip, &err);
+		return AUTHSVC_DENIED;
+	}
+	rc = store_otp_take(db, space, lkey, hash, NULL, &err);
+	if (rc < 0)
+		return store_status(req, &err);
+	if (rc == 0)
+		return AUTHSVC_EXPIRED; /* a concurrent check used it first */
+	if (bp->enabled)
+		store_failures_clear(db, lkey, &err);
+	rc = store_user_contact(db, row.user_id, true, &c, &err);
+	if (rc < 0)
+		return store_status(req, &err);
+	if (rc == 0)
+		return AUTHSVC_EXPIRED;
+	identity_from(&c, who_out);
+	req->otp_factor = true;
+	return core_use_client(req, row.client_id);
+}
+
+/* ---- secrets ---- */
+
+enum authsvc_status core_secret_get(struct authsvc_req *req, const char *user_id, const char *kind,
+				    char *buf, size_t bufsz, int *confirmed)
+{
+	struct err err = {0};
+	char *stored = NULL;
+	bool conf = false;
+	int rc;
+
+	if (req == NULL || req->worker == NULL || user_id == NULL || kind == NULL ||
+	    strcmp(kind, "totp") != 0 || buf == NULL || bufsz == 0)
+		return AUTHSVC_ERROR;
+	rc = store_totp_get(&req->worker->db, user_id, &stored, &conf, &err);
+	if (rc < 0)
+		return store_status(req, &err);
+	if (rc == 0)
+		return AUTHSVC_NOT_FOUND;
+	rc = secret_open(req->app->mfa_key, user_id, stored, buf, bufsz);
+	OPENSSL_cleanse(stored, strlen(stored));
+	free(stored);
+	if (rc < 0) {
+		log_error("secret of user %s does not decrypt: wrong mfa.secret_key?", user_id);
+		return AUTHSVC_ERROR;
+	}
+	if (confirmed != NULL)
+		*confirmed = conf ? 1 : 0;
+	return AUTHSVC_OK;
+}
+
+enum authsvc_status core_secret_set(struct authsvc_req *req, const char *user_id, const char *kind,
+				    const char *secret)
+{
+	struct err err = {0};
+	char *stored;
+	int rc;
+
+	if (req == NULL || req->worker == NULL || user_id == NULL || kind == NULL ||
+	    strcmp(kind, "totp") != 0 || secret == NULL || *secret == '\0')
+		return AUTHSVC_ERROR;
+	if (!req->app->mfa_key_set) {
+		log_error("a secret cannot be stored: mfa.secret_key is not set");
+		return AUTHSVC_ERROR;
+	}
+	stored = secret_seal(req->app->mfa_key, user_id, secret);
+	if (stored == NULL)
+		return AUTHSVC_ERROR;
+	rc = store_totp_set(&req->worker->db, user_id, stored, &err);
+	free(stored);
+	if (rc < 0)
+		return store_status(req, &err);
+	return rc == 1 ? AUTHSVC_OK : AUTHSVC_NOT_FOUND;
+}
+
+enum authsvc_status core_secret_use_step(struct authsvc_req *req, const char *user_id,
+					 const char *kind, int64_t step)
+{
+	struct err err = {0};
+	int rc;
+
+	if (req == NULL || req->worker == NULL || user_id == NULL || kind == NULL ||
+	    strcmp(kind, "totp") != 0 || step <= 0)
+		return AUTHSVC_ERROR;
+	rc = store_totp_use_step(&req->worker->db, user_id, (long long)step, &err);
+	if (rc < 0)
+		return store_status(req, &err);
+	return rc == 1 ? AUTHSVC_OK : AUTHSVC_DENIED;
+}

@@ -1,0 +1,224 @@
+#include "store/otp.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Run a statement; rows affected, or -1. */
+static int exec_count(struct db *db, const char *sql, int n, const char *const *p, struct err *err)
+{
+	PGresult *res = db_exec_prepared(db, sql, n, p, err);
+	int rows;
+
+	if (res == NULL)
+		return -1;
+	rows = (int)strtol(PQcmdTuples(res), NULL, 10);
+	PQclear(res);
+	return rows;
+}
+
+static const char *opt(const char *s)
+{
+	return s != NULL && *s != '\0' ? s : NULL;
+}
+
+int store_otp_put(struct db *db, const char *space, const char *key, const char *user_id,
+		  const char *client_id, const char *otp_hash, const char *code_hash, int otp_ttl_s,
+		  int ttl_s, struct err *err)
+{
+	char ottl[16], ttl[16];
+	const char *p[8] = {space,	    key,  opt(user_id), client_id, opt(otp_hash),
+			    opt(code_hash), ottl, ttl};
+	PGresult *res;
+
+	snprintf(ottl, sizeof(ottl), "%d", otp_ttl_s);
+	snprintf(ttl, sizeof(ttl), "%d", ttl_s);
+	res = db_exec_prepared(
+	    db,
+	    "INSERT INTO otp_pending (space, key, user_id, client_id, otp_hash, code_hash,"
+	    " attempts, otp_expires_at, expires_at)"
+	    " VALUES ($1, $2, $3::uuid, $4, $5::text, $6::text, 0,"
+	    "  CASE WHEN $5::text IS NULL THEN NULL"
+	    "   ELSE now() + make_interval(secs => least($7::int, $8::int)) END,"
+	    "  now() + make_interval(secs => $8::int))"
+	    " ON CONFLICT (space, key) DO UPDATE SET user_id = EXCLUDED.user_id,"
+	    "  client_id = EXCLUDED.client_id, otp_hash = EXCLUDED.otp_hash,"
+	    "  code_hash = EXCLUDED.code_hash, attempts = 0,"
+	    "  otp_expires_at = EXCLUDED.otp_expires_at, expires_at = EXCLUDED.expires_at,"
+	    "  created_on = now()",
+	    8, p, err);
+	if (res == NULL)
+		return -1;
+	PQclear(res);
+	return 0;
+}
+
+int store_otp_renew(struct db *db, const char *space, const char *key, const char *otp_hash,
+		    int otp_ttl_s, struct err *err)
+{
+	char ottl[16];
+	const char *p[4] = {space, key, otp_hash, ottl};
+	int n;
+
+	snprintf(ottl, sizeof(ottl), "%d", otp_ttl_s);
+	n = exec_count(db,
+		       "UPDATE otp_pending SET otp_hash = $3, attempts = 0,"
+		       " otp_expires_at = least(expires_at,"
+		       "  now() + make_interval(secs => $4::int))"
+		       " WHERE space = $1 AND key = $2 AND expires_at > now()",
+		       4, p, err);
+	return n < 0 ? -1 : n > 0;
+}
+
+#define ROW_COLS                                                                                   \
+	"coalesce(user_id::text, ''), client_id, coalesce(otp_hash, ''),"                          \
+	" coalesce(code_hash, ''), coalesce(otp_expires_at > now(), false), attempts,"             \
+	" expires_at > now()"
+
+static void row_read(PGresult *res, struct otp_row *out)
+{
+	snprintf(out->user_id, sizeof(out->user_id), "%s", PQgetvalue(res, 0, 0));
+	snprintf(out->client_id, sizeof(out->client_id), "%s", PQgetvalue(res, 0, 1));
+	snprintf(out->otp_hash, sizeof(out->otp_hash), "%s", PQgetvalue(res, 0, 2));
+	snprintf(out->code_hash, sizeof(out->code_hash), "%s", PQgetvalue(res, 0, 3));
+	out->otp_live = PQgetvalue(res, 0, 4)[0] == 't' && out->otp_hash[0] != '\0';
+	out->attempts = (int)strtol(PQgetvalue(res, 0, 5), NULL, 10);
+}
+
+int store_otp_get(struct db *db, const char *space, const char *key, struct otp_row *out,
+		  struct err *err)
+{
+	const char *p[2] = {space, key};
+	PGresult *res;
+	int found;
+
+	memset(out, 0, sizeof(*out));
+	res = db_exec_prepared(db,
+			       "SELECT " ROW_COLS " FROM otp_pending"
+			       " WHERE space = $1 AND key = $2 AND expires_at > now()",
+			       2, p, err);
+	if (res == NULL)
+		return -1;
+	found = PQntuples(res) == 1;
+	if (found)
+		row_read(res, out);
+	PQclear(res);
+	return found;
+}
+
+int store_otp_by_code(struct db *db, const char *code_hash, struct otp_row *out, bool *expired,
+		      struct err *err)
+{
+	const char *p[1] = {code_hash};
+	PGresult *res;
+	int found = 0;
+
+	memset(out, 0, sizeof(*out));
+	*expired = false;
+	res = db_exec_prepared(db,
+			       "SELECT " ROW_COLS " FROM otp_pending"
+			       " WHERE space = 'mfa' AND code_hash = $1",
+			       1, p, err);
+	if (res == NULL)
+		return -1;
+	if (PQntuples(res) == 1) {
+		row_read(res, out);
+		*expired = PQgetvalue(res, 0, 6)[0] != 't';
+		found = !*expired;
+	}
+	PQclear(res);
+	return found;
+}
+
+int store_otp_fail(struct db *db, const char *space, const char *key, int max, struct err *err)
+{
+	const char *p[2] = {space, key};
+	PGresult *res;
+	int attempts = max;
+
+	res = db_exec_prepared(db,
+			       "UPDATE otp_pending SET attempts = attempts + 1"
+			       " WHERE space = $1 AND key = $2 RETURNING attempts",
+			       2, p, err);
+	if (res == NULL)
+		return -1;
+	if (PQntuples(res) == 1)
+		attempts = (int)strtol(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	if (attempts < max)
+		return attempts;
+	res = db_exec_prepared(db, "DELETE FROM otp_pending WHERE space = $1 AND key = $2", 2, p,
+			       err);
+	if (res == NULL)
+		return -1;
+	PQclear(res);
+	return attempts;
+}
+
+int store_otp_take(struct db *db, const char *space, const char *key, const char *otp_hash,
+		   const char *code_hash, struct err *err)
+{
+	const char *p[4] = {space, key, opt(otp_hash), opt(code_hash)};
+	int n;
+
+	n = exec_count(db,
+		       "DELETE FROM otp_pending WHERE space = $1 AND key = $2"
+		       " AND expires_at > now()"
+		       " AND ($3::text IS NULL OR (otp_hash = $3::text AND otp_expires_at > now()))"
+		       " AND ($4::text IS NULL OR code_hash = $4::text)",
+		       4, p, err);
+	return n < 0 ? -1 : n > 0;
+}
+
+int store_totp_get(struct db *db, const char *user_id, char **secret_out, bool *confirmed,
+		   struct err *err)
+{
+	const char *p[1] = {user_id};
+	PGresult *res;
+	int found = 0;
+
+	*secret_out = NULL;
+	*confirmed = false;
+	res = db_exec_prepared(db,
+			       "SELECT secret_key, totp_confirmed FROM user_credentials"
+			       " WHERE user_id = $1::uuid AND NOT deleted"
+			       " AND coalesce(secret_key, '') <> ''",
+			       1, p, err);
+	if (res == NULL)
+		return -1;
+	if (PQntuples(res) == 1) {
+		*secret_out = strdup(PQgetvalue(res, 0, 0));
+		*confirmed = PQgetvalue(res, 0, 1)[0] == 't';
+		found = *secret_out != NULL ? 1 : err_set(err, 500, "out of memory");
+	}
+	PQclear(res);
+	return found;
+}
+
+int store_totp_set(struct db *db, const char *user_id, const char *stored, struct err *err)
+{
+	const char *p[2] = {user_id, stored};
+	int n = exec_count(db,
+			   "UPDATE user_credentials SET secret_key = $2, totp_confirmed = false,"
+			   " totp_last_step = 0, modified_on = now()"
+			   " WHERE user_id = $1::uuid AND NOT deleted",
+			   2, p, err);
+
+	return n < 0 ? -1 : n > 0;
+}
+
+int store_totp_use_step(struct db *db, const char *user_id, long long step, struct err *err)
+{
+	char s[24];
+	const char *p[2] = {user_id, s};
+	int n;
+
+	snprintf(s, sizeof(s), "%lld", step);
+	n = exec_count(db,
+		       "UPDATE user_credentials SET totp_last_step = $2::bigint,"
+		       " totp_confirmed = true"
+		       " WHERE user_id = $1::uuid AND NOT deleted"
+		       " AND totp_last_step < $2::bigint",
+		       2, p, err);
+	return n < 0 ? -1 : n > 0;
+}

@@ -1,0 +1,112 @@
+/*
+ * passwordless: login by a one-time code sent to the user, no password
+ * (BEHAVIOUR §5.5 [REC]).
+ *
+ * POST /auth/passwordless/start {client_id, client_secret, key} sends a
+ * code and answers 204 whether or not the user exists (the host writes the
+ * same row for an unknown key and sends nothing, so the database work is
+ * the same). POST /auth/passwordless/verify {key, otp} checks it (wrong:
+ * 401 Otp Invalid, counted, burned after otp.max_attempts; none live: 401
+ * Otp Token Incorrect or Expired) and ends like every login, through
+ * complete_login: eligibility, the MFA gate, then an auth code for the
+ * client the code was sent for.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <authsvc/plugin.h>
+
+struct pwl {
+	const struct authsvc_host *host;
+};
+
+static const struct authsvc_field start_fields[] = {
+    {"client_id", AUTHSVC_FIELD_STRING, 1},
+    {"client_secret", AUTHSVC_FIELD_STRING, 0},
+    {"key", AUTHSVC_FIELD_STRING, 1},
+    {0},
+};
+
+static const struct authsvc_field verify_fields[] = {
+    {"key", AUTHSVC_FIELD_STRING, 1},
+    {"otp", AUTHSVC_FIELD_STRING, 1},
+    {0},
+};
+
+static enum authsvc_status start(void *state, void *tstate, struct authsvc_req *req)
+{
+	struct pwl *p = state;
+	const char *key = p->host->req_body_str(req, "key");
+	enum authsvc_status st;
+
+	(void)tstate;
+	if (key == NULL || *key == '\0')
+		return AUTHSVC_INVALID;
+	st = p->host->otp_send(req, "passwordless", key);
+	if (st != AUTHSVC_OK)
+		return st;
+	p->host->reply_json(req, 204, NULL);
+	return AUTHSVC_OK;
+}
+
+static enum authsvc_status verify(void *state, void *tstate, struct authsvc_req *req)
+{
+	struct pwl *p = state;
+	const char *key = p->host->req_body_str(req, "key");
+	const char *otp = p->host->req_body_str(req, "otp");
+	struct authsvc_identity who;
+	enum authsvc_status st;
+
+	(void)tstate;
+	if (key == NULL || otp == NULL)
+		return AUTHSVC_INVALID;
+	st = p->host->otp_check(req, "passwordless", key, otp, &who);
+	switch (st) {
+	case AUTHSVC_OK:
+		return p->host->complete_login(req, &who, AUTHSVC_LOGIN_CODE);
+	case AUTHSVC_DENIED:
+		p->host->reply_error(req, 401, "Otp Invalid");
+		return AUTHSVC_OK;
+	default:
+		return st; /* EXPIRED, THROTTLED, UNAVAILABLE, ... */
+	}
+}
+
+static const struct authsvc_route pwl_routes[] = {
+    {"POST", "/auth/passwordless/start", start, AUTHSVC_ROUTE_CLIENT_AUTH, start_fields},
+    {"POST", "/auth/passwordless/verify", verify, 0, verify_fields},
+    {0},
+};
+
+static int pwl_init(const struct authsvc_host *host, const struct authsvc_cfg *cfg,
+		    void **state_out, struct authsvc_err *err)
+{
+	struct pwl *p;
+
+	(void)cfg;
+	if (host->abi_major != AUTHSVC_ABI_MAJOR ||
+	    !AUTHSVC_HAS(struct authsvc_host, host, mfa_lookup)) {
+		err->code = 1;
+		snprintf(err->msg, sizeof(err->msg), "host too old: needs ABI 1.1");
+		return -1;
+	}
+	p = calloc(1, sizeof(*p));
+	if (p == NULL) {
+		err->code = 1;
+		snprintf(err->msg, sizeof(err->msg), "out of memory");
+		return -1;
+	}
+	p->host = host;
+	*state_out = p;
+	return 0;
+}
+
+static void pwl_fini(void *state)
+{
+	free(state);
+}
+
+AUTHSVC_EXPORT const struct authsvc_plugin authsvc_plugin = {
+    AUTHSVC_PLUGIN_HEADER, .name = "passwordless", .version = "1.0.0",
+    .routes = pwl_routes,  .init = pwl_init,	   .fini = pwl_fini,
+};
