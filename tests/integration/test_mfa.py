@@ -118,6 +118,19 @@ def test_wrong_codes_are_counted_and_burn_the_transaction(t):
     assert t.db.count("otp_pending") == 0
 
 
+def test_wrong_codes_feed_the_brute_force_lock(t):
+    srv = mfa_server(t, otp={"max_attempts": 50},
+                     bruteforce={"enabled": True, "account_max_failures": 3, "lockout": 60})
+    t.login(server=srv)
+    otp = mailed_code()
+    wrong = "000000" if otp != "000000" else "111111"
+    for _ in range(3):
+        expect_error(verify(t, srv, wrong), 401, "Otp Invalid")
+    r = verify(t, srv, otp)
+    expect_error(r, 429)
+    assert int(r.headers["retry-after"]) >= 1
+
+
 def test_expired_code_gets_a_distinct_message(t):
     srv = mfa_server(t, otp={"ttl": 1})
     t.login(server=srv)
