@@ -181,15 +181,61 @@ static int user_list(struct admin *a, int argc, char **argv)
 	return ADMIN_OK;
 }
 
+/* user mfa --username U --on|--off: the per-user switch mfa.mode = "users" reads. */
+static int user_mfa(struct admin *a, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+	    {"username", required_argument, NULL, 'u'},
+	    {"on", no_argument, NULL, '1'},
+	    {"off", no_argument, NULL, '0'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *username = NULL, *on = NULL;
+	struct err err = {0};
+	PGresult *res;
+	int c;
+
+	admin_getopt_reset();
+	while ((c = admin_getopt(argc, argv, ":", longopts, "user mfa")) != -1) {
+		if (c == 'u')
+			username = optarg;
+		else if (c == '1' || c == '0')
+			on = on == NULL ? (c == '1' ? "true" : "false") : "both";
+		else
+			return ADMIN_USAGE;
+	}
+	if (admin_no_operands(argc, argv, "user mfa") != 0)
+		return ADMIN_USAGE;
+	if (username == NULL || *username == '\0' || on == NULL || strcmp(on, "both") == 0)
+		return admin_usage_error(
+		    "user mfa: --username and one of --on, --off are required");
+	if (admin_connect(a) < 0)
+		return ADMIN_FAIL;
+	res = db_exec(&a->db,
+		      "UPDATE main.users SET mfa_enabled = $2::boolean, modified_on = now()"
+		      " WHERE lower(username) = lower($1) AND NOT deleted",
+		      2, (const char *const[]){username, on}, &err);
+	if (res == NULL)
+		return admin_fail("user mfa: %s", err.msg);
+	c = (int)strtol(PQcmdTuples(res), NULL, 10);
+	PQclear(res);
+	if (c == 0)
+		return admin_fail("user mfa: no user '%s'", username);
+	printf("user %s: mfa %s\n", username, strcmp(on, "true") == 0 ? "on" : "off");
+	return ADMIN_OK;
+}
+
 int admin_cmd_user(struct admin *a, int argc, char **argv)
 {
-	static const char *const actions[] = {"add", "list", NULL};
+	static const char *const actions[] = {"add", "list", "mfa", NULL};
 
 	switch (admin_action(argc, argv, "user", actions)) {
 	case 0:
 		return user_add(a, argc - 1, argv + 1);
 	case 1:
 		return user_list(a, argc - 1, argv + 1);
+	case 2:
+		return user_mfa(a, argc - 1, argv + 1);
 	default:
 		return ADMIN_USAGE;
 	}

@@ -191,10 +191,18 @@ def test_mode_users_gates_only_flagged_users(t):
     srv = mfa_server(t, mfa={"mode": "users"})
     r = t.login(server=srv)
     expect(t.exchange(r.body["code"], server=srv, expect_ok=False), 200)
-    t.db.sql("UPDATE main.users SET mfa_enabled = true WHERE username = :'u'", u=USERNAME)
+    p = t.admin("user", "mfa", "--username", USERNAME, "--on")
+    assert "mfa on" in p.stdout, p.stdout
     mfa_code = t.login(server=srv).body["code"]
     expect_error(t.exchange(mfa_code, server=srv, expect_ok=False), 401,
                  "User Verification Failed")
+    t.admin("user", "mfa", "--username", USERNAME, "--off")
+    expect(t.exchange(t.login(server=srv).body["code"], server=srv, expect_ok=False), 200)
+    # the CLI refuses what it cannot do
+    assert t.admin("user", "mfa", "--username", "nobody", "--on", check=False).returncode == 1
+    assert t.admin("user", "mfa", "--username", USERNAME, check=False).returncode == 2
+    assert t.admin("user", "mfa", "--username", USERNAME, "--on", "--off",
+                   check=False).returncode == 2
 
 
 def test_gate_applies_only_to_listed_clients(t):
