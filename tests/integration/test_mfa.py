@@ -187,6 +187,14 @@ def test_concurrent_verifies_let_one_through(t):
     assert sorted(r.status for r in results) == [200, 401, 401], results
 
 
+def test_user_without_address_is_refused_clearly(t):
+    srv = mfa_server(t)
+    t.db.sql("UPDATE main.users SET email = NULL WHERE username = :'u'", u=USERNAME)
+    expect_error(t.login(server=srv), 401, "User Verification Failed")
+    assert t.db.count("otp_pending") == 0
+    assert srv.alive()
+
+
 def test_mode_users_gates_only_flagged_users(t):
     srv = mfa_server(t, mfa={"mode": "users"})
     r = t.login(server=srv)

@@ -74,6 +74,15 @@ def test_unknown_user_gets_the_same_answer_and_no_mail(t):
     expect_error(verify(t, srv, "000000", key="no-such-user"), 401, "Otp Invalid")
 
 
+def test_user_without_email_is_answered_like_an_unknown_one(t):
+    srv = pwl_server(t)
+    t.db.sql("UPDATE main.users SET email = NULL WHERE username = :'u'", u=USERNAME)
+    r = start(t, srv)
+    expect(r, 204)
+    assert t.db.value("SELECT count(*) FROM main.otp_pending WHERE user_id IS NULL") == "1"
+    assert SMTP.messages() == []
+
+
 def test_wrong_codes_burn_the_code(t):
     srv = pwl_server(t, otp={"max_attempts": 2})
     start(t, srv)

@@ -69,6 +69,12 @@ enum authsvc_status core_mfa_begin(struct authsvc_req *req, struct db *db, const
 		if (store_user_contact(db, u->user_id, true, &c, &err) != 1)
 			return err.code ? fail_store(req, &err)
 					: req_fail(req, 401, "UserDoesNotExist");
+		if (!notify_can_reach(req->app->notifier,
+				      &(struct notify_to){c.email, c.phone, c.username})) {
+			log_warn("mfa: no address to send the code to req=%s user=%s", req->id,
+				 u->user_id);
+			return req_fail(req, 401, "User Verification Failed");
+		}
 		if ((st = core_otp_make(req, "mfa", u->user_id, otp, otp_hash)) != AUTHSVC_OK)
 			return st;
 	}

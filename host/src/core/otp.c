@@ -128,7 +128,8 @@ static enum authsvc_status send_new(struct authsvc_req *req, struct db *db, cons
 	rc = store_user_contact(db, key, false, &c, &err);
 	if (rc < 0)
 		return store_status(req, &err);
-	known = rc == 1 && (c.email[0] != '\0' || c.phone[0] != '\0');
+	known = rc == 1 && notify_can_reach(req->app->notifier,
+					    &(struct notify_to){c.email, c.phone, c.username});
 	/* an unknown key gets the same row, with a code nobody is sent */
 	st = core_otp_make(req, space, key, code, hash);
 	if (st != AUTHSVC_OK)
@@ -162,7 +163,9 @@ static enum authsvc_status send_mfa(struct authsvc_req *req, struct db *db, cons
 		rc = store_otp_get(db, "mfa", c.user_id, &row, &err);
 	if (rc < 0)
 		return store_status(req, &err);
-	if (rc == 0 || strcmp(req->app->cfg->mfa.method, "otp") != 0)
+	if (rc == 0 || strcmp(req->app->cfg->mfa.method, "otp") != 0 ||
+	    !notify_can_reach(req->app->notifier,
+			      &(struct notify_to){c.email, c.phone, c.username}))
 		return AUTHSVC_OK; /* nothing to resend; the same answer */
 	st = core_otp_make(req, "mfa", c.user_id, code, hash);
 	if (st != AUTHSVC_OK)

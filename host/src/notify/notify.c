@@ -394,6 +394,14 @@ bool notify_ready(struct notifier *n, int *retry_after)
 	return ok;
 }
 
+bool notify_can_reach(const struct notifier *n, const struct notify_to *to)
+{
+	bool email = to->email != NULL && to->email[0] != '\0';
+	bool phone = to->phone != NULL && to->phone[0] != '\0';
+
+	return n->send == channel_smtp_send ? email : email || phone;
+}
+
 int notify_send(struct notifier *n, const char *event, const struct notify_to *to,
 		const json_t *vars, int *retry_after, struct err *err)
 {

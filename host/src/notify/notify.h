@@ -50,6 +50,10 @@ void notify_stop(struct notifier *n);
  * says when to try again. */
 bool notify_ready(struct notifier *n, int *retry_after);
 
+/* Whether the configured channel can reach `to` (smtp needs an e-mail
+ * address; webhook and log take an e-mail address or a phone number). */
+bool notify_can_reach(const struct notifier *n, const struct notify_to *to);
+
 /* Queue a message. vars is borrowed (a JSON object of strings/numbers).
  * 0: queued. -1: refused (queue full, channel failing, no address for the
  * channel: err says which; *retry_after set when trying later may help). */
