@@ -125,6 +125,53 @@ def test_sigterm_drains_in_flight_request(t):
                              f"refused ({how}); the drain was not exercised")
 
 
+def test_sigterm_under_load_answers_every_accepted_request(t):
+    # Eight slow logins at once: two hash on the workers, six wait in the queue.
+    # SIGTERM then: every one of them must still get its answer, and exit is 0.
+    srv = t.start_server("drainload", workers=2, password=SLOW_PASSWORD, drain_timeout=20)
+    pid = srv.proc.pid
+    n = 8
+    results = [None] * n
+    sent = threading.Barrier(n + 1)
+
+    def one(i):
+        conn = httpclient.HTTPConnection("127.0.0.1", srv.port, timeout=harness.scaled(30))
+        try:
+            conn.connect()
+            sent.wait()
+            conn.request("POST", "/auth/login", body=(
+                '{"client_id":"web","client_secret":"test","username":"nobody%d",'
+                '"password":"not-the-password-1"}' % i),
+                headers={"Content-Type": "application/json"})
+            results[i] = conn.getresponse().status
+        except Exception as e:
+            results[i] = repr(e)
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(n)]
+    for th in threads:
+        th.start()
+    base = cpu_ticks(pid)
+    sent.wait()
+    wait_until(lambda: cpu_ticks(pid) - base >= 3, 5, interval=0.01,
+               what="the server to start hashing")
+    time.sleep(0.1)  # let every request reach the server
+    assert sum(th.is_alive() for th in threads) >= n - 2, "the load finished too early"
+    proc, srv.proc = srv.proc, None
+    proc.send_signal(signal.SIGTERM)
+    try:
+        for th in threads:
+            th.join(harness.scaled(40))
+        rc = proc.wait(timeout=harness.scaled(30))
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert results == [401] * n, f"answers after SIGTERM: {results}"
+    assert rc == 0, f"exit status {rc}; log:\n{srv.log_tail()}"
+
+
 # ---------------------------------------------------------------- database down
 
 class PrivateDb(harness.Db):
