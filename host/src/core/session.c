@@ -67,8 +67,29 @@ int session_rotate(struct authsvc_req *req, struct db *db, const char *refresh, 
 		   struct refresh_row *row, struct client *c)
 {
 	struct err err = {0};
+	char hash[65], ahash[65];
 	int rc;
 
+	if (refresh != NULL && *refresh != '\0' && access != NULL) {
+		/* the common case in one statement; anything else takes the long way
+		 * below, which tells expired, reused and mismatched tokens apart */
+		core_token_hash(refresh, hash);
+		core_token_hash(access, ahash);
+		if (db_begin(db, &err) < 0) {
+			fail_store(req, &err);
+			return -1;
+		}
+		rc = store_refresh_rotate(db, hash, ahash, row, c, &err);
+		if (rc < 0)
+			return close_store_error(req, db, &err);
+		if (rc == 1) {
+			if (c->id == 0)
+				return close_with(req, db, 401, "Client Invalid");
+			revocations_add(&req->app->revoked, row->access_jti, row->access_exp);
+			return 0;
+		}
+		db_rollback(db);
+	}
 	if (session_open(req, db, refresh, access, SESSION_REUSE_REVOKES_FAMILY, row) < 0)
 		return -1;
 	rc = store_client_find(db, row->client_id, c, &err);

@@ -6,6 +6,20 @@
 
 #include "tokens/opaque.h"
 
+void client_read(const PGresult *res, int row, int col, struct client *out)
+{
+	out->id = (int)strtol(PQgetvalue(res, row, col), NULL, 10);
+	snprintf(out->client_id, sizeof(out->client_id), "%s", PQgetvalue(res, row, col + 1));
+	snprintf(out->secret, sizeof(out->secret), "%s", PQgetvalue(res, row, col + 2));
+	out->is_public = strcmp(PQgetvalue(res, row, col + 3), "public") == 0;
+	out->access_ttl = (int)strtol(PQgetvalue(res, row, col + 4), NULL, 10);
+	out->refresh_ttl = (int)strtol(PQgetvalue(res, row, col + 5), NULL, 10);
+	out->code_ttl = (int)strtol(PQgetvalue(res, row, col + 6), NULL, 10);
+	snprintf(out->redirect_url, sizeof(out->redirect_url), "%s", PQgetvalue(res, row, col + 7));
+	snprintf(out->logout_redirect_url, sizeof(out->logout_redirect_url), "%s",
+		 PQgetvalue(res, row, col + 8));
+}
+
 int store_client_find(struct db *db, const char *client_id, struct client *out, struct err *err)
 {
 	const char *params[1] = {client_id};
@@ -15,28 +29,15 @@ int store_client_find(struct db *db, const char *client_id, struct client *out, 
 	if (strlen(client_id) > 50)
 		return 0;
 	res = db_exec_prepared(
-	    db,
-	    "SELECT id, client_id, client_secret, client_type, access_token_expiration,"
-	    " refresh_token_expiration, auth_code_expiration, coalesce(redirect_url, ''),"
-	    " coalesce(logout_redirect_url, '')"
-	    " FROM auth_clients WHERE client_id = $1 AND NOT deleted",
-	    1, params, err);
+	    db, "SELECT " CLIENT_COLS " FROM auth_clients WHERE client_id = $1 AND NOT deleted", 1,
+	    params, err);
 	if (res == NULL)
 		return -1;
 	if (PQntuples(res) != 1) {
 		PQclear(res);
 		return 0;
 	}
-	out->id = (int)strtol(PQgetvalue(res, 0, 0), NULL, 10);
-	snprintf(out->client_id, sizeof(out->client_id), "%s", PQgetvalue(res, 0, 1));
-	snprintf(out->secret, sizeof(out->secret), "%s", PQgetvalue(res, 0, 2));
-	out->is_public = strcmp(PQgetvalue(res, 0, 3), "public") == 0;
-	out->access_ttl = (int)strtol(PQgetvalue(res, 0, 4), NULL, 10);
-	out->refresh_ttl = (int)strtol(PQgetvalue(res, 0, 5), NULL, 10);
-	out->code_ttl = (int)strtol(PQgetvalue(res, 0, 6), NULL, 10);
-	snprintf(out->redirect_url, sizeof(out->redirect_url), "%s", PQgetvalue(res, 0, 7));
-	snprintf(out->logout_redirect_url, sizeof(out->logout_redirect_url), "%s",
-		 PQgetvalue(res, 0, 8));
+	client_read(res, 0, 0, out);
 	PQclear(res);
 	return 1;
 }

@@ -20,6 +20,15 @@ struct client {
 	char logout_redirect_url[201];
 };
 
+/* The columns client_read parses, in order (table alias-free). */
+#define CLIENT_COLS                                                                                \
+	"id, client_id, client_secret, client_type, access_token_expiration,"                      \
+	" refresh_token_expiration, auth_code_expiration, coalesce(redirect_url, ''),"             \
+	" coalesce(logout_redirect_url, '')"
+
+/* Fill out from CLIENT_COLS starting at column col of a result row. */
+void client_read(const PGresult *res, int row, int col, struct client *out);
+
 /* 1 found, 0 not found, -1 database error (err). */
 int store_client_find(struct db *db, const char *client_id, struct client *out, struct err *err);
 /* true when the presented secret matches; public clients need none. */

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/clients.h"
+
 static int exec_ok(struct db *db, const char *sql, int n, const char *const *params,
 		   struct err *err)
 {
@@ -113,6 +115,49 @@ int store_refresh_lock(struct db *db, const char *token_hash, struct refresh_row
 	out->expired = PQgetvalue(res, 0, 7)[0] == 't';
 	out->used = PQgetvalue(res, 0, 8)[0] == 't';
 	out->revoked = PQgetvalue(res, 0, 9)[0] == 't';
+	PQclear(res);
+	return 1;
+}
+
+int store_refresh_rotate(struct db *db, const char *token_hash, const char *access_hash,
+			 struct refresh_row *out, struct client *c, struct err *err)
+{
+	const char *params[2] = {token_hash, access_hash};
+	PGresult *res;
+
+	memset(out, 0, sizeof(*out));
+	memset(c, 0, sizeof(*c));
+	res = db_exec_prepared(
+	    db,
+	    "WITH r AS (UPDATE refresh_tokens SET used_at = now()"
+	    "  WHERE token_hash = $1 AND access_hash = $2 AND used_at IS NULL"
+	    "  AND revoked_at IS NULL AND expires_at > now()"
+	    "  RETURNING family_id, client_id, user_id, tenant_id, access_jti, access_exp),"
+	    " v AS (INSERT INTO revoked_tokens (jti, expires_at)"
+	    "  SELECT access_jti, greatest(access_exp, now() + interval '1 second') FROM r"
+	    "  ON CONFLICT (jti) DO NOTHING)"
+	    " SELECT r.family_id, r.client_id, r.user_id, coalesce(r.tenant_id::text, ''),"
+	    "  r.access_jti, extract(epoch FROM r.access_exp)::bigint, c.*"
+	    " FROM r LEFT JOIN LATERAL (SELECT " CLIENT_COLS " FROM auth_clients"
+	    "  WHERE client_id = r.client_id AND NOT deleted) c ON true",
+	    2, params, err);
+	if (res == NULL)
+		return -1;
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		return 0;
+	}
+	snprintf(out->token_hash, sizeof(out->token_hash), "%s", token_hash);
+	snprintf(out->family_id, sizeof(out->family_id), "%s", PQgetvalue(res, 0, 0));
+	snprintf(out->client_id, sizeof(out->client_id), "%s", PQgetvalue(res, 0, 1));
+	snprintf(out->user_id, sizeof(out->user_id), "%s", PQgetvalue(res, 0, 2));
+	snprintf(out->tenant_id, sizeof(out->tenant_id), "%s", PQgetvalue(res, 0, 3));
+	snprintf(out->access_jti, sizeof(out->access_jti), "%s", PQgetvalue(res, 0, 4));
+	snprintf(out->access_hash, sizeof(out->access_hash), "%s", access_hash);
+	out->access_exp = strtoll(PQgetvalue(res, 0, 5), NULL, 10);
+	out->used = true;
+	if (!PQgetisnull(res, 0, 6))
+		client_read(res, 0, 6, c);
 	PQclear(res);
 	return 1;
 }

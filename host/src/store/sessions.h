@@ -56,6 +56,13 @@ int store_refresh_insert(struct db *db, const struct refresh_new *r, struct err 
 /* Row-locks the token (FOR UPDATE) inside the caller's transaction. 1/0/-1. */
 int store_refresh_lock(struct db *db, const char *token_hash, struct refresh_row *out,
 		       struct err *err);
+struct client;
+/* A refresh in one statement, the common case: when the token is live,
+ * unused and paired with access_hash, mark it used, revoke its access
+ * token and read its client. 1 done (row and c filled; c->id is 0 when the
+ * client is gone), 0 not so (store_refresh_lock tells why), -1 error. */
+int store_refresh_rotate(struct db *db, const char *token_hash, const char *access_hash,
+			 struct refresh_row *out, struct client *c, struct err *err);
 int store_refresh_mark_used(struct db *db, const char *token_hash, struct err *err);
 /* Revoke live refresh tokens (a family, or every one of a user) and the access
  * tokens issued with them. Exactly one of family_id / user_id is non-NULL. */
