@@ -19,6 +19,14 @@ enum authsvc_status h_me(void *state, void *tstate, struct authsvc_req *req);
 enum authsvc_status h_logout(void *state, void *tstate, struct authsvc_req *req);
 enum authsvc_status h_logout_redirect(void *state, void *tstate, struct authsvc_req *req);
 enum authsvc_status h_change_password(void *state, void *tstate, struct authsvc_req *req);
+/* handlers_reset.c (ForgetPasswordController), handlers_signup.c (SignupController) */
+enum authsvc_status h_forget_password(void *state, void *tstate, struct authsvc_req *req);
+enum authsvc_status h_verify_reset_link(void *state, void *tstate, struct authsvc_req *req);
+enum authsvc_status h_reset_password(void *state, void *tstate, struct authsvc_req *req);
+enum authsvc_status h_signup_create_token(void *state, void *tstate, struct authsvc_req *req);
+enum authsvc_status h_signup_verify_token(void *state, void *tstate, struct authsvc_req *req);
+enum authsvc_status h_signup_create_user(void *state, void *tstate, struct authsvc_req *req);
+enum authsvc_status h_signup_fast(void *state, void *tstate, struct authsvc_req *req);
 enum authsvc_status h_health(void *state, void *tstate, struct authsvc_req *req);
 enum authsvc_status h_ready(void *state, void *tstate, struct authsvc_req *req);
 enum authsvc_status h_jwks(void *state, void *tstate, struct authsvc_req *req);

@@ -22,6 +22,31 @@ static const struct authsvc_field change_fields[] = {
 static const struct authsvc_field verify_otp_fields[] = {
     {"key", S, 1}, {"otp", S, 1}, {"clientId", S, 0}, {"code", S, 0}, {0}};
 
+/* account flows (handlers_reset.c, handlers_signup.c): the seed's DTOs */
+static const struct authsvc_field forget_fields[] = {
+    {"username", S, 1}, {"client_id", S, 1}, {"client_secret", S, 1}, {0}};
+static const struct authsvc_field reset_fields[] = {
+    {"token", S, 1}, {"password", S, 1}, {"client_id", S, 1}, {"client_secret", S, 1}, {0}};
+static const struct authsvc_field signup_token_fields[] = {{"client_id", S, 1},
+							   {"client_secret", S, 0},
+							   {"email", S, 1},
+							   {"data", AUTHSVC_FIELD_OBJECT, 0},
+							   {0}};
+static const struct authsvc_field signup_user_fields[] = {{"email", S, 1},
+							  {"password", S, 1},
+							  {"username", S, 0},
+							  {"firstName", S, 0},
+							  {"lastName", S, 0},
+							  {"phone", S, 0},
+							  {0}};
+static const struct authsvc_field signup_fast_fields[] = {{"client_id", S, 1},
+							  {"client_secret", S, 0},
+							  {"username", S, 1},
+							  {"password", S, 0},
+							  {"email", S, 0},
+							  {"phone", S, 0},
+							  {0}};
+
 #undef S
 
 static const struct route core_routes[] = {
@@ -34,6 +59,18 @@ static const struct route core_routes[] = {
     {M_POST, "/logout", h_logout, NULL, NULL, ROUTE_BEARER, logout_fields, NULL},
     {M_GET, "/logout/redirect", h_logout_redirect, NULL, NULL, 0, NULL, NULL},
     {M_POST, "/auth/verify-otp", h_verify_otp, NULL, NULL, 0, verify_otp_fields, NULL},
+    {M_POST, "/auth/forget-password", h_forget_password, NULL, NULL, AUTHSVC_ROUTE_CLIENT_AUTH,
+     forget_fields, NULL},
+    {M_GET, "/auth/verify-reset-password-link", h_verify_reset_link, NULL, NULL, 0, NULL, NULL},
+    {M_PATCH, "/auth/reset-password", h_reset_password, NULL, NULL, AUTHSVC_ROUTE_CLIENT_AUTH,
+     reset_fields, NULL},
+    {M_POST, "/auth/signup/create-token", h_signup_create_token, NULL, NULL,
+     AUTHSVC_ROUTE_CLIENT_AUTH, signup_token_fields, NULL},
+    {M_GET, "/auth/signup/verify-token", h_signup_verify_token, NULL, NULL, 0, NULL, NULL},
+    {M_POST, "/auth/signup/create-user", h_signup_create_user, NULL, NULL, AUTHSVC_ROUTE_OPEN_BODY,
+     signup_user_fields, NULL},
+    {M_POST, "/auth/signup/fast", h_signup_fast, NULL, NULL, AUTHSVC_ROUTE_CLIENT_AUTH,
+     signup_fast_fields, NULL},
     {M_GET, "/health", h_health, NULL, NULL, ROUTE_ON_LOOP, NULL, NULL},
     {M_GET, "/ready", h_ready, NULL, NULL, 0, NULL, NULL},
     {M_GET, "/.well-known/jwks.json", h_jwks, NULL, NULL, ROUTE_ON_LOOP, NULL, NULL},

@@ -262,7 +262,9 @@ static int user_validate(const struct user_spec *spec, struct err *err)
 {
 	if (check_len("username", spec->username, 150, true, err) < 0 ||
 	    check_len("email", spec->email, 150, false, err) < 0 ||
-	    check_len("first name", spec->first_name, 50, false, err) < 0)
+	    check_len("first name", spec->first_name, 50, false, err) < 0 ||
+	    check_len("last name", spec->last_name, 50, false, err) < 0 ||
+	    check_len("phone", spec->phone, 15, false, err) < 0)
 		return -1;
 	if (spec->password_hash == NULL || spec->password_hash[0] == '\0')
 		return err_set(err, 400, "password hash is required");
@@ -273,15 +275,21 @@ static int user_insert(struct db *db, const struct user_spec *spec, const char *
 		       const char *role, const char *clients, char *uid, size_t uidsz,
 		       struct err *err)
 {
-	const char *params[5] = {nonempty(spec->first_name), spec->username, nonempty(spec->email),
-				 clients, tenant};
+	const char *params[7] = {nonempty(spec->first_name),
+				 spec->username,
+				 nonempty(spec->email),
+				 clients,
+				 tenant,
+				 nonempty(spec->last_name),
+				 nonempty(spec->phone)};
 	PGresult *res;
 
-	res = exec_insert(db,
-			  "INSERT INTO users (first_name, username, email, auth_client_ids,"
-			  " default_tenant_id) VALUES (coalesce($1, left(lower($2), 50)),"
-			  " lower($2), $3, $4::integer[], $5) RETURNING id",
-			  5, params, "user already exists", err);
+	res =
+	    exec_insert(db,
+			"INSERT INTO users (first_name, username, email, auth_client_ids,"
+			" default_tenant_id, last_name, phone) VALUES (coalesce($1, left(lower($2),"
+			" 50)), lower($2), $3, $4::integer[], $5, $6, $7) RETURNING id",
+			7, params, "user already exists", err);
 	if (res == NULL)
 		return -1;
 	snprintf(uid, uidsz, "%s", PQgetvalue(res, 0, 0));
@@ -302,36 +310,59 @@ static int user_insert(struct db *db, const struct user_spec *spec, const char *
 			3, params, "user already belongs to that tenant", err));
 }
 
-int provision_user_add(struct db *db, const struct user_spec *spec, char *id_out, size_t idsz,
-		       struct err *err)
+int provision_user_insert(struct db *db, const struct user_spec *spec, char *id_out, size_t idsz,
+			  struct err *err)
 {
 	char tenant[UUID_LEN + 1], role[UUID_LEN + 1], uid[UUID_LEN + 1];
 	char *clients;
+	int rc;
 
 	if (user_validate(spec, err) < 0)
-		return -1;
-	if (db_begin(db, err) < 0)
 		return -1;
 	if (user_exists(db, spec, err) < 0 ||
 	    find_tenant(db, nonempty(spec->tenant_key), tenant, sizeof(tenant), err) < 0 ||
 	    find_role(db, nonempty(spec->role), role, sizeof(role), err) < 0)
-		goto out_rollback;
+		return -1;
 	clients = client_ids_array(db, spec, err);
 	if (clients == NULL)
-		goto out_rollback;
-	if (user_insert(db, spec, tenant, role, clients, uid, sizeof(uid), err) < 0) {
-		free(clients);
-		goto out_rollback;
-	}
+		return -1;
+	rc = user_insert(db, spec, tenant, role, clients, uid, sizeof(uid), err);
 	free(clients);
-	if (db_commit(db, err) < 0)
+	if (rc < 0)
 		return -1;
 	if (id_out != NULL && idsz > 0)
 		snprintf(id_out, idsz, "%s", uid);
 	return 0;
-out_rollback:
-	db_rollback(db);
-	return -1;
+}
+
+int provision_user_add(struct db *db, const struct user_spec *spec, char *id_out, size_t idsz,
+		       struct err *err)
+{
+	if (user_validate(spec, err) < 0)
+		return -1;
+	if (db_begin(db, err) < 0)
+		return -1;
+	if (provision_user_insert(db, spec, id_out, idsz, err) < 0) {
+		db_rollback(db);
+		return -1;
+	}
+	return db_commit(db, err);
+}
+
+int provision_user_taken(struct db *db, const char *username, const char *email, struct err *err)
+{
+	const char *params[2] = {nonempty(username), nonempty(email)};
+	PGresult *res = db_exec(db,
+				"SELECT 1 FROM users WHERE NOT deleted AND (lower(username) ="
+				" lower($1) OR lower(email) = lower($2)) LIMIT 1",
+				2, params, err);
+	int n;
+
+	if (res == NULL)
+		return -1;
+	n = PQntuples(res);
+	PQclear(res);
+	return n > 0 ? 1 : 0;
 }
 
 PGresult *provision_user_list(struct db *db, struct err *err)

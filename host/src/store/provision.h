@@ -44,6 +44,8 @@ struct user_spec {
 	const char *password_hash;     /* from password_hash(); never a clear password */
 	const char *email;	       /* optional */
 	const char *first_name;	       /* optional: the username */
+	const char *last_name;	       /* optional */
+	const char *phone;	       /* optional, up to 15 characters */
 	const char *tenant_key;	       /* optional: the only tenant, if exactly one exists */
 	const char *role;	       /* optional: the role named "user" */
 	const char *const *client_ids; /* client_id strings, allowed for this user */
@@ -58,6 +60,15 @@ struct user_spec {
  */
 int provision_user_add(struct db *db, const struct user_spec *spec, char *id_out, size_t idsz,
 		       struct err *err);
+
+/* provision_user_add inside the caller's transaction (sign-up burns its
+ * token in the same one); on -1 the caller rolls back. */
+int provision_user_insert(struct db *db, const struct user_spec *spec, char *id_out, size_t idsz,
+			  struct err *err);
+
+/* 1 when a live user has this username or e-mail (case-insensitive;
+ * either may be NULL), 0 when not, -1 on error. */
+int provision_user_taken(struct db *db, const char *username, const char *email, struct err *err);
 
 /*
  * Listings for display, NULL on error. Columns are named for a table header;

@@ -1,0 +1,123 @@
+#include "store/action_tokens.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The columns both reads return, in this order. */
+#define ACTION_COLS                                                                                \
+	"client_id, coalesce(user_id::text, ''), coalesce(email, ''),"                             \
+	" to_char(expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), data::text"
+
+/* A reset token whose user was deleted is as good as unknown. */
+#define ACTION_USER_ALIVE                                                                          \
+	" AND (user_id IS NULL OR EXISTS (SELECT 1 FROM users u"                                   \
+	" WHERE u.id = action_tokens.user_id AND NOT u.deleted))"
+
+void action_row_release(struct action_row *row)
+{
+	free(row->data);
+	row->data = NULL;
+}
+
+static void row_from(PGresult *res, struct action_row *out)
+{
+	snprintf(out->client_id, sizeof(out->client_id), "%s", PQgetvalue(res, 0, 0));
+	snprintf(out->user_id, sizeof(out->user_id), "%s", PQgetvalue(res, 0, 1));
+	snprintf(out->email, sizeof(out->email), "%s", PQgetvalue(res, 0, 2));
+	snprintf(out->expiry, sizeof(out->expiry), "%s", PQgetvalue(res, 0, 3));
+	out->data = PQgetisnull(res, 0, 4) ? NULL : strdup(PQgetvalue(res, 0, 4));
+}
+
+int store_action_create(struct db *db, const char *token_hash, const char *purpose,
+			const char *client_id, const char *user_id, const char *email,
+			const char *data_json, int ttl_s, struct err *err)
+{
+	char ttl[16];
+	const char *params[7] = {token_hash, purpose, client_id, user_id, email, data_json, ttl};
+	PGresult *res;
+
+	snprintf(ttl, sizeof(ttl), "%d", ttl_s);
+	res = db_exec(db,
+		      "INSERT INTO action_tokens (token_hash, purpose, client_id, user_id, email,"
+		      " data, expires_at) VALUES ($1, $2, $3, $4::uuid, $5, $6::jsonb,"
+		      " now() + make_interval(secs => $7::int))",
+		      7, params, err);
+	if (res == NULL)
+		return -1;
+	PQclear(res);
+	return 0;
+}
+
+int store_action_peek(struct db *db, const char *token_hash, const char *purpose,
+		      struct action_row *out, struct err *err)
+{
+	const char *params[2] = {token_hash, purpose};
+	PGresult *res;
+	int state;
+
+	memset(out, 0, sizeof(*out));
+	res =
+	    db_exec(db,
+		    "SELECT " ACTION_COLS ", used_at IS NOT NULL, expires_at <= now()"
+		    " FROM action_tokens WHERE token_hash = $1 AND purpose = $2" ACTION_USER_ALIVE,
+		    2, params, err);
+	if (res == NULL)
+		return -1;
+	if (PQntuples(res) != 1)
+		state = ACTION_UNKNOWN;
+	else if (PQgetvalue(res, 0, 5)[0] == 't')
+		state = ACTION_USED;
+	else if (PQgetvalue(res, 0, 6)[0] == 't')
+		state = ACTION_EXPIRED;
+	else {
+		row_from(res, out);
+		state = ACTION_LIVE;
+	}
+	PQclear(res);
+	return state;
+}
+
+int store_action_take(struct db *db, const char *token_hash, const char *purpose,
+		      struct action_row *out, struct err *err)
+{
+	const char *params[2] = {token_hash, purpose};
+	PGresult *res;
+	int state;
+
+	memset(out, 0, sizeof(*out));
+	res = db_exec(db,
+		      "UPDATE action_tokens SET used_at = now()"
+		      " WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL"
+		      " AND expires_at > now()" ACTION_USER_ALIVE " RETURNING " ACTION_COLS,
+		      2, params, err);
+	if (res == NULL)
+		return -1;
+	if (PQntuples(res) == 1) {
+		row_from(res, out);
+		PQclear(res);
+		return ACTION_LIVE;
+	}
+	PQclear(res);
+	/* why not: a second read (it sees what a concurrent winner committed) */
+	state = store_action_peek(db, token_hash, purpose, out, err);
+	if (state == ACTION_LIVE) { /* expired or taken in between */
+		action_row_release(out);
+		state = ACTION_USED;
+	}
+	return state;
+}
+
+int store_action_burn_user(struct db *db, const char *user_id, const char *purpose, struct err *err)
+{
+	const char *params[2] = {user_id, purpose};
+	PGresult *res = db_exec(db,
+				"UPDATE action_tokens SET used_at = now() WHERE user_id = $1::uuid"
+				" AND purpose = $2 AND used_at IS NULL",
+				2, params, err);
+
+	if (res == NULL)
+		return -1;
+	PQclear(res);
+	return 0;
+}
