@@ -10,6 +10,11 @@
  * Otp Token Incorrect or Expired) and ends like every login, through
  * complete_login: eligibility, the MFA gate, then an auth code for the
  * client the code was sent for.
+ *
+ * With the setting signup = true, a key that is an e-mail address of no
+ * account gets a code too, and the account is created (in the server's
+ * account.signup_tenant and signup_role, without a password) when that code
+ * comes back: sign-up on first login.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +23,15 @@
 
 struct pwl {
 	const struct authsvc_host *host;
+	const char *space; /* "passwordless", or "passwordless-signup" */
+};
+
+static const struct authsvc_setting pwl_settings[] = {
+    {.key = "signup",
+     .type = AUTHSVC_SET_BOOL,
+     .def_int = 0,
+     .help = "create the account on the first login of an unknown e-mail address"},
+    {0},
 };
 
 static const struct authsvc_field start_fields[] = {
@@ -42,7 +56,7 @@ static enum authsvc_status start(void *state, void *tstate, struct authsvc_req *
 	(void)tstate;
 	if (key == NULL || *key == '\0')
 		return AUTHSVC_INVALID;
-	st = p->host->otp_send(req, "passwordless", key);
+	st = p->host->otp_send(req, p->space, key);
 	if (st != AUTHSVC_OK)
 		return st;
 	p->host->reply_json(req, 204, NULL);
@@ -60,7 +74,7 @@ static enum authsvc_status verify(void *state, void *tstate, struct authsvc_req 
 	(void)tstate;
 	if (key == NULL || otp == NULL)
 		return AUTHSVC_INVALID;
-	st = p->host->otp_check(req, "passwordless", key, otp, &who);
+	st = p->host->otp_check(req, p->space, key, otp, &who);
 	switch (st) {
 	case AUTHSVC_OK:
 		return p->host->complete_login(req, &who, AUTHSVC_LOGIN_CODE);
@@ -83,7 +97,6 @@ static int pwl_init(const struct authsvc_host *host, const struct authsvc_cfg *c
 {
 	struct pwl *p;
 
-	(void)cfg;
 	if (host->abi_major != AUTHSVC_ABI_MAJOR ||
 	    !AUTHSVC_HAS(struct authsvc_host, host, mfa_lookup)) {
 		err->code = 1;
@@ -97,6 +110,7 @@ static int pwl_init(const struct authsvc_host *host, const struct authsvc_cfg *c
 		return -1;
 	}
 	p->host = host;
+	p->space = host->cfg_int(cfg, "signup") ? "passwordless-signup" : "passwordless";
 	*state_out = p;
 	return 0;
 }
@@ -107,6 +121,6 @@ static void pwl_fini(void *state)
 }
 
 AUTHSVC_EXPORT const struct authsvc_plugin authsvc_plugin = {
-    AUTHSVC_PLUGIN_HEADER, .name = "passwordless", .version = "1.0.0",
+    AUTHSVC_PLUGIN_HEADER, .name = "passwordless", .version = "1.0.0", .settings = pwl_settings,
     .routes = pwl_routes,  .init = pwl_init,	   .fini = pwl_fini,
 };

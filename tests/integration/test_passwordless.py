@@ -161,6 +161,64 @@ def test_starts_are_rate_limited(t):
     assert codes == [204, 429], codes
 
 
+def signup_server(t, account=True):
+    global SMTP
+    if SMTP is None:
+        SMTP = mail.Smtp(t.suite.tmp).start()
+    SMTP.clear()
+    plugins = {"local": {"file": "local.so"},
+               "passwordless": {"file": "passwordless.so", "settings": {"signup": True}}}
+    acct = {"signup_tenant": harness.TENANT_KEY, "signup_role": harness.ROLE} if account else {}
+    return t.start_server("pwlsignup", plugins=plugins, account=acct,
+                          notify=SMTP.notify_config())
+
+
+NEW = "New.Person@example.org"
+
+
+def test_signup_on_first_login(t):
+    srv = signup_server(t)
+    expect(start(t, srv, key=NEW), 204)
+    msg = SMTP.wait_for(NEW.lower())
+    otp = mail.find(r"sign-in code is (\S+)", msg)
+    assert t.db.count("users", "lower(email) = :'e'", e=NEW.lower()) == 0  # not before the code
+    expect_error(verify(t, srv, "000000" if otp != "000000" else "111111", key=NEW), 401,
+                 "Otp Invalid")
+    assert t.db.count("users", "lower(email) = :'e'", e=NEW.lower()) == 0
+    r = verify(t, srv, otp, key=NEW)
+    expect(r, 200)
+    tokens = t.exchange(r.body["code"], server=srv)
+    me = t.me(tokens["accessToken"], server=srv)
+    expect(me, 200)
+    assert me.body["username"] == NEW.lower(), me.body
+    row = t.db.sql("SELECT u.first_name, c.password FROM main.users u JOIN "
+                   "main.user_credentials c ON c.user_id = u.id WHERE u.username = :'u'",
+                   u=NEW.lower())
+    assert row == [["new.person", "!"]], row
+    # no password was set: a password login cannot succeed
+    expect_error(t.login(username=NEW.lower(), password="!", server=srv), 401)
+    # the second login finds the account
+    expect(start(t, srv, key=NEW), 204)
+    expect(verify(t, srv, mailed_code_to(NEW.lower(), 2), key=NEW), 200)
+    assert t.db.count("users", "lower(email) = :'e'", e=NEW.lower()) == 1
+
+
+def mailed_code_to(to, count):
+    return mail.find(r"sign-in code is (\S+)", SMTP.wait_for(to, count=count))
+
+
+def test_signup_needs_the_plugin_setting_and_a_tenant(t):
+    srv = pwl_server(t)  # signup off
+    expect(start(t, srv, key=NEW), 204)
+    srv2 = signup_server(t, account=False)  # on, but no account.signup_tenant
+    expect(start(t, srv2, key=NEW), 204)
+    start(t, srv2)  # a known user's mail, to know delivery has run
+    SMTP.wait_for(TO)
+    assert SMTP.messages(NEW.lower()) == []
+    expect_error(verify(t, srv2, "000000", key=NEW), 401, "Otp Invalid")
+    assert t.db.count("users", "lower(email) = :'e'", e=NEW.lower()) == 0
+
+
 def test_mfa_gate_counts_the_mailed_code_as_the_factor(t):
     srv = pwl_server(t, mfa={"mode": "all", "method": "otp"})
     start(t, srv)

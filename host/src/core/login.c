@@ -56,8 +56,9 @@ static enum authsvc_status password_check(struct authsvc_req *req, struct db *db
 	rc = store_user_credentials(db, username, &cred, &err);
 	if (rc < 0)
 		return err.code == 503 ? AUTHSVC_UNAVAILABLE : AUTHSVC_ERROR;
-	if (rc == 0 || strcmp(cred.provider, "internal") != 0 || cred.hash[0] == '\0') {
-		/* same work as a real check, so unknown users cannot be told apart */
+	if (rc == 0 || strcmp(cred.provider, "internal") != 0 || cred.hash[0] != '$') {
+		/* same work as a real check, so unknown users (and users without a
+		 * password, "" or "!") cannot be told apart */
 		password_verify_dummy(password);
 		user_cred_release(&cred);
 		return AUTHSVC_NOT_FOUND;

@@ -8,6 +8,7 @@
 
 #include <openssl/crypto.h>
 
+#include "core/account.h"
 #include "core/app.h"
 #include "core/deliver.h"
 #include "core/handlers.h"
@@ -20,6 +21,7 @@
 #include "store/clients.h"
 #include "store/failures.h"
 #include "store/otp.h"
+#include "store/provision.h"
 #include "tokens/opaque.h"
 
 static enum authsvc_status store_status(struct authsvc_req *req, const struct err *err)
@@ -111,6 +113,51 @@ enum authsvc_status core_otp_deliver(struct authsvc_req *req, const char *event,
 	return st;
 }
 
+/* "passwordless-signup": passwordless, and an unknown key that is an e-mail
+ * address gets its code too; the account is created when the code comes
+ * back (account.signup_tenant and signup_role must be set). */
+static bool signup_space(const struct authsvc_req *req, const char *space, const char *key)
+{
+	return strcmp(space, "passwordless-signup") == 0 &&
+	       req->app->cfg->account.signup_tenant[0] != '\0' && account_email_valid(key);
+}
+
+/* The account of a first passwordless login: username and e-mail = key, no
+ * password ("!" never verifies), the configured tenant and role, allowed on
+ * the client the code was sent for. A concurrent twin finds it existing. */
+static enum authsvc_status signup_create(struct authsvc_req *req, struct db *db, const char *key,
+					 const char *client_id, struct user_contact *c)
+{
+	const char *clients[1] = {client_id};
+	char first[51], uid[40];
+	struct user_spec spec = {0};
+	struct err err = {0};
+	int rc;
+
+	snprintf(first, sizeof(first), "%.*s", (int)strcspn(key, "@"), key);
+	spec.username = key;
+	spec.email = key;
+	spec.first_name = first;
+	spec.password_hash = "!";
+	spec.tenant_key = req->app->cfg->account.signup_tenant;
+	spec.role = req->app->cfg->account.signup_role;
+	spec.client_ids = clients;
+	spec.nclients = 1;
+	if (provision_user_add(db, &spec, uid, sizeof(uid), &err) < 0 && err.code != 409) {
+		log_error("passwordless sign-up failed req=%s detail=\"%s\" (check "
+			  "account.signup_tenant and signup_role)",
+			  req->id, err.msg);
+		return err.code == 503 ? AUTHSVC_UNAVAILABLE : AUTHSVC_ERROR;
+	}
+	rc = store_user_contact(db, key, false, c, &err);
+	if (rc < 0)
+		return store_status(req, &err);
+	if (rc == 0)
+		return AUTHSVC_EXPIRED;
+	log_info("passwordless sign-up req=%s user=%s", req->id, c->user_id);
+	return AUTHSVC_OK;
+}
+
 /* passwordless (or a plugin's own space): a new transaction per send */
 static enum authsvc_status send_new(struct authsvc_req *req, struct db *db, const char *space,
 				    const char *key)
@@ -128,14 +175,19 @@ static enum authsvc_status send_new(struct authsvc_req *req, struct db *db, cons
 	rc = store_user_contact(db, key, false, &c, &err);
 	if (rc < 0)
 		return store_status(req, &err);
-	known = rc == 1 && notify_can_reach(req->app->notifier,
-					    &(struct notify_to){c.email, c.phone, c.username});
+	if (rc == 0 && signup_space(req, space, key)) { /* a first login: mail the key */
+		snprintf(c.email, sizeof(c.email), "%s", key);
+		snprintf(c.username, sizeof(c.username), "%s", key);
+	}
+	known =
+	    (rc == 1 || signup_space(req, space, key)) &&
+	    notify_can_reach(req->app->notifier, &(struct notify_to){c.email, c.phone, c.username});
 	/* an unknown key gets the same row, with a code nobody is sent */
 	st = core_otp_make(req, space, key, code, hash);
 	if (st != AUTHSVC_OK)
 		return st;
-	if (store_otp_put(db, space, key, known ? c.user_id : NULL, req->client->client_id, hash,
-			  NULL, oc->ttl_s, oc->ttl_s, &err) < 0) {
+	if (store_otp_put(db, space, key, rc == 1 && known ? c.user_id : NULL,
+			  req->client->client_id, hash, NULL, oc->ttl_s, oc->ttl_s, &err) < 0) {
 		OPENSSL_cleanse(code, sizeof(code));
 		return store_status(req, &err);
 	}
@@ -143,8 +195,8 @@ static enum authsvc_status send_new(struct authsvc_req *req, struct db *db, cons
 		OPENSSL_cleanse(code, sizeof(code));
 		return AUTHSVC_OK;
 	}
-	return core_otp_deliver(req, strcmp(space, "passwordless") == 0 ? "passwordless" : space,
-				&c, code);
+	return core_otp_deliver(
+	    req, strncmp(space, "passwordless", 12) == 0 ? "passwordless" : space, &c, code);
 }
 
 /* mfa: a fresh code on the live transaction of a user (resend) */
@@ -233,7 +285,8 @@ enum authsvc_status core_otp_check(struct authsvc_req *req, const char *space, c
 	if (rc == 0 || !row.otp_live)
 		return AUTHSVC_EXPIRED;
 	otp_code_hash(space, lkey, otp, hash);
-	if (!tokens_equal_ct(hash, row.otp_hash) || row.user_id[0] == '\0') {
+	if (!tokens_equal_ct(hash, row.otp_hash) ||
+	    (row.user_id[0] == '\0' && !signup_space(req, space, lkey))) {
 		if (store_otp_fail(db, space, lkey, req->app->cfg->otp.max_attempts, &err) < 0)
 			return store_status(req, &err);
 		if (bp->enabled)
@@ -247,11 +300,18 @@ enum authsvc_status core_otp_check(struct authsvc_req *req, const char *space, c
 		return AUTHSVC_EXPIRED; /* a concurrent check used it first */
 	if (bp->enabled)
 		store_failures_clear(db, lkey, &err);
-	rc = store_user_contact(db, row.user_id, true, &c, &err);
-	if (rc < 0)
-		return store_status(req, &err);
-	if (rc == 0)
-		return AUTHSVC_EXPIRED;
+	if (row.user_id[0] == '\0') {
+		enum authsvc_status st = signup_create(req, db, lkey, row.client_id, &c);
+
+		if (st != AUTHSVC_OK)
+			return st;
+	} else {
+		rc = store_user_contact(db, row.user_id, true, &c, &err);
+		if (rc < 0)
+			return store_status(req, &err);
+		if (rc == 0)
+			return AUTHSVC_EXPIRED;
+	}
 	identity_from(&c, who_out);
 	req->otp_factor = true;
 	return core_use_client(req, row.client_id);
