@@ -94,12 +94,14 @@ def test_me_with_unknown_kid_is_401(t):
 
 
 def test_me_with_expired_token_is_401(t):
-    t.add_client("brief", access_ttl=1)
+    # exp is in whole seconds: a 2-second token is valid for at least one
+    # more second after it was issued, whenever in a second that was
+    t.add_client("brief", access_ttl=2)
     t.allow_client(USERNAME, "brief")
     access = t.tokens_for(client_id="brief")["accessToken"]
     expect(t.me(access), 200)
-    r = wait_until(lambda: (lambda r: r if r.status != 200 else None)(t.me(access)), 3,
-                   what="the 1-second access token to expire")
+    r = wait_until(lambda: (lambda r: r if r.status != 200 else None)(t.me(access)), 4,
+                   what="the 2-second access token to expire")
     expect_error(r, 401)
 
 
