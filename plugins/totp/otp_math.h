@@ -20,8 +20,9 @@ int hotp_code(const unsigned char *key, size_t keylen, uint64_t counter, unsigne
 /*
  * Check a TOTP code at time now: every step from -window to +window is
  * computed and compared in constant time (no early exit). Returns the
- * matched step counter (floor(now / period) + offset), or -1 when none
- * matches or the code is not exactly `digits` digits.
+ * matched step counter (floor(now / period) + offset; the earliest one if
+ * two steps share the code), or -1 when none matches or the code is not
+ * exactly `digits` ASCII digits.
  */
 int64_t totp_match(const unsigned char *key, size_t keylen, time_t now, unsigned period,
 		   unsigned window, unsigned digits, const char *code);

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <png.h>
 #include <qrencode.h>
@@ -23,12 +24,18 @@ static void write_cb(png_structp png, png_bytep data, png_size_t n)
 	if (b->failed)
 		return;
 	if (b->len + n > b->cap) {
+		/* not realloc: the old block (the secret, as a picture) is wiped */
 		size_t cap = (b->len + n) * 2;
-		unsigned char *p = realloc(b->data, cap);
+		unsigned char *p = malloc(cap);
 
 		if (p == NULL) {
 			b->failed = 1;
 			return;
+		}
+		if (b->data != NULL) {
+			memcpy(p, b->data, b->len);
+			OPENSSL_cleanse(b->data, b->cap);
+			free(b->data);
 		}
 		b->data = p;
 		b->cap = cap;
@@ -75,6 +82,8 @@ static int render(const QRcode *qr, struct buf *b)
 	rc = b->failed ? -1 : 0;
 out:
 	png_destroy_write_struct(png ? &png : NULL, info ? &info : NULL);
+	if (row != NULL)
+		OPENSSL_cleanse(row, (size_t)size);
 	free(row);
 	return rc;
 }
@@ -96,7 +105,10 @@ char *qr_png_data_url(const char *text)
 					(int)b.len);
 		}
 	}
+	OPENSSL_cleanse(qr->data, (size_t)qr->width * (size_t)qr->width);
 	QRcode_free(qr);
+	if (b.data != NULL)
+		OPENSSL_cleanse(b.data, b.cap);
 	free(b.data);
 	return url;
 }

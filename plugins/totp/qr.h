@@ -7,7 +7,8 @@
 #ifndef AUTHSVC_TOTP_QR_H
 #define AUTHSVC_TOTP_QR_H
 
-/* malloc'd data URL, or NULL. */
+/* malloc'd data URL, or NULL. The picture holds the text (a secret): the
+ * working buffers are wiped here; the caller wipes the URL before free. */
 char *qr_png_data_url(const char *text);
 
 #endif

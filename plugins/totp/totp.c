@@ -23,6 +23,9 @@
 #include "otp_math.h"
 #include "qr.h"
 
+/* Longest issuer: the URI (issuer twice, percent-encoded) must fit a QR code. */
+#define ISSUER_MAX 100
+
 struct totp {
 	const struct authsvc_host *host;
 	const char *issuer;
@@ -33,7 +36,7 @@ static const struct authsvc_setting totp_settings[] = {
     {.key = "issuer",
      .type = AUTHSVC_SET_STRING,
      .def_str = "auth-service",
-     .help = "name shown in the authenticator app"},
+     .help = "name shown in the authenticator app (1-100 characters)"},
     {.key = "digits", .type = AUTHSVC_SET_INT, .def_int = 6, .min = 6, .max = 8},
     {.key = "period", .type = AUTHSVC_SET_INT, .def_int = 30, .min = 15, .max = 120},
     {.key = "window",
@@ -130,7 +133,7 @@ static void pct_encode(const char *in, char *out, size_t outsz)
 	static const char hex[] = "0123456789ABCDEF";
 	size_t o = 0;
 
-	for (; *in != '\0' && o + 4 < outsz; in++) {
+	for (; *in != '\0' && o + 3 < outsz; in++) {
 		unsigned char ch = (unsigned char)*in;
 
 		if ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
@@ -151,10 +154,10 @@ static enum authsvc_status create_qr(void *state, void *tstate, struct authsvc_r
 	struct totp *t = state;
 	struct authsvc_identity who;
 	unsigned char raw[64];
-	char b32[128], uri[1280], issuer[200], user[500], *png;
+	char b32[128], uri[1536], issuer[3 * ISSUER_MAX + 1], user[3 * sizeof(who.username)], *png;
 	enum authsvc_status st;
 	bool replied;
-	int rc;
+	int rc, n;
 
 	(void)tstate;
 	st = code_user(t, req, t->host->req_body_str(req, "code"),
@@ -175,21 +178,24 @@ static enum authsvc_status create_qr(void *state, void *tstate, struct authsvc_r
 	st = t->host->secret_set(req, who.user_id, "totp", b32);
 	if (st != AUTHSVC_OK) {
 		t->host->wipe(b32, sizeof(b32));
+		if (st == AUTHSVC_DENIED) /* confirmed by a concurrent enrolment */
+			return fail(t, req, 409, "TOTP already enrolled");
 		return st == AUTHSVC_NOT_FOUND ? fail(t, req, 401, "UserDoesNotExist") : st;
 	}
 	pct_encode(t->issuer, issuer, sizeof(issuer));
 	pct_encode(who.username, user, sizeof(user));
-	snprintf(uri, sizeof(uri),
-		 "otpauth://totp/%s:%s?secret=%s&issuer=%s&algorithm=SHA1&digits=%u&period=%u",
-		 issuer, user, b32, issuer, t->digits, t->period);
+	n = snprintf(uri, sizeof(uri),
+		     "otpauth://totp/%s:%s?secret=%s&issuer=%s&algorithm=SHA1&digits=%u&period=%u",
+		     issuer, user, b32, issuer, t->digits, t->period);
 	t->host->wipe(b32, sizeof(b32));
-	png = qr_png_data_url(uri);
+	png = n > 0 && (size_t)n < sizeof(uri) ? qr_png_data_url(uri) : NULL;
 	if (png == NULL) {
 		t->host->wipe(uri, sizeof(uri));
 		return AUTHSVC_ERROR;
 	}
 	t->host->reply_json(req, 200, json_pack("{s:s, s:s}", "qrCode", png, "otpauthUri", uri));
 	t->host->wipe(uri, sizeof(uri));
+	t->host->wipe(png, strlen(png)); /* the QR picture encodes the secret too */
 	free(png);
 	return AUTHSVC_OK;
 }
@@ -242,6 +248,12 @@ static int totp_init(const struct authsvc_host *host, const struct authsvc_cfg *
 	    !AUTHSVC_HAS(struct authsvc_host, host, mfa_lookup)) {
 		err->code = 1;
 		snprintf(err->msg, sizeof(err->msg), "host too old: needs ABI 1.1");
+		return -1;
+	}
+	if (host->cfg_str(cfg, "issuer") == NULL || *host->cfg_str(cfg, "issuer") == '\0' ||
+	    strlen(host->cfg_str(cfg, "issuer")) > ISSUER_MAX) {
+		err->code = 1;
+		snprintf(err->msg, sizeof(err->msg), "issuer: 1 to %d characters", ISSUER_MAX);
 		return -1;
 	}
 	t = calloc(1, sizeof(*t));

@@ -57,13 +57,21 @@ static void test_window_and_matched_step(void **state)
 {
 	const time_t now = 1111111111;
 	const int64_t step = now / 30;
-	char prev[9], next[9], far[9];
+	char cur[9], prev[9], next[9], far[9], past[9];
 
 	(void)state;
+	hotp_code(rfc_key, 20, (uint64_t)step, 6, cur);
 	hotp_code(rfc_key, 20, (uint64_t)(step - 1), 6, prev);
 	hotp_code(rfc_key, 20, (uint64_t)(step + 1), 6, next);
 	hotp_code(rfc_key, 20, (uint64_t)(step + 2), 6, far);
+	hotp_code(rfc_key, 20, (uint64_t)(step - 2), 6, past);
+	assert_int_equal(totp_match(rfc_key, 20, now, 30, 1, 6, cur), step);
+	assert_int_equal(totp_match(rfc_key, 20, now, 30, 0, 6, cur), step);
+	/* the last second of a step is still that step */
+	assert_int_equal(totp_match(rfc_key, 20, (step + 1) * 30 - 1, 30, 0, 6, cur), step);
 	assert_int_equal(totp_match(rfc_key, 20, now, 30, 1, 6, prev), step - 1);
+	assert_int_equal(totp_match(rfc_key, 20, now, 30, 1, 6, past), -1);
+	assert_int_equal(totp_match(rfc_key, 20, now, 30, 2, 6, past), step - 2);
 	assert_int_equal(totp_match(rfc_key, 20, now, 30, 1, 6, next), step + 1);
 	assert_int_equal(totp_match(rfc_key, 20, now, 30, 1, 6, far), -1);
 	assert_int_equal(totp_match(rfc_key, 20, now, 30, 0, 6, prev), -1);
@@ -72,6 +80,11 @@ static void test_window_and_matched_step(void **state)
 	assert_int_equal(totp_match(rfc_key, 20, now, 30, 1, 6, "12345"), -1);
 	assert_int_equal(totp_match(rfc_key, 20, now, 30, 1, 6, "1234567"), -1);
 	assert_int_equal(totp_match(rfc_key, 20, now, 30, 1, 6, "12a456"), -1);
+	assert_int_equal(totp_match(rfc_key, 20, now, 30, 1, 6, " 12345"), -1);
+	assert_int_equal(totp_match(rfc_key, 20, now, 30, 1, 6, ""), -1);
+	assert_int_equal(totp_match(rfc_key, 20, now, 30, 1, 8, cur), -1); /* 6 of 8 digits */
+	/* 8 digits: the RFC 6238 row at this time */
+	assert_int_equal(totp_match(rfc_key, 20, now, 30, 1, 8, "14050471"), step);
 	assert_int_equal(totp_match(rfc_key, 20, now, 30, 1, 6, NULL), -1);
 }
 
@@ -91,7 +104,22 @@ static void test_base32(void **state)
 	assert_int_equal(strlen(enc), 32);
 	assert_int_equal(base32_decode(enc, back, sizeof(back)), 20);
 	assert_memory_equal(raw, back, 20);
-	assert_int_equal(base32_encode(raw, 32, enc, 10), -1); /* no room */
+	assert_int_equal(base32_encode(raw, 32, enc, 10), -1);			    /* no room */
+	assert_int_equal(base32_decode("MZXW6YTBOI======", back, sizeof(back)), 6); /* padded */
+	assert_memory_equal(back, "foobar", 6);
+	assert_int_equal(base32_decode("MZXW6YTBOI", back, 4), -1); /* no room */
+	{
+		unsigned char big[64], big2[64];
+		char enc2[128];
+
+		for (int i = 0; i < 64; i++)
+			big[i] = (unsigned char)(255 - i * 3);
+		/* the largest secret (secret_bytes 64) in the plugin's buffer */
+		assert_int_equal(base32_encode(big, 64, enc2, sizeof(enc2)), 0);
+		assert_int_equal(strlen(enc2), 103);
+		assert_int_equal(base32_decode(enc2, big2, sizeof(big2)), 64);
+		assert_memory_equal(big, big2, 64);
+	}
 	assert_int_equal(base32_decode("!!!!", back, sizeof(back)), -1);
 }
 
@@ -116,7 +144,12 @@ static void test_qr_png(void **state)
 	img.version = PNG_IMAGE_VERSION;
 	assert_true(png_image_begin_read_from_memory(&img, png, (size_t)n));
 	assert_int_equal(img.width, img.height);
-	assert_true(img.width >= (21 + 8) * 4); /* at least a version-1 symbol, quiet zone, 4 px */
+	/* a whole symbol (version 1..40: 21 + 4k modules) plus the 4-module quiet
+	 * zone, at 4 px a module */
+	assert_int_equal(img.width % 4, 0);
+	assert_true(img.width >= (21 + 8) * 4);
+	assert_true(img.width <= (177 + 8) * 4);
+	assert_int_equal((img.width / 4 - 8 - 21) % 4, 0);
 	png_image_free(&img);
 	free(png);
 	free(url);
