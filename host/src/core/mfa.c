@@ -116,6 +116,7 @@ enum authsvc_status core_mfa_lookup(struct authsvc_req *req, const char *code,
 	struct otp_row row;
 	struct user_contact c;
 	struct err err = {0};
+	enum authsvc_status st;
 	char hash[65];
 	bool expired;
 	int rc;
@@ -124,8 +125,9 @@ enum authsvc_status core_mfa_lookup(struct authsvc_req *req, const char *code,
 	    who_out == NULL)
 		return AUTHSVC_ERROR;
 	db = &req->worker->db;
-	if (core_use_client(req, client_id) == AUTHSVC_DENIED)
-		return AUTHSVC_NOT_FOUND;
+	st = core_use_client(req, client_id);
+	if (st != AUTHSVC_OK)
+		return st == AUTHSVC_DENIED ? AUTHSVC_NOT_FOUND : st;
 	core_token_hash(code, hash);
 	rc = store_otp_by_code(db, hash, &row, &expired, &err);
 	if (rc < 0)

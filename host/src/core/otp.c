@@ -368,7 +368,7 @@ enum authsvc_status core_secret_set(struct authsvc_req *req, const char *user_id
 	free(stored);
 	if (rc < 0)
 		return store_status(req, &err);
-	return rc == 1 ? AUTHSVC_OK : AUTHSVC_NOT_FOUND;
+	return rc == 1 ? AUTHSVC_OK : rc == 2 ? AUTHSVC_DENIED : AUTHSVC_NOT_FOUND;
 }
 
 enum authsvc_status core_secret_use_step(struct authsvc_req *req, const char *user_id,

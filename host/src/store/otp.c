@@ -198,13 +198,27 @@ int store_totp_get(struct db *db, const char *user_id, char **secret_out, bool *
 int store_totp_set(struct db *db, const char *user_id, const char *stored, struct err *err)
 {
 	const char *p[2] = {user_id, stored};
-	int n = exec_count(db,
-			   "UPDATE user_credentials SET secret_key = $2, totp_confirmed = false,"
-			   " totp_last_step = 0, modified_on = now()"
-			   " WHERE user_id = $1::uuid AND NOT deleted",
-			   2, p, err);
+	PGresult *res;
+	int n;
 
-	return n < 0 ? -1 : n > 0;
+	/* One statement decides: a confirmed secret is never replaced here, so
+	 * two enrolments racing cannot overwrite one that was just confirmed. */
+	n = exec_count(db,
+		       "UPDATE user_credentials SET secret_key = $2, totp_confirmed = false,"
+		       " totp_last_step = 0, modified_on = now()"
+		       " WHERE user_id = $1::uuid AND NOT deleted"
+		       " AND NOT (totp_confirmed AND coalesce(secret_key, '') <> '')",
+		       2, p, err);
+	if (n != 0)
+		return n < 0 ? -1 : 1;
+	res = db_exec_prepared(
+	    db, "SELECT 1 FROM user_credentials WHERE user_id = $1::uuid AND NOT deleted", 1, p,
+	    err);
+	if (res == NULL)
+		return -1;
+	n = PQntuples(res) > 0 ? 2 : 0;
+	PQclear(res);
+	return n;
 }
 
 int store_totp_use_step(struct db *db, const char *user_id, long long step, struct err *err)

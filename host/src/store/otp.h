@@ -45,7 +45,8 @@ int store_otp_take(struct db *db, const char *space, const char *key, const char
 /* TOTP secrets in user_credentials (secret_key, totp_confirmed, totp_last_step). */
 int store_totp_get(struct db *db, const char *user_id, char **secret_out, bool *confirmed,
 		   struct err *err); /* 1 (secret malloc'd), 0 none, -1 */
-int store_totp_set(struct db *db, const char *user_id, const char *stored, struct err *err);
+int store_totp_set(struct db *db, const char *user_id, const char *stored,
+		   struct err *err); /* 1 set, 2 a confirmed one is there (kept), 0 no user, -1 */
 /* Record step as used and confirm the secret; 1 done, 0 a replay (step not
  * after the last one), -1 error. */
 int store_totp_use_step(struct db *db, const char *user_id, long long step, struct err *err);

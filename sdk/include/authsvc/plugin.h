@@ -279,7 +279,9 @@ struct authsvc_host {
 	/* Per-user secrets, encrypted at rest by the host. kind: "totp".
 	 * secret_get: OK (buf holds the secret, *confirmed 0 while pending),
 	 * NOT_FOUND (none), UNAVAILABLE, ERROR (buf too small, key missing).
-	 * secret_set stores a new pending secret in place of any earlier one.
+	 * secret_set stores a new pending secret in place of a pending one:
+	 * DENIED when a confirmed secret is there (kept; checked in the same
+	 * statement that writes), NOT_FOUND when the user is gone.
 	 * secret_use_step records that step (a TOTP time step) was used and
 	 * confirms a pending secret: DENIED when step is not after the last one
 	 * used (a replay). Each blocks. */
