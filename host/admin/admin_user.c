@@ -181,47 +181,63 @@ static int user_list(struct admin *a, int argc, char **argv)
 	return ADMIN_OK;
 }
 
-/* user mfa --username U --on|--off: the per-user switch mfa.mode = "users" reads. */
+/* user mfa --username U --on|--off|--reset-totp: the per-user switch
+ * mfa.mode = "users" reads, or forgetting an authenticator (a lost phone):
+ * the user enrols again at the next login. */
 static int user_mfa(struct admin *a, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 	    {"username", required_argument, NULL, 'u'},
 	    {"on", no_argument, NULL, '1'},
 	    {"off", no_argument, NULL, '0'},
+	    {"reset-totp", no_argument, NULL, 'r'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *username = NULL, *on = NULL;
+	static const char *const sql_switch =
+	    "UPDATE main.users SET mfa_enabled = $2::boolean, modified_on = now()"
+	    " WHERE lower(username) = lower($1) AND NOT deleted";
+	static const char *const sql_reset =
+	    "UPDATE main.user_credentials c SET secret_key = NULL, totp_confirmed = false,"
+	    " totp_last_step = 0, modified_on = now() FROM main.users u"
+	    " WHERE u.id = c.user_id AND lower(u.username) = lower($1)"
+	    " AND NOT u.deleted AND NOT c.deleted";
+	const char *username = NULL, *action = NULL, *done;
 	struct err err = {0};
 	PGresult *res;
-	int c;
+	int c, actions = 0;
 
 	admin_getopt_reset();
 	while ((c = admin_getopt(argc, argv, ":", longopts, "user mfa")) != -1) {
-		if (c == 'u')
+		if (c == 'u') {
 			username = optarg;
-		else if (c == '1' || c == '0')
-			on = on == NULL ? (c == '1' ? "true" : "false") : "both";
-		else
+		} else if (c == '1' || c == '0' || c == 'r') {
+			action = c == '1' ? "true" : c == '0' ? "false" : "reset";
+			actions++;
+		} else {
 			return ADMIN_USAGE;
+		}
 	}
 	if (admin_no_operands(argc, argv, "user mfa") != 0)
 		return ADMIN_USAGE;
-	if (username == NULL || *username == '\0' || on == NULL || strcmp(on, "both") == 0)
+	if (username == NULL || *username == '\0' || actions != 1)
 		return admin_usage_error(
-		    "user mfa: --username and one of --on, --off are required");
+		    "user mfa: --username and one of --on, --off, --reset-totp are required");
 	if (admin_connect(a) < 0)
 		return ADMIN_FAIL;
-	res = db_exec(&a->db,
-		      "UPDATE main.users SET mfa_enabled = $2::boolean, modified_on = now()"
-		      " WHERE lower(username) = lower($1) AND NOT deleted",
-		      2, (const char *const[]){username, on}, &err);
+	if (strcmp(action, "reset") == 0)
+		res = db_exec(&a->db, sql_reset, 1, (const char *const[]){username}, &err);
+	else
+		res = db_exec(&a->db, sql_switch, 2, (const char *const[]){username, action}, &err);
 	if (res == NULL)
 		return admin_fail("user mfa: %s", err.msg);
 	c = (int)strtol(PQcmdTuples(res), NULL, 10);
 	PQclear(res);
 	if (c == 0)
 		return admin_fail("user mfa: no user '%s'", username);
-	printf("user %s: mfa %s\n", username, strcmp(on, "true") == 0 ? "on" : "off");
+	done = strcmp(action, "reset") == 0  ? "authenticator forgotten"
+	       : strcmp(action, "true") == 0 ? "mfa on"
+					     : "mfa off";
+	printf("user %s: %s\n", username, done);
 	return ADMIN_OK;
 }
 

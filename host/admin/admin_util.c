@@ -59,7 +59,7 @@ void admin_usage(FILE *out)
 	      "  user add --username NAME --password-stdin [--email EMAIL] [--tenant KEY]\n"
 	      "           [--role ROLE] [--client ID[,ID...]]...\n"
 	      "  user list\n"
-	      "  user mfa --username NAME --on|--off   (read when mfa.mode = \"users\")\n"
+	      "  user mfa --username NAME --on|--off|--reset-totp\n"
 	      "\n"
 	      "Passwords and secrets given on stdin are read from its first line.\n"
 	      "Exit status: 0 success, 1 failure, 2 usage error.\n",

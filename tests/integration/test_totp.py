@@ -24,12 +24,29 @@ def totp(secret_b32, t=None, step=0, digits=6, period=30):
     return f"{value:0{digits}d}"
 
 
-def totp_server(t, name="totp", mfa=None, **extra):
+def steady(margin=3, period=30):
+    """Wait until `margin` seconds are left in the current step, so that a
+    code computed here is checked by the server in the same step."""
+    left = period - time.time() % period
+    if left < margin:
+        time.sleep(left + 0.1)
+
+
+def totp_server(t, name="totp", mfa=None, settings=None, **extra):
     conf = {"mode": "all", "method": "totp", "secret_key": KEY}
     conf.update(mfa or {})
+    totp_plugin = {"file": "totp.so"}
+    if settings:
+        totp_plugin["settings"] = settings
     plugins = {"local": {"file": "local.so", "settings": {"login_token": True}},
-               "totp": {"file": "totp.so"}}
+               "totp": totp_plugin}
     return t.start_server(name, mfa=conf, plugins=plugins, **extra)
+
+
+def secret_of(reply):
+    expect(reply, 200)
+    uri = urllib.parse.urlparse(reply.body["otpauthUri"])
+    return urllib.parse.parse_qs(uri.query)["secret"][0]
 
 
 def check(t, srv, code, client="web"):
@@ -55,10 +72,8 @@ def verify(t, srv, otp, **extra):
 def enrol(t, srv):
     """Login, enrol, confirm with the current code; returns (secret, counter used)."""
     mfa_code = t.login(server=srv).body["code"]
-    r = create(t, srv, mfa_code)
-    expect(r, 200)
-    uri = urllib.parse.urlparse(r.body["otpauthUri"])
-    secret = urllib.parse.parse_qs(uri.query)["secret"][0]
+    secret = secret_of(create(t, srv, mfa_code))
+    steady()
     now = time.time()
     expect(verify(t, srv, totp(secret, now), clientId="web"), 200)
     return secret, int(now // 30)
@@ -90,6 +105,7 @@ def test_enrolment_then_login_with_app_codes(t):
     stored = t.db.value("SELECT secret_key FROM main.user_credentials c JOIN main.users u "
                         "ON u.id = c.user_id WHERE u.username = :'u'", u=USERNAME)
     assert stored.startswith("enc1:") and secret not in stored, stored
+    steady()
     r = verify(t, srv, totp(secret), clientId="web", code=mfa_code)
     expect(r, 200)
     tokens = t.exchange(r.body["code"], server=srv)
@@ -113,11 +129,40 @@ def test_a_code_is_used_once(t):
 
 def test_window_is_one_step(t):
     srv = totp_server(t)
-    secret, used = enrol(t, srv)
-    t.login(server=srv)
+    mfa_code = t.login(server=srv).body["code"]
+    secret = secret_of(create(t, srv, mfa_code))
+    steady()
     now = time.time()
-    expect_error(verify(t, srv, totp(secret, now, step=3)), 401, "Otp Invalid")
-    expect(verify(t, srv, totp(secret, now, step=1)), 200)  # the next step, within ±1
+    # two steps away, either side: refused, and the secret stays pending
+    expect_error(verify(t, srv, totp(secret, now, step=-2)), 401, "Otp Invalid")
+    expect_error(verify(t, srv, totp(secret, now, step=2)), 401, "Otp Invalid")
+    assert check(t, srv, mfa_code).body == {"isGenerated": False}
+    # the previous step: accepted, and this first use confirms the secret
+    expect(verify(t, srv, totp(secret, now, step=-1)), 200)
+    # then the current and the next step, each in a later login
+    t.login(server=srv)
+    expect(verify(t, srv, totp(secret, now)), 200)
+    t.login(server=srv)
+    expect(verify(t, srv, totp(secret, now, step=1)), 200)
+    # a step before the last one used, though inside the window: refused
+    t.login(server=srv)
+    expect_error(verify(t, srv, totp(secret, now)), 401, "Otp Invalid")
+
+
+def test_settings_reach_the_uri_and_the_check(t):
+    srv = totp_server(t, settings={"issuer": "Acme: Auth", "digits": 8, "period": 60})
+    mfa_code = t.login(server=srv).body["code"]
+    r = create(t, srv, mfa_code)
+    expect(r, 200)
+    uri = r.body["otpauthUri"]
+    assert uri.startswith(f"otpauth://totp/Acme%3A%20Auth:{USERNAME}?"), uri
+    q = urllib.parse.parse_qs(urllib.parse.urlparse(uri).query)
+    assert q["issuer"] == ["Acme: Auth"] and q["digits"] == ["8"], q
+    assert q["period"] == ["60"] and q["algorithm"] == ["SHA1"], q
+    secret = q["secret"][0]
+    steady(period=60)
+    expect_error(verify(t, srv, totp(secret, digits=8, period=60)[:6]), 401, "Otp Invalid")
+    expect(verify(t, srv, totp(secret, digits=8, period=60)), 200)
 
 
 def test_wrong_code_and_no_transaction(t):
@@ -130,6 +175,29 @@ def test_wrong_code_and_no_transaction(t):
     wrong = "000000" if good != "000000" else "111111"
     expect_error(verify(t, srv, wrong), 401, "Otp Invalid")
     expect_error(verify(t, srv, "12ab56"), 401, "Otp Invalid")
+
+
+def test_admin_forgets_a_lost_authenticator(t):
+    srv = totp_server(t)
+    old, _ = enrol(t, srv)
+    p = t.admin("user", "mfa", "--username", USERNAME, "--reset-totp")
+    assert "authenticator forgotten" in p.stdout, p.stdout
+    row = t.db.sql("SELECT coalesce(secret_key, 'NULL'), totp_confirmed, totp_last_step"
+                   " FROM main.user_credentials c JOIN main.users u ON u.id = c.user_id"
+                   " WHERE u.username = :'u'", u=USERNAME)
+    assert row == [["NULL", "f", "0"]], row
+    # the old app's codes no longer pass; the user enrols again
+    mfa_code = t.login(server=srv).body["code"]
+    expect_error(verify(t, srv, totp(old, step=1)), 401, "Invalid Credentials")
+    assert check(t, srv, mfa_code).body == {"isGenerated": False}
+    new = secret_of(create(t, srv, mfa_code))
+    assert new != old
+    steady()
+    expect(verify(t, srv, totp(new), clientId="web"), 200)
+    assert t.admin("user", "mfa", "--username", "nobody", "--reset-totp",
+                   check=False).returncode == 1
+    assert t.admin("user", "mfa", "--username", USERNAME, "--reset-totp", "--on",
+                   check=False).returncode == 2
 
 
 def test_user_without_authenticator_cannot_pass(t):
@@ -176,6 +244,15 @@ def test_server_needs_a_secret_key_with_the_plugin(t):
     p = subprocess.run([harness.BIN, "-c", srv.conf_path], capture_output=True, text=True,
                        timeout=harness.scaled(20))
     assert p.returncode == 1 and "totp plugin" in p.stderr, (p.returncode, p.stderr[-300:])
+    srv = t.suite.new_server("badissuer", mfa={"mode": "all", "method": "totp",
+                                               "secret_key": KEY},
+                             plugins={"local": {"file": "local.so"},
+                                      "totp": {"file": "totp.so",
+                                               "settings": {"issuer": "x" * 101}}})
+    srv.write_config()
+    p = subprocess.run([harness.BIN, "-c", srv.conf_path], capture_output=True, text=True,
+                       timeout=harness.scaled(20))
+    assert p.returncode == 1 and "issuer" in p.stderr, (p.returncode, p.stderr[-300:])
 
 
 if __name__ == "__main__":
