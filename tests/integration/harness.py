@@ -182,6 +182,28 @@ class Db:
         rows = self.sql(query, **variables)
         return rows[0][0] if rows else None
 
+    def hold(self, statement):
+        """Run `statement` in a transaction in a psql of its own and keep the
+        transaction open (its locks held) until .release(), which commits;
+        returns once the statement has run. .poll() is None while it holds."""
+        cmd = [self._psql_path(), "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1",
+               "-h", self.pg["PGHOST"], "-p", self.pg["PGPORT"], "-U", self.pg["PGUSER"],
+               "-d", self.name, "-f", "-"]
+        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        proc.stdin.write(f"BEGIN;\n{statement};\nSELECT 'held';\n")
+        proc.stdin.flush()
+        line = proc.stdout.readline()
+        if "held" not in line:
+            proc.kill()
+            raise AssertionError(f"psql could not hold {statement!r}: {proc.stderr.read()}")
+
+        def release():
+            if proc.poll() is None:
+                proc.communicate("COMMIT;\n", timeout=scaled(10))
+        proc.release = release
+        return proc
+
     def count(self, table, where="true", **variables):
         return int(self.value(f"SELECT count(*) FROM main.{table} WHERE {where}", **variables))
 

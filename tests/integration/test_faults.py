@@ -221,6 +221,25 @@ def read_env(pgdir):
 
 
 @harness.no_fixture
+def test_a_locked_table_answers_503_not_500(t):
+    """A statement that outlives statement_timeout_ms behind a lock is a
+    passing condition: 503 + Retry-After, nothing half-written, and the
+    same request works once the lock is gone."""
+    t.provision()
+    srv = t.start_server("locked", statement_timeout_ms=300)
+    before = t.db.count("refresh_tokens")
+    holder = t.db.hold("LOCK TABLE main.refresh_tokens IN ACCESS EXCLUSIVE MODE")
+    try:
+        r = t.login_token(server=srv)
+        expect_error(r, 503)
+        assert r.headers.get("retry-after", "").strip().isdigit(), r.headers
+    finally:
+        holder.release()
+    assert t.db.count("refresh_tokens") == before
+    expect(t.login_token(server=srv), 200)
+    assert t.db.count("refresh_tokens") == before + 1
+
+
 def test_database_down_and_back(t):
     pgdir = os.path.join(t.suite.tmp, "pg")
     pt = None

@@ -47,6 +47,10 @@ static enum authsvc_status fail_query(struct authsvc_req *req, const struct err 
 {
 	const char *state = db_last_sqlstate();
 
+	if (strcmp(state, "57014") == 0) {
+		req->retry_after = 1;
+		return req_fail(req, 503, "The query took too long. Please retry.");
+	}
 	if (err->code == 503)
 		return fail_store(req, err);
 	/* Errors caused by the values in a filter (invalid regular expression,
@@ -57,10 +61,6 @@ static enum authsvc_status fail_query(struct authsvc_req *req, const struct err 
 		return req_fail(req, 400, "Invalid value in filter");
 	if (strcmp(state, "54001") == 0)
 		return req_fail(req, 400, "The filter is too complex");
-	if (strcmp(state, "57014") == 0) {
-		req->retry_after = 1;
-		return req_fail(req, 503, "The query took too long. Please retry.");
-	}
 	return fail_store(req, err);
 }
 

@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
 
 static _Thread_local char last_sqlstate[6];
@@ -65,6 +66,24 @@ void db_close(struct db *db)
 	memset(db, 0, sizeof(*db));
 }
 
+/* Conditions that pass by themselves: a statement or lock timeout, a
+ * serialization failure or deadlock, the server short of resources or
+ * shutting down. The client may retry: 503, not 500. */
+static bool transient(const char *state)
+{
+	static const char *const codes[] = {"57014", "55P03", "40001", "40P01",
+					    "57P01", "57P02", "57P03", NULL};
+
+	if (state == NULL)
+		return false;
+	if (strncmp(state, "53", 2) == 0)
+		return true;
+	for (int i = 0; codes[i] != NULL; i++)
+		if (strcmp(state, codes[i]) == 0)
+			return true;
+	return false;
+}
+
 /* Keep the SQLSTATE and fill err for a failed result; the result is cleared. */
 static PGresult *result_check(struct db *db, PGresult *res, struct err *err)
 {
@@ -78,6 +97,8 @@ static PGresult *result_check(struct db *db, PGresult *res, struct err *err)
 		snprintf(last_sqlstate, sizeof(last_sqlstate), "%s", state);
 	if (PQstatus(db->conn) != CONNECTION_OK)
 		err_set(err, 503, "database unavailable");
+	else if (transient(state))
+		err_set(err, 503, "database busy sqlstate=%s", state);
 	else
 		err_set(err, 500, "database error sqlstate=%s", state ? state : "?");
 	PQclear(res);
