@@ -37,7 +37,8 @@ struct server_job {
 	struct authsvc_req req;
 	struct evhttp_request *ev;
 	struct loop *loop;
-	evutil_socket_t fd; /* the client's socket, open until the reply (-1: unknown) */
+	evutil_socket_t fd;   /* the client's socket, open until the reply (-1: unknown) */
+	struct worker *after; /* a worker waiting for this reply to run after-work */
 	struct server_job *next_done;
 };
 
@@ -91,6 +92,8 @@ static void job_finish(struct server_job *sj)
 	if (tracked)
 		evhttp_request_set_on_complete_cb(sj->ev, reply_sent, lp);
 	evreq_reply(sj->ev, &sj->req);
+	if (sj->after != NULL && lp->srv->pool.w != NULL) /* not once workers are joined */
+		worker_reply_sent(sj->after);
 	req_release(&sj->req);
 	free(sj);
 	if (!tracked)
@@ -125,6 +128,8 @@ static void job_run(struct job *job, struct worker *w)
 		return;
 	}
 	pipeline_run(&sj->req, w);
+	if (w->after_fn != NULL)
+		sj->after = w;
 }
 
 static void job_done(struct job *job)
