@@ -55,6 +55,28 @@ def test_mailed_code_logs_in(t):
     assert otp not in open(srv.log_path).read()
 
 
+def test_the_answer_does_not_wait_for_the_code(t):
+    """start answers once the delivery check and the send limits pass; the
+    lookup, the code row and the mail come after the 204, so the answer's
+    time does not tell a known key from an unknown one: with the code table
+    locked, both still get their 204, and the code follows the unlock."""
+    srv = pwl_server(t)
+    holder = t.db.hold("LOCK TABLE main.otp_pending IN EXCLUSIVE MODE")
+    try:
+        for key in (USERNAME, "no-such-user"):
+            r = start(t, srv, key=key)
+            assert (r.status, r.text) == (204, ""), r
+            assert holder.poll() is None, "the lock holder ended early"
+        assert SMTP.messages() == []
+    finally:
+        holder.release()
+    r = verify(t, srv, mailed_code())
+    expect(r, 200)
+    assert "code" in r.body, r.body
+    harness.wait_until(lambda: t.db.count("otp_pending") == 1, 5,
+                       what="the unknown key's row")  # the used code is gone
+
+
 def test_key_is_case_insensitive(t):
     srv = pwl_server(t)
     expect(start(t, srv, key=USERNAME.upper()), 204)
@@ -68,9 +90,11 @@ def test_unknown_user_gets_the_same_answer_and_no_mail(t):
         (known, unknown)
     SMTP.wait_for(TO)
     assert len(SMTP.messages()) == 1
-    # the decoy row exists, bound to no user, and no code opens it
-    assert t.db.value("SELECT count(*) FROM main.otp_pending WHERE key = 'no-such-user' "
-                      "AND user_id IS NULL") == "1"
+    # the decoy row exists (written after the answer), bound to no user,
+    # and no code opens it
+    harness.wait_until(lambda: t.db.value(
+        "SELECT count(*) FROM main.otp_pending WHERE key = 'no-such-user' "
+        "AND user_id IS NULL") == "1", 5, what="the decoy row")
     expect_error(verify(t, srv, "000000", key="no-such-user"), 401, "Otp Invalid")
 
 
@@ -79,7 +103,9 @@ def test_user_without_email_is_answered_like_an_unknown_one(t):
     t.db.sql("UPDATE main.users SET email = NULL WHERE username = :'u'", u=USERNAME)
     r = start(t, srv)
     expect(r, 204)
-    assert t.db.value("SELECT count(*) FROM main.otp_pending WHERE user_id IS NULL") == "1"
+    harness.wait_until(lambda: t.db.value(
+        "SELECT count(*) FROM main.otp_pending WHERE user_id IS NULL") == "1", 5,
+        what="the row without a user")
     assert SMTP.messages() == []
 
 

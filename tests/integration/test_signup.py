@@ -160,6 +160,24 @@ def test_duplicates_are_409(t):
     expect_error(create_user(t, srv, token), 409, "Email already in use")
 
 
+def test_the_answer_does_not_wait_for_the_invitation(t):
+    """create-token answers before it looks the address up: with the token
+    table locked, a fresh and a taken address both get their 204; the
+    invitation follows the unlock."""
+    srv = signup_server(t)
+    holder = t.db.hold("LOCK TABLE main.action_tokens IN EXCLUSIVE MODE")
+    try:
+        for email in (EMAIL, f"{USERNAME}@example.com"):
+            r = create_token(t, srv, email=email)
+            assert (r.status, r.text) == (204, ""), r
+            assert holder.poll() is None, "the lock holder ended early"
+        assert SMTP.messages() == []
+    finally:
+        holder.release()
+    assert mail.find(LINK, SMTP.wait_for(EMAIL))
+    harness.wait_until(lambda: t.db.count("action_tokens") == 2, 5, what="both rows")
+
+
 def test_invitation_for_a_taken_address_is_204_without_mail(t):
     srv = signup_server(t)
     r = create_token(t, srv, email=f"{USERNAME.upper()}@example.com")
@@ -167,7 +185,10 @@ def test_invitation_for_a_taken_address_is_204_without_mail(t):
     invitation(t, srv)  # a mail that does go out arrives after anything before it
     time.sleep(0.3)
     assert [m["To"] for m in SMTP.messages()] == [EMAIL], [m["To"] for m in SMTP.messages()]
-    assert t.db.count("action_tokens") == 1
+    assert t.db.count("action_tokens", "used_at IS NULL AND email IS NOT NULL") == 1
+    harness.wait_until(lambda: t.db.count(  # the same write, born used
+        "action_tokens", "used_at IS NOT NULL AND email IS NULL AND purpose = 'signup'") == 1,
+        5, what="the taken address's row")
 
 
 def test_token_kinds_are_not_interchangeable(t):

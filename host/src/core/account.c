@@ -12,6 +12,7 @@
 #include "core/handlers.h"
 #include "core/issue.h"
 #include "core/password.h"
+#include "http/workers.h"
 #include "store/action_tokens.h"
 #include "store/password_history.h"
 #include "store/users.h"
@@ -23,6 +24,20 @@ int account_new_token(char token[ACCOUNT_TOKEN_MAX], char hash[65])
 		return -1;
 	core_token_hash(token, hash);
 	return 0;
+}
+
+enum authsvc_status account_decoy(struct authsvc_req *req, const char *purpose, int ttl_s)
+{
+	char token[ACCOUNT_TOKEN_MAX], hash[65];
+	struct err err = {0};
+
+	if (account_new_token(token, hash) < 0)
+		return AUTHSVC_ERROR;
+	OPENSSL_cleanse(token, sizeof(token));
+	if (store_action_decoy(&req->worker->db, hash, purpose, req->client->client_id, ttl_s,
+			       &err) < 0)
+		return fail_store(req, &err);
+	return AUTHSVC_OK;
 }
 
 /* The 401 for a token that cannot be used, by why. */

@@ -18,6 +18,11 @@
 #define ACCOUNT_TOKEN_MAX 48
 int account_new_token(char token[ACCOUNT_TOKEN_MAX], char hash[65]);
 
+/* For an answer that sends nothing (unknown user, address in use): the
+ * same token minting and row write as a real send, the row born used.
+ * AUTHSVC_OK, or the reply for a store error is set. */
+enum authsvc_status account_decoy(struct authsvc_req *req, const char *purpose, int ttl_s);
+
 /* The 401 for a reset or signup token that cannot be used, by its state
  * (store/action_tokens.h): used "TokenRevoked", expired "Token Expired",
  * unknown "Token Invalid". Returns AUTHSVC_OK (the reply is set). */

@@ -5,9 +5,12 @@
  *
  * The reset token is opaque (32 random bytes), stored only as its SHA-256
  * in action_tokens with purpose "reset", and used once. forget-password
- * answers 204 whether or not the user exists (or may reset at all) and
- * does the same work before the lookup for both: the delivery check and
- * the send limits per username and per client address.
+ * answers 204 whether or not the user exists (or may reset at all) once
+ * the delivery check and the send limits per username and per client
+ * address pass; the user's part runs after the reply (so its time is not
+ * in the answer's) and does the same work for everyone: the user queries
+ * (a nil id for an unknown name) and a token row (born used when nothing
+ * is sent).
  */
 #include "core/handlers.h"
 
@@ -17,6 +20,7 @@
 #include <openssl/crypto.h>
 
 #include "core/account.h"
+#include "core/after.h"
 #include "core/app.h"
 #include "core/deliver.h"
 #include "core/issue.h"
@@ -90,25 +94,18 @@ static enum authsvc_status send_reset(struct authsvc_req *req, struct db *db,
 	return st;
 }
 
-enum authsvc_status h_forget_password(void *state, void *tstate, struct authsvc_req *req)
+/* After the delivery check and the send limits, and after the reply: the
+ * user's part, the same work whether or not the user exists or may reset. */
+static enum authsvc_status forget_work(struct authsvc_req *req, const char *const args[AFTER_ARGS])
 {
+	const char *luser = args[0];
 	struct db *db = &req->worker->db;
 	struct user_contact c;
 	struct err err = {0};
 	const char *why = NULL;
-	char luser[160];
-	enum authsvc_status st;
 	int rc, status;
 	bool known;
 
-	(void)state;
-	(void)tstate;
-	account_lower(req_body_str(req, "username"), luser, sizeof(luser));
-	st = core_delivery_ready(req);
-	if (st == AUTHSVC_OK)
-		st = core_send_limit(req, "reset", luser);
-	if (st != AUTHSVC_OK)
-		return st;
 	rc = store_user_contact(db, luser, false, &c, &err);
 	if (rc >= 0) {
 		known = rc == 1;
@@ -127,12 +124,26 @@ enum authsvc_status h_forget_password(void *state, void *tstate, struct authsvc_
 		rc = 0;
 		why = "no e-mail address";
 	}
-	if (rc == 0) { /* the same answer: nothing tells whether the user exists */
+	if (rc == 0) { /* the same write: a token row, born used */
 		log_info("forget-password: no mail sent req=%s reason=\"%s\"", req->id, why);
-		req_reply_empty(req, 204);
-		return AUTHSVC_OK;
+		return account_decoy(req, "reset", req->app->cfg->account.reset_ttl_s);
 	}
-	st = send_reset(req, db, &c);
+	return send_reset(req, db, &c);
+}
+
+enum authsvc_status h_forget_password(void *state, void *tstate, struct authsvc_req *req)
+{
+	char luser[160];
+	enum authsvc_status st;
+
+	(void)state;
+	(void)tstate;
+	account_lower(req_body_str(req, "username"), luser, sizeof(luser));
+	st = core_delivery_ready(req);
+	if (st == AUTHSVC_OK)
+		st = core_send_limit(req, "reset", luser);
+	if (st == AUTHSVC_OK) /* 204 for everyone; the user's part after it */
+		st = core_after_reply(req, "forget-password", forget_work, luser, NULL, NULL);
 	if (st == AUTHSVC_OK && !req->replied)
 		req_reply_empty(req, 204);
 	return st;

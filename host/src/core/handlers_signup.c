@@ -20,6 +20,7 @@
 #include <openssl/crypto.h>
 
 #include "core/account.h"
+#include "core/after.h"
 #include "core/app.h"
 #include "core/bearer.h"
 #include "core/deliver.h"
@@ -49,17 +50,45 @@ static enum authsvc_status bad_field(struct authsvc_req *req, const char *field,
 	return req_fail_validation(req, path, "format", msg);
 }
 
-enum authsvc_status h_signup_create_token(void *state, void *tstate, struct authsvc_req *req)
+/* After the reply: the invitation, or for an address in use the same
+ * write (a token row, born used) and no mail. args: e-mail, its lower
+ * case, the data object as JSON (or NULL). */
+static enum authsvc_status invite_work(struct authsvc_req *req, const char *const args[AFTER_ARGS])
 {
 	const struct account_conf *ac = &req->app->cfg->account;
 	struct db *db = &req->worker->db;
-	const char *email = req_body_str(req, "email");
-	json_t *data = json_object_get(req->body, "data");
-	struct notify_to to = {email, NULL, ""};
-	char token[ACCOUNT_TOKEN_MAX], hash[65], lemail[160], *data_json = NULL;
+	struct notify_to to = {args[0], NULL, ""};
+	char token[ACCOUNT_TOKEN_MAX], hash[65];
 	struct err err = {0};
 	enum authsvc_status st;
 	int rc;
+
+	rc = provision_user_taken(db, NULL, args[0], &err);
+	if (rc < 0)
+		return fail_store(req, &err);
+	if (rc == 1) {
+		log_info("signup: no invitation sent req=%s reason=\"address in use\"", req->id);
+		return account_decoy(req, "signup", ac->signup_ttl_s);
+	}
+	if (account_new_token(token, hash) < 0)
+		return AUTHSVC_ERROR;
+	rc = store_action_create(db, hash, "signup", req->client->client_id, NULL, args[0], args[2],
+				 ac->signup_ttl_s, &err);
+	if (rc < 0) {
+		OPENSSL_cleanse(token, sizeof(token));
+		return fail_store(req, &err);
+	}
+	st = account_send_token(req, "signup", ac->signup_url, token, ac->signup_ttl_s, &to);
+	OPENSSL_cleanse(token, sizeof(token));
+	return st;
+}
+
+enum authsvc_status h_signup_create_token(void *state, void *tstate, struct authsvc_req *req)
+{
+	const char *email = req_body_str(req, "email");
+	json_t *data = json_object_get(req->body, "data");
+	char lemail[160], *data_json = NULL;
+	enum authsvc_status st;
 
 	(void)state;
 	(void)tstate;
@@ -73,28 +102,16 @@ enum authsvc_status h_signup_create_token(void *state, void *tstate, struct auth
 		st = core_send_limit(req, "signup", lemail);
 	if (st != AUTHSVC_OK)
 		return st;
-	rc = provision_user_taken(db, NULL, email, &err);
-	if (rc < 0)
-		return fail_store(req, &err);
-	if (rc == 1) { /* the same answer; no invitation for a taken address */
-		log_info("signup: no invitation sent req=%s reason=\"address in use\"", req->id);
-		req_reply_empty(req, 204);
-		return AUTHSVC_OK;
-	}
-	if (account_new_token(token, hash) < 0)
-		return AUTHSVC_ERROR;
-	if (json_is_object(data))
+	/* 204 whether or not the address is in use; the lookup and the mail
+	 * after it, so the answer's time does not tell */
+	if (json_is_object(data)) {
 		data_json = json_dumps(data, JSON_COMPACT);
-	rc = store_action_create(db, hash, "signup", req->client->client_id, NULL, email, data_json,
-				 ac->signup_ttl_s, &err);
-	free(data_json);
-	if (rc < 0) {
-		OPENSSL_cleanse(token, sizeof(token));
-		return fail_store(req, &err);
+		if (data_json == NULL)
+			return AUTHSVC_ERROR;
 	}
-	st = account_send_token(req, "signup", ac->signup_url, token, ac->signup_ttl_s, &to);
-	OPENSSL_cleanse(token, sizeof(token));
-	if (st == AUTHSVC_OK)
+	st = core_after_reply(req, "signup", invite_work, email, lemail, data_json);
+	free(data_json);
+	if (st == AUTHSVC_OK && !req->replied)
 		req_reply_empty(req, 204);
 	return st;
 }

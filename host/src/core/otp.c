@@ -9,6 +9,7 @@
 #include <openssl/crypto.h>
 
 #include "core/account.h"
+#include "core/after.h"
 #include "core/app.h"
 #include "core/deliver.h"
 #include "core/handlers.h"
@@ -229,6 +230,14 @@ static enum authsvc_status send_mfa(struct authsvc_req *req, struct db *db, cons
 	return core_otp_deliver(req, "otp", &c, code);
 }
 
+/* After the reply: args space, lower-case key. */
+static enum authsvc_status send_work(struct authsvc_req *req, const char *const args[AFTER_ARGS])
+{
+	if (strcmp(args[0], "mfa") == 0)
+		return send_mfa(req, &req->worker->db, args[1]);
+	return send_new(req, &req->worker->db, args[0], args[1]);
+}
+
 enum authsvc_status core_otp_send(struct authsvc_req *req, const char *space, const char *key)
 {
 	char lkey[160];
@@ -238,15 +247,17 @@ enum authsvc_status core_otp_send(struct authsvc_req *req, const char *space, co
 		return AUTHSVC_ERROR;
 	if (*key == '\0' || strlen(key) > 150 || strlen(space) > 31)
 		return AUTHSVC_INVALID;
+	if (req->client == NULL && strcmp(space, "mfa") != 0)
+		return AUTHSVC_ERROR; /* a route without ROUTE_CLIENT_AUTH */
 	lower_copy(key, lkey, sizeof(lkey));
 	st = core_delivery_ready(req);
 	if (st == AUTHSVC_OK)
 		st = core_send_limit(req, strcmp(space, "mfa") == 0 ? "otp" : "pwl", lkey);
 	if (st != AUTHSVC_OK)
 		return st;
-	if (strcmp(space, "mfa") == 0)
-		return send_mfa(req, &req->worker->db, lkey);
-	return send_new(req, &req->worker->db, space, lkey);
+	/* the same answer for every key; the lookup, the code and the mail
+	 * after it, so that its time does not tell whether the key exists */
+	return core_after_reply(req, "otp-send", send_work, space, lkey, NULL);
 }
 
 enum authsvc_status core_otp_check(struct authsvc_req *req, const char *space, const char *key,

@@ -49,6 +49,25 @@ int store_action_create(struct db *db, const char *token_hash, const char *purpo
 	return 0;
 }
 
+int store_action_decoy(struct db *db, const char *token_hash, const char *purpose,
+		       const char *client_id, int ttl_s, struct err *err)
+{
+	char ttl[16];
+	const char *params[4] = {token_hash, purpose, client_id, ttl};
+	PGresult *res;
+
+	snprintf(ttl, sizeof(ttl), "%d", ttl_s);
+	res = db_exec(db,
+		      "INSERT INTO action_tokens (token_hash, purpose, client_id, user_id, email,"
+		      " data, expires_at, used_at) VALUES ($1, $2, $3, NULL, NULL, NULL,"
+		      " now() + make_interval(secs => $4::int), now())",
+		      4, params, err);
+	if (res == NULL)
+		return -1;
+	PQclear(res);
+	return 0;
+}
+
 int store_action_peek(struct db *db, const char *token_hash, const char *purpose,
 		      struct action_row *out, struct err *err)
 {

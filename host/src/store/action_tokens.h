@@ -32,6 +32,11 @@ void action_row_release(struct action_row *row);
 int store_action_create(struct db *db, const char *token_hash, const char *purpose,
 			const char *client_id, const char *user_id, const char *email,
 			const char *data_json, int ttl_s, struct err *err);
+/* A row like store_action_create's, born used (no user, no address): the
+ * write an answer that sends nothing still makes, so that its timing does
+ * not tell whether the user or address exists. Purged with the others. */
+int store_action_decoy(struct db *db, const char *token_hash, const char *purpose,
+		       const char *client_id, int ttl_s, struct err *err);
 
 /* Read a token without using it. Returns its state (ACTION_LIVE fills
  * out), or -1 on error. */

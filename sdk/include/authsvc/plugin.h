@@ -259,13 +259,15 @@ struct authsvc_host {
 
 	/* One-time codes kept by the host, one live code per (space, key).
 	 * space is "mfa" (key: a username with a live MFA transaction) or
-	 * "passwordless" (key: a username). otp_send makes a code as the
-	 * host's [otp] settings say (length, alphabet, lifetime), keeps only its
-	 * hash, replaces any earlier code of the key and queues delivery to the
-	 * user's e-mail or phone. The request's authenticated client is
-	 * recorded with it. An unknown key gets the same answer after the same
-	 * database work and nothing is sent. OK, THROTTLED (send rate limit;
-	 * Retry-After set), UNAVAILABLE (delivery down or database), INVALID. */
+	 * "passwordless" (key: a username). otp_send checks the delivery
+	 * channel and the send limits, then answers; after the handler's reply
+	 * the host makes a code as its [otp] settings say (length, alphabet,
+	 * lifetime), keeps only its hash, replaces any earlier code of the key
+	 * and queues delivery to the user's e-mail or phone, so the reply's
+	 * time does not depend on the key. The request's authenticated client
+	 * is recorded with it. An unknown key gets the same database work and
+	 * nothing is sent. OK, THROTTLED (send rate limit; Retry-After set),
+	 * UNAVAILABLE (delivery down or database), INVALID. */
 	enum authsvc_status (*otp_send)(struct authsvc_req *req, const char *space,
 					const char *key);
 	/* Check a code and burn it on success: OK (who_out filled and the
