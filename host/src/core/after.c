@@ -38,6 +38,11 @@ static void after_run(struct worker *w, void *data)
 	struct authsvc_req r;
 	enum authsvc_status st;
 
+	if (w == NULL) {
+		log_warn("%s: not done, the server is stopping req=%s", a->what, a->id);
+		after_free(a);
+		return;
+	}
 	req_init(&r, w->pool->app);
 	r.worker = w;
 	r.client = a->has_client ? &a->client : NULL;

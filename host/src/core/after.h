@@ -1,10 +1,11 @@
 /*
  * Work a handler leaves for after its reply (http/workers.h
  * worker_after_reply), for answers whose time must not tell what the work
- * found — whether a user or an address exists. The work runs on the same
- * worker with a request that carries only this one's app, client, id and
- * peer address (no body, no headers); whatever it would reply is logged,
- * never sent.
+ * found — whether a user or an address exists. The work is queued once
+ * the reply is out and runs on a worker with a request that carries only
+ * this one's app, client, id and peer address (no body, no headers);
+ * whatever it would reply is logged, never sent. While the server stops
+ * it is dropped, logged.
  */
 #ifndef AUTHSVC_CORE_AFTER_H
 #define AUTHSVC_CORE_AFTER_H

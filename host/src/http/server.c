@@ -37,8 +37,9 @@ struct server_job {
 	struct authsvc_req req;
 	struct evhttp_request *ev;
 	struct loop *loop;
-	evutil_socket_t fd;   /* the client's socket, open until the reply (-1: unknown) */
-	struct worker *after; /* a worker waiting for this reply to run after-work */
+	evutil_socket_t fd;	  /* the client's socket, open until the reply (-1: unknown) */
+	worker_after_fn after_fn; /* work for after the reply (worker_after_reply) */
+	void *after_data;
 	struct server_job *next_done;
 };
 
@@ -92,8 +93,12 @@ static void job_finish(struct server_job *sj)
 	if (tracked)
 		evhttp_request_set_on_complete_cb(sj->ev, reply_sent, lp);
 	evreq_reply(sj->ev, &sj->req);
-	if (sj->after != NULL && lp->srv->pool.w != NULL) /* not once workers are joined */
-		worker_reply_sent(sj->after);
+	if (sj->after_fn != NULL) {
+		if (lp->srv->pool.w != NULL)
+			workers_push_after(&lp->srv->pool, sj->after_fn, sj->after_data);
+		else /* the workers are gone (server_free) */
+			sj->after_fn(NULL, sj->after_data);
+	}
 	req_release(&sj->req);
 	free(sj);
 	if (!tracked)
@@ -128,8 +133,9 @@ static void job_run(struct job *job, struct worker *w)
 		return;
 	}
 	pipeline_run(&sj->req, w);
-	if (w->after_fn != NULL)
-		sj->after = w;
+	sj->after_fn = w->after_fn; /* the reply goes first */
+	sj->after_data = w->after_data;
+	w->after_fn = NULL;
 }
 
 static void job_done(struct job *job)

@@ -1,9 +1,7 @@
 #include "http/workers.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <sys/resource.h>
-#include <time.h>
 #include <unistd.h>
 #include <string.h>
 
@@ -15,26 +13,6 @@
  * the loops answer cheap requests and must stay responsive under a login
  * storm, so workers yield the CPU to them when both want it. */
 #define WORKER_NICE 5
-
-/* The job's after-work, once its reply is out: the loop thread and the
- * client's read then do not share the CPU with it, so the reply's time
- * does not carry the work's. */
-static void run_after(struct worker *w)
-{
-	void (*fn)(struct worker *, void *) = w->after_fn;
-	struct timespec until;
-
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_nsec += 250 * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
-	while (sem_timedwait(&w->replied, &until) < 0 && errno == EINTR)
-		;
-	w->after_fn = NULL;
-	fn(w, w->after_data);
-}
 
 static void *worker_main(void *arg)
 {
@@ -68,17 +46,15 @@ static void *worker_main(void *arg)
 		pthread_mutex_unlock(&p->mu);
 		job->run(job, w);
 		job->done(job);
-		if (w->after_fn != NULL)
-			run_after(w);
 	}
 	plugins_thread_fini(p->app->plugins, w);
 	db_close(&w->db);
 	return NULL;
 }
 
-void worker_after_reply(struct worker *w, void (*fn)(struct worker *w, void *data), void *data)
+void worker_after_reply(struct worker *w, worker_after_fn fn, void *data)
 {
-	if (w->after_fn != NULL) {
+	if (w->after_fn != NULL) { /* one per job: a second one runs now */
 		fn(w, data);
 		return;
 	}
@@ -86,9 +62,53 @@ void worker_after_reply(struct worker *w, void (*fn)(struct worker *w, void *dat
 	w->after_data = data;
 }
 
-void worker_reply_sent(struct worker *w)
+struct after_job {
+	struct job job; /* first */
+	worker_after_fn fn;
+	void *data;
+};
+
+static void after_run(struct job *job, struct worker *w)
 {
-	sem_post(&w->replied);
+	struct after_job *aj = (struct after_job *)job;
+
+	aj->fn(w, aj->data);
+}
+
+static void after_done(struct job *job)
+{
+	free(job);
+}
+
+void workers_push_after(struct workers *p, worker_after_fn fn, void *data)
+{
+	struct after_job *aj = calloc(1, sizeof(*aj));
+	bool queued = false;
+
+	if (aj != NULL) {
+		aj->job.run = after_run;
+		aj->job.done = after_done;
+		aj->fn = fn;
+		aj->data = data;
+		pthread_mutex_lock(&p->mu);
+		if (!p->stopping) { /* past queue_max: the request was accepted */
+			if (p->tail != NULL)
+				p->tail->next = &aj->job;
+			else
+				p->head = &aj->job;
+			p->tail = &aj->job;
+			p->queued++;
+			queued = true;
+			pthread_cond_signal(&p->cv);
+		}
+		pthread_mutex_unlock(&p->mu);
+	}
+	if (!queued) {
+		log_warn("work after a reply dropped (%s)",
+			 aj == NULL ? "out of memory" : "stopping");
+		free(aj);
+		fn(NULL, data);
+	}
 }
 
 int workers_start(struct workers *p, struct app *app, int n, int max_queued, struct err *err)
@@ -104,7 +124,6 @@ int workers_start(struct workers *p, struct app *app, int n, int max_queued, str
 	for (int i = 0; i < n; i++) {
 		p->w[i].pool = p;
 		p->w[i].index = i;
-		sem_init(&p->w[i].replied, 0, 0);
 		if (pthread_create(&p->w[i].thread, NULL, worker_main, &p->w[i]) != 0) {
 			workers_stop(p);
 			return err_set(err, 500, "cannot start worker threads");
@@ -140,10 +159,8 @@ void workers_stop(struct workers *p)
 	p->stopping = true;
 	pthread_cond_broadcast(&p->cv);
 	pthread_mutex_unlock(&p->mu);
-	for (int i = 0; i < p->n; i++) {
+	for (int i = 0; i < p->n; i++)
 		pthread_join(p->w[i].thread, NULL);
-		sem_destroy(&p->w[i].replied);
-	}
 	free(p->w);
 	p->w = NULL;
 	p->n = 0;

@@ -12,7 +12,6 @@
 #define AUTHSVC_HTTP_WORKERS_H
 
 #include <pthread.h>
-#include <semaphore.h>
 #include <stdbool.h>
 
 #include "store/db.h"
@@ -20,6 +19,11 @@
 
 struct app;
 struct workers;
+struct worker;
+
+/* Work left for after a reply; w is NULL when it cannot run (the server
+ * is stopping): then fn only frees data. */
+typedef void (*worker_after_fn)(struct worker *w, void *data);
 
 struct worker {
 	struct workers *pool;
@@ -28,9 +32,8 @@ struct worker {
 	struct db db;
 	void **tstates; /* one per loaded plugin, from thread_init */
 	/* work the current job left for after its reply (worker_after_reply) */
-	void (*after_fn)(struct worker *w, void *data);
+	worker_after_fn after_fn; /* left by the current job (worker_after_reply) */
 	void *after_data;
-	sem_t replied; /* posted by the loop once that job's reply is out */
 };
 
 struct job {
@@ -54,16 +57,17 @@ int workers_start(struct workers *p, struct app *app, int n, int max_queued, str
 /* false when the queue is full or the pool is stopping. Loop thread. */
 bool workers_push(struct workers *p, struct job *job);
 /*
- * Work a handler leaves for after its reply, so that the reply's timing
- * does not depend on it (e.g. whether a user exists). It runs on the same
- * worker, with its database connection, once the reply has been handed to
- * the loop thread and written out (worker_reply_sent; at most 250 ms
- * waited for that); it has no request: data carries what it needs and fn
- * frees it. One per job (a second one runs at once). Worker thread.
+ * Work a handler leaves for after its reply, so that the reply's time does
+ * not carry it (e.g. whether a user exists). The job takes it over
+ * (server.c); once the reply is handed to evhttp, the loop queues it with
+ * workers_push_after and a worker runs it with its database connection.
+ * It has no request: data carries what it needs; fn frees it. One per
+ * job (a second one runs at once). Worker thread.
  */
-void worker_after_reply(struct worker *w, void (*fn)(struct worker *w, void *data), void *data);
-/* Loop thread: the reply of w's job with after-work has been sent. */
-void worker_reply_sent(struct worker *w);
+void worker_after_reply(struct worker *w, worker_after_fn fn, void *data);
+/* Queue after-work; it does not count against queue_max (its request was
+ * already accepted). Refused only while stopping: fn(NULL, data). */
+void workers_push_after(struct workers *p, worker_after_fn fn, void *data);
 
 /* Finish queued jobs, join every thread, close connections. */
 void workers_stop(struct workers *p);
