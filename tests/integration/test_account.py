@@ -206,6 +206,16 @@ def test_ineligible_users_get_204_and_no_mail(t):
     assert t.db.count("action_tokens", "used_at IS NOT NULL AND user_id IS NULL") == 4
 
 
+def test_sigterm_right_after_the_answer_still_sends_the_mail(t):
+    """The user's part queued after the 204 is work the server accepted:
+    a SIGTERM right after the answer drains it, then the mail queue."""
+    srv = acct_server(t)
+    expect(forget(t, srv), 204)
+    srv.stop()  # SIGTERM at once; asserts a clean exit
+    assert mailed_token()
+    assert t.db.count("action_tokens", "used_at IS NULL") == 1
+
+
 def test_unknown_client_is_401(t):
     srv = acct_server(t)
     expect_error(forget(t, srv, client_id="web1"), 401, "Client Verification Failed")
