@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 #include <jansson.h>
+#include <jwt.h>
 #include <openssl/core_names.h>
 #include <openssl/ecdsa.h>
 #include <openssl/evp.h>
@@ -656,6 +657,60 @@ static double seconds_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* libjwt, an independent implementation, reads our tokens and we read its:
+ * same claims, each algorithm. */
+static void test_libjwt_agrees(void **state)
+{
+	const struct keyring *rings[] = {&rs, &es, &hs};
+	const jwt_alg_t algs[] = {JWT_ALG_RS256, JWT_ALG_ES256, JWT_ALG_HS256};
+
+	(void)state;
+	for (size_t r = 0; r < 3; r++) {
+		const struct signing_key *k = &rings[r]->keys[0];
+		const unsigned char *pub = k->secret ? k->secret : (unsigned char *)k->public_pem;
+		int publen = (int)(k->secret ? k->secret_len : k->public_pem_len);
+		const unsigned char *priv = k->secret ? k->secret : (unsigned char *)k->private_pem;
+		int privlen = (int)(k->secret ? k->secret_len : k->private_pem_len);
+		char *ours = sign_default(rings[r]), *theirs;
+		jwt_t *jwt = NULL;
+		json_t *claims = NULL;
+
+		/* ours, checked by libjwt */
+		assert_int_equal(jwt_decode(&jwt, ours, pub, publen), 0);
+		assert_int_equal(jwt_get_alg(jwt), algs[r]);
+		assert_string_equal(jwt_get_grant(jwt, "sub"), "user-1");
+		assert_string_equal(jwt_get_grant(jwt, "purpose"), "access");
+		assert_int_equal(jwt_get_grant_int(jwt, "exp"), NOW + 600);
+		if (algs[r] != JWT_ALG_HS256)
+			assert_string_equal(jwt_get_header(jwt, "kid"), k->kid);
+		jwt_free(jwt);
+		/* a flipped signature byte: libjwt refuses it too */
+		ours[strlen(ours) - 2] = ours[strlen(ours) - 2] == 'A' ? 'B' : 'A';
+		jwt = NULL;
+		assert_int_not_equal(jwt_decode(&jwt, ours, pub, publen), 0);
+		jwt_free(jwt);
+		free(ours);
+
+		/* libjwt's, checked by us */
+		assert_int_equal(jwt_new(&jwt), 0);
+		assert_int_equal(jwt_add_grant(jwt, "iss", ISS), 0);
+		assert_int_equal(jwt_add_grant(jwt, "sub", "user-2"), 0);
+		assert_int_equal(jwt_add_grant(jwt, "purpose", "access"), 0);
+		assert_int_equal(jwt_add_grant_int(jwt, "exp", NOW + 600), 0);
+		if (algs[r] != JWT_ALG_HS256)
+			assert_int_equal(jwt_add_header(jwt, "kid", k->kid), 0);
+		assert_int_equal(jwt_set_alg(jwt, algs[r], priv, privlen), 0);
+		theirs = jwt_encode_str(jwt);
+		jwt_free(jwt);
+		assert_non_null(theirs);
+		assert_int_equal(
+		    tokens_jwt_verify(rings[r], theirs, ISS, "access", NOW, 0, &claims), TOKEN_OK);
+		assert_string_equal(json_string_value(json_object_get(claims, "sub")), "user-2");
+		json_decref(claims);
+		free(theirs);
+	}
+}
+
 /* Information only: never asserted. */
 static void test_print_verify_rates(void **state)
 {
@@ -713,11 +768,55 @@ static void test_print_verify_rates(void **state)
 	}
 }
 
+/* Information only: tokens_jwt_sign against libjwt's sign (which re-reads
+ * the PEM key each time), RS256. */
+static void test_print_sign_rates(void **state)
+{
+	const struct signing_key *k = &rs.keys[0];
+	json_t *claims = claims_new(ISS, "access", NOW + 600);
+	double t0 = seconds_now(), dt;
+	int n = 0;
+
+	(void)state;
+	do {
+		for (int i = 0; i < 20; i++) {
+			struct err err = {0};
+
+			free(tokens_jwt_sign(&rs, claims, &err));
+		}
+		n += 20;
+		dt = seconds_now() - t0;
+	} while (dt < 0.5);
+	print_message("[ rate ] tokens_jwt_sign RS256 (cached EVP_PKEY): %.0f ops/s\n", n / dt);
+	n = 0;
+	t0 = seconds_now();
+	do {
+		for (int i = 0; i < 20; i++) {
+			jwt_t *jwt = NULL;
+
+			assert_int_equal(jwt_new(&jwt), 0);
+			assert_int_equal(jwt_add_grant(jwt, "sub", "user-1"), 0);
+			assert_int_equal(jwt_set_alg(jwt, JWT_ALG_RS256,
+						     (unsigned char *)k->private_pem,
+						     (int)k->private_pem_len),
+					 0);
+			free(jwt_encode_str(jwt));
+			jwt_free(jwt);
+		}
+		n += 20;
+		dt = seconds_now() - t0;
+	} while (dt < 0.5);
+	print_message("[ rate ] libjwt jwt_encode_str RS256 (PEM read per call): %.0f ops/s\n",
+		      n / dt);
+	json_decref(claims);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_round_trip_rs256),
 	    cmocka_unit_test(test_round_trip_es256_raw_signature),
+	    cmocka_unit_test(test_libjwt_agrees),
 	    cmocka_unit_test(test_round_trip_hs256),
 	    cmocka_unit_test(test_alg_none_refused),
 	    cmocka_unit_test(test_hs_rs_confusion_refused),
@@ -731,6 +830,7 @@ int main(void)
 	    cmocka_unit_test(test_jwks_ec_and_hs),
 	    cmocka_unit_test(test_rotation_old_key_verifies),
 	    cmocka_unit_test(test_print_verify_rates),
+	    cmocka_unit_test(test_print_sign_rates),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

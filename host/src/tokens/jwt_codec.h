@@ -1,13 +1,16 @@
 /*
- * JWT signing and verification on top of libjwt 1.10, with the checks
- * libjwt does not make.
+ * JWT (compact JWS) signing and verification with OpenSSL on the keys the
+ * keyring parsed once.
  *
- * libjwt's jwt_decode() takes the algorithm from the token's own header and
- * does not look at exp, so tokens_jwt_verify first parses the header itself,
- * strictly, and refuses any token whose alg is not the ring's (which stops
- * "none" and the HS256-with-the-RSA-public-key confusion before a key is
- * touched); then libjwt checks the signature; then the claims are checked
- * here (iss, purpose, exp, nbf).
+ * libjwt 1.10 (Debian 12) re-reads the PEM key on every sign and verify
+ * (OpenSSL 3's decoders: several times the cost of an RS256 signature), and
+ * its jwt_decode() takes the algorithm from the token's own header and does
+ * not look at exp. So tokens_jwt_verify parses the header itself, strictly,
+ * and refuses any token whose alg is not the ring's (which stops "none" and
+ * the HS256-with-the-RSA-public-key confusion before a key is touched),
+ * checks the signature with the cached key, then the claims (iss, purpose,
+ * exp, nbf). libjwt stays the reference: the unit tests check that it
+ * accepts our tokens and that we accept its tokens, for each algorithm.
  *
  * Both functions only read the keyring and are safe from any thread once
  * the ring is built. They do not log.
@@ -40,8 +43,7 @@ char *tokens_jwt_sign(const struct keyring *kr, const json_t *claims, struct err
  *    segments; the header is a JSON object (no duplicate members) whose alg
  *    equals kr->alg, typ (if any) is "JWT", no "crit"; RS256/ES256 tokens
  *    carry a kid that the ring holds;
- *  - the signature checks out (libjwt, with that key's public PEM or the
- *    HS secret);
+ *  - the signature checks out (that key, or the HS secret);
  *  - the payload is a JSON object without duplicate members; iss equals
  *    issuer and the `purpose` claim equals purpose (a NULL issuer or
  *    purpose skips that check); nbf, if present, is <= now; exp is present
