@@ -9,20 +9,47 @@
 #include <unistd.h>
 
 #include <libpq-fe.h>
+#include <openssl/sha.h>
 
 #include "log/log.h"
 
+/* 24 bytes a revoked token: the jti as 16 bytes (ours are 32 hex digits of
+ * random bytes; any other jti by its SHA-256, cut to 16 bytes) and its exp
+ * (0: empty slot). */
 struct rev_entry {
-	char jti[65]; /* "" = empty slot */
+	unsigned char key[16];
 	int64_t exp;
 };
 
-static uint64_t hash_str(const char *s)
+static int hexval(char c)
 {
-	uint64_t h = 1469598103934665603ull; /* FNV-1a */
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
 
-	while (*s != '\0')
-		h = (h ^ (unsigned char)*s++) * 1099511628211ull;
+static void jti_key(const char *jti, unsigned char key[16])
+{
+	unsigned char md[SHA256_DIGEST_LENGTH];
+	size_t i;
+
+	for (i = 0; i < 32; i++) {
+		int hi = hexval(jti[i]), lo = hi >= 0 ? hexval(jti[i + 1]) : -1;
+
+		if (lo < 0)
+			break;
+		key[i / 2] = (unsigned char)(hi << 4 | lo);
+		i++;
+	}
+	if (i == 32 && jti[32] == '\0')
+		return;
+	SHA256((const unsigned char *)jti, strlen(jti), md);
+	memcpy(key, md, 16);
+}
+
+static uint64_t key_hash(const unsigned char key[16])
+{
+	uint64_t h;
+
+	memcpy(&h, key, sizeof(h)); /* random bytes already */
 	return h;
 }
 
@@ -46,12 +73,12 @@ void revocations_release(struct revocations *r)
 	r->slots = NULL;
 }
 
-static struct rev_entry *slot_find(struct rev_entry *slots, size_t cap, const char *jti)
+static struct rev_entry *slot_find(struct rev_entry *slots, size_t cap, const unsigned char key[16])
 {
-	size_t i = hash_str(jti) & (cap - 1);
+	size_t i = key_hash(key) & (cap - 1);
 
 	for (;;) {
-		if (slots[i].jti[0] == '\0' || strcmp(slots[i].jti, jti) == 0)
+		if (slots[i].exp == 0 || memcmp(slots[i].key, key, 16) == 0)
 			return &slots[i];
 		i = (i + 1) & (cap - 1);
 	}
@@ -64,7 +91,7 @@ static int rebuild(struct revocations *r, int64_t now)
 	struct rev_entry *ns;
 
 	for (size_t i = 0; i < r->cap; i++)
-		if (r->slots[i].jti[0] != '\0' && r->slots[i].exp > now)
+		if (r->slots[i].exp > now)
 			live++;
 	while (cap < live * 4)
 		cap *= 2;
@@ -72,8 +99,8 @@ static int rebuild(struct revocations *r, int64_t now)
 	if (ns == NULL)
 		return -1;
 	for (size_t i = 0; i < r->cap; i++)
-		if (r->slots[i].jti[0] != '\0' && r->slots[i].exp > now)
-			*slot_find(ns, cap, r->slots[i].jti) = r->slots[i];
+		if (r->slots[i].exp > now)
+			*slot_find(ns, cap, r->slots[i].key) = r->slots[i];
 	free(r->slots);
 	r->slots = ns;
 	r->cap = cap;
@@ -84,18 +111,22 @@ static int rebuild(struct revocations *r, int64_t now)
 int revocations_add(struct revocations *r, const char *jti, int64_t exp)
 {
 	struct rev_entry *e;
+	unsigned char key[16];
 	int rc = 0;
 
 	if (strlen(jti) == 0 || strlen(jti) > 64)
 		return -1;
+	if (exp <= 0) /* long expired: nothing to refuse */
+		return 0;
+	jti_key(jti, key);
 	pthread_rwlock_wrlock(&r->lock);
 	if ((r->used + 1) * 2 > r->cap && rebuild(r, (int64_t)time(NULL)) < 0) {
 		rc = -1;
 		goto out;
 	}
-	e = slot_find(r->slots, r->cap, jti);
-	if (e->jti[0] == '\0') {
-		snprintf(e->jti, sizeof(e->jti), "%s", jti);
+	e = slot_find(r->slots, r->cap, key);
+	if (e->exp == 0) {
+		memcpy(e->key, key, 16);
 		r->used++;
 	}
 	if (exp > e->exp)
@@ -108,13 +139,15 @@ out:
 bool revocations_contains(struct revocations *r, const char *jti, int64_t now)
 {
 	struct rev_entry *e;
+	unsigned char key[16];
 	bool hit;
 
 	if (strlen(jti) > 64)
 		return false;
+	jti_key(jti, key);
 	pthread_rwlock_rdlock(&r->lock);
-	e = slot_find(r->slots, r->cap, jti);
-	hit = e->jti[0] != '\0' && e->exp > now;
+	e = slot_find(r->slots, r->cap, key);
+	hit = e->exp > now;
 	pthread_rwlock_unlock(&r->lock);
 	return hit;
 }
