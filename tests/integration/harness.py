@@ -106,6 +106,22 @@ def wait_until(predicate, timeout, interval=0.05, what="condition"):
         time.sleep(interval)
 
 
+def answers_while_locked(t, table, calls, while_held=None):
+    """Each of calls() answers 204 with an empty body while `table` is locked
+    by another session (so the answer cannot have waited for a write to
+    it); while_held() runs before the lock is released."""
+    holder = t.db.hold(f"LOCK TABLE main.{table} IN EXCLUSIVE MODE")
+    try:
+        for call in calls:
+            r = call()
+            assert (r.status, r.text) == (204, ""), r
+            assert holder.poll() is None, "the lock holder ended early"
+        if while_held is not None:
+            while_held()
+    finally:
+        holder.release()
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -1,5 +1,6 @@
 #include "store/action_tokens.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,43 +30,42 @@ static void row_from(PGresult *res, struct action_row *out)
 	out->data = PQgetisnull(res, 0, 4) ? NULL : strdup(PQgetvalue(res, 0, 4));
 }
 
-int store_action_create(struct db *db, const char *token_hash, const char *purpose,
-			const char *client_id, const char *user_id, const char *email,
-			const char *data_json, int ttl_s, struct err *err)
+/* One statement for a real token and a decoy: the same write either way. */
+static int action_insert(struct db *db, const char *token_hash, const char *purpose,
+			 const char *client_id, const char *user_id, const char *email,
+			 const char *data_json, int ttl_s, bool used, struct err *err)
 {
 	char ttl[16];
-	const char *params[7] = {token_hash, purpose, client_id, user_id, email, data_json, ttl};
+	const char *params[8] = {token_hash, purpose,	client_id, user_id,
+				 email,	     data_json, ttl,	   used ? "true" : "false"};
 	PGresult *res;
 
 	snprintf(ttl, sizeof(ttl), "%d", ttl_s);
 	res = db_exec(db,
 		      "INSERT INTO action_tokens (token_hash, purpose, client_id, user_id, email,"
-		      " data, expires_at) VALUES ($1, $2, $3, $4::uuid, $5, $6::jsonb,"
-		      " now() + make_interval(secs => $7::int))",
-		      7, params, err);
+		      " data, expires_at, used_at) VALUES ($1, $2, $3, $4::uuid, $5, $6::jsonb,"
+		      " now() + make_interval(secs => $7::int),"
+		      " CASE WHEN $8::boolean THEN now() END)",
+		      8, params, err);
 	if (res == NULL)
 		return -1;
 	PQclear(res);
 	return 0;
 }
 
+int store_action_create(struct db *db, const char *token_hash, const char *purpose,
+			const char *client_id, const char *user_id, const char *email,
+			const char *data_json, int ttl_s, struct err *err)
+{
+	return action_insert(db, token_hash, purpose, client_id, user_id, email, data_json, ttl_s,
+			     false, err);
+}
+
 int store_action_decoy(struct db *db, const char *token_hash, const char *purpose,
 		       const char *client_id, int ttl_s, struct err *err)
 {
-	char ttl[16];
-	const char *params[4] = {token_hash, purpose, client_id, ttl};
-	PGresult *res;
-
-	snprintf(ttl, sizeof(ttl), "%d", ttl_s);
-	res = db_exec(db,
-		      "INSERT INTO action_tokens (token_hash, purpose, client_id, user_id, email,"
-		      " data, expires_at, used_at) VALUES ($1, $2, $3, NULL, NULL, NULL,"
-		      " now() + make_interval(secs => $4::int), now())",
-		      4, params, err);
-	if (res == NULL)
-		return -1;
-	PQclear(res);
-	return 0;
+	return action_insert(db, token_hash, purpose, client_id, NULL, NULL, NULL, ttl_s, true,
+			     err);
 }
 
 int store_action_peek(struct db *db, const char *token_hash, const char *purpose,
