@@ -285,6 +285,20 @@ def test_change_password_feeds_the_history(t):
                  "Password cannot be one of the last 5 passwords")
 
 
+def test_change_password_ends_reset_links_mailed_before(t):
+    srv = acct_server(t)
+    token = new_token(t, srv)
+    tokens = t.tokens_for(server=srv)
+    r = t.http("PATCH", "/auth/change-password", server=srv,
+               json={"username": USERNAME, "password": NEW_PASSWORD, "oldPassword": PASSWORD,
+                     "refreshToken": tokens["refreshToken"]},
+               headers={"Authorization": "Bearer " + tokens["accessToken"]})
+    expect(r, 200)
+    expect_error(verify_link(t, srv, token), 401, "TokenRevoked")
+    expect_error(reset(t, srv, token, password="An0ther-passw0rd"), 401, "TokenRevoked")
+    expect(t.login(password=NEW_PASSWORD, server=srv), 200)
+
+
 def test_reset_token_is_bound_to_its_client(t):
     srv = acct_server(t)
     t.allow_client(USERNAME, "mobile")

@@ -13,6 +13,7 @@
 #include "core/session.h"
 #include "core/password.h"
 #include "http/workers.h"
+#include "store/action_tokens.h"
 #include "store/password_history.h"
 #include "store/sessions.h"
 #include "store/users.h"
@@ -126,8 +127,10 @@ enum authsvc_status h_change_password(void *state, void *tstate, struct authsvc_
 	if (rc == 0)
 		rc = store_user_set_password(db, ch.uid, newhash, &err);
 	OPENSSL_cleanse(newhash, sizeof(newhash));
+	/* a reset link mailed before the change must not undo it */
 	if (rc < 0 || store_refresh_revoke(db, NULL, ch.uid, &app->revoked, &err) < 0 ||
 	    store_codes_burn_user(db, ch.uid, &err) < 0 ||
+	    store_action_burn_user(db, ch.uid, "reset", &err) < 0 ||
 	    store_revoke_jti(db, ch.jti, (int64_t)ch.exp, &err) < 0)
 		goto store_error;
 	/* a first login's password change activates the membership */
