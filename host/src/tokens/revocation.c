@@ -31,15 +31,15 @@ static void jti_key(const char *jti, unsigned char key[16])
 	unsigned char md[SHA256_DIGEST_LENGTH];
 	size_t i;
 
-	for (i = 0; i < 32; i++) {
-		int hi = hexval(jti[i]), lo = hi >= 0 ? hexval(jti[i + 1]) : -1;
+	/* jti[2i] is not NUL when reached: each earlier pair was two hex digits */
+	for (i = 0; i < 16; i++) {
+		int hi = hexval(jti[2 * i]), lo = hi >= 0 ? hexval(jti[2 * i + 1]) : -1;
 
 		if (lo < 0)
 			break;
-		key[i / 2] = (unsigned char)(hi << 4 | lo);
-		i++;
+		key[i] = (unsigned char)(hi << 4 | lo);
 	}
-	if (i == 32 && jti[32] == '\0')
+	if (i == 16 && jti[32] == '\0')
 		return;
 	SHA256((const unsigned char *)jti, strlen(jti), md);
 	memcpy(key, md, 16);
