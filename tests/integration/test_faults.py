@@ -68,7 +68,9 @@ def test_full_queue_answers_503_with_retry_after(t):
 # ---------------------------------------------------------------- SIGTERM
 
 def test_sigterm_drains_in_flight_request(t):
-    srv = t.start_server("drain", password=dict(SLOW_PASSWORD, argon2_t_cost=8),
+    # t=24: the hash (about 1.5 s here) outlasts a SIGTERM handled late on a
+    # machine busy with other tests; at t=8 it sometimes ended first
+    srv = t.start_server("drain", password=dict(SLOW_PASSWORD, argon2_t_cost=24),
                          drain_timeout=10)
     expect(t.login(server=srv), 200)  # warm: the login path works
     pid = srv.proc.pid
