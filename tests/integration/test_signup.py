@@ -174,20 +174,33 @@ def test_the_answer_does_not_wait_for_the_invitation(t):
                                   for e in (EMAIL, f"{USERNAME}@example.com")],
                                  no_mail_yet)
     assert mail.find(LINK, SMTP.wait_for(EMAIL))
+    assert SMTP.wait_for(f"{USERNAME}@example.com")  # "you already have an account"
     harness.wait_until(lambda: t.db.count("action_tokens") == 2, 5, what="both rows")
 
 
-def test_invitation_for_a_taken_address_is_204_without_mail(t):
+def test_invitation_for_a_taken_address_tells_the_owner(t):
+    """The same 204; the owner of the address gets a "you already have an
+    account" mail with no link and no token, and the same row is written
+    (born used)."""
     srv = signup_server(t)
-    r = create_token(t, srv, email=f"{USERNAME.upper()}@example.com")
+    taken = f"{USERNAME}@example.com"
+    r = create_token(t, srv, email=taken.upper())
     assert (r.status, r.text) == (204, ""), r
-    invitation(t, srv)  # a mail that does go out arrives after anything before it
-    time.sleep(0.3)
-    assert [m["To"] for m in SMTP.messages()] == [EMAIL], [m["To"] for m in SMTP.messages()]
-    assert t.db.count("action_tokens", "used_at IS NULL AND email IS NOT NULL") == 1
-    harness.wait_until(lambda: t.db.count(  # the same write, born used
+    msg = SMTP.wait_for(taken)
+    assert msg["Subject"] == "You already have an account", msg["Subject"]
+    body = mail.body(msg)
+    assert "already has an account" in body and "http" not in body, body
+    harness.wait_until(lambda: t.db.count(
         "action_tokens", "used_at IS NOT NULL AND email IS NULL AND purpose = 'signup'") == 1,
         5, what="the taken address's row")
+    assert t.db.count("action_tokens", "used_at IS NULL") == 0
+    # an operator's template replaces it
+    srv = signup_server(t, notify={"templates": {"signup_exists": {
+        "subject": "Account exists", "body": "{{email}} is ours already.\n"}}})
+    expect(create_token(t, srv, email=taken), 204)
+    msg = SMTP.wait_for(taken)
+    assert msg["Subject"] == "Account exists", msg["Subject"]
+    assert mail.body(msg).strip() == f"{taken} is ours already.", mail.body(msg)
 
 
 def test_token_kinds_are_not_interchangeable(t):

@@ -12,7 +12,9 @@ static const char *const notify_keys[] = {
 static const char *const smtp_keys[] = {"url", "starttls", "username", "password", "ca_file", NULL};
 static const char *const webhook_keys[] = {"url", "secret", "ca_file", NULL};
 static const char *const template_keys[] = {"subject", "body", NULL};
-static const char *const events[] = {"otp", "passwordless", "reset", "signup", NULL};
+static const char *const events[] = {
+    "otp", "passwordless", "reset", "signup", "signup_exists", NULL,
+};
 static const char *const otp_keys[] = {"length", "alphabet", "ttl", "max_attempts", NULL};
 static const char *const mfa_keys[] = {"mode", "method", "clients", "ttl", "secret_key", NULL};
 static const char *const account_keys[] = {

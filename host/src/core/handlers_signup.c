@@ -51,7 +51,7 @@ static enum authsvc_status bad_field(struct authsvc_req *req, const char *field,
 }
 
 /* After the reply: the invitation, or for an address in use the same
- * write (a token row, born used) and no mail. args: e-mail, its lower
+ * write (a token row, born used) and a "you already have an account" mail. args: e-mail, its lower
  * case, the data object as JSON (or NULL). */
 static enum authsvc_status invite_work(struct authsvc_req *req, const char *const args[AFTER_ARGS])
 {
@@ -66,9 +66,17 @@ static enum authsvc_status invite_work(struct authsvc_req *req, const char *cons
 	rc = provision_user_taken(db, NULL, args[0], &err);
 	if (rc < 0)
 		return fail_store(req, &err);
-	if (rc == 1) {
+	if (rc == 1) { /* no invitation: a word to the owner, and the same row write */
 		log_info("signup: no invitation sent req=%s reason=\"address in use\"", req->id);
-		return account_decoy(req, "signup", ac->signup_ttl_s);
+		st = account_decoy(req, "signup", ac->signup_ttl_s);
+		if (st == AUTHSVC_OK) {
+			json_t *vars = json_pack("{s:s}", "email", args[0]);
+
+			st = vars != NULL ? core_deliver(req, "signup_exists", &to, vars)
+					  : AUTHSVC_ERROR;
+			json_decref(vars);
+		}
+		return st;
 	}
 	if (account_new_token(token, hash) < 0)
 		return AUTHSVC_ERROR;

@@ -53,6 +53,10 @@ static const struct builtin builtins[] = {
     {"signup", "Finish signing up",
      "Hello,\n\nTo create your account for {{email}}, open this link:\n{{link}}\n\nIt expires in "
      "{{minutes}} minutes. If you did not ask for it, ignore this message.\n"},
+    {"signup_exists", "You already have an account",
+     "Hello,\n\nSomeone asked to sign up with {{email}}, which already has an account. If it "
+     "was you, sign in; if you forgot your password, ask for a reset link on the sign-in "
+     "page. If it was not you, ignore this message.\n"},
 };
 
 static long long now_ms(void)

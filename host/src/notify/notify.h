@@ -1,7 +1,8 @@
 /*
  * Delivery of one-time codes and links (ARCHITECTURE "notify/").
  *
- * A message is an event name ("otp", "passwordless", "reset", "signup"),
+ * A message is an event name ("otp", "passwordless", "reset", "signup",
+ * "signup_exists"),
  * a recipient and a few variables. notify_send renders it with the
  * event's template and puts it on a bounded queue; delivery threads send
  * it through the configured channel, so a slow mail server never holds a
