@@ -50,8 +50,8 @@ static void after_run(struct worker *w, void *data)
 	snprintf(r.peer, sizeof(r.peer), "%s", a->peer);
 	st = a->fn(&r, (const char *const *)a->args);
 	if (st != AUTHSVC_OK || (r.replied && r.status >= 400))
-		log_warn("%s: failed after the reply req=%s status=%d", a->what, r.id,
-			 st != AUTHSVC_OK ? (int)st : r.status);
+		log_warn("%s: failed after the reply req=%s result=%d http_status=%d", a->what,
+			 r.id, (int)st, r.replied ? r.status : 0);
 	req_release(&r);
 	after_free(a);
 }
