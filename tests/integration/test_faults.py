@@ -68,9 +68,10 @@ def test_full_queue_answers_503_with_retry_after(t):
 # ---------------------------------------------------------------- SIGTERM
 
 def test_sigterm_drains_in_flight_request(t):
-    # t=24: the hash (about 1.5 s here) outlasts a SIGTERM handled late on a
-    # machine busy with other tests; at t=8 it sometimes ended first
-    srv = t.start_server("drain", password=dict(SLOW_PASSWORD, argon2_t_cost=24),
+    # t=64: the hash (about 4 s here) must outlast the 3 s the test allows
+    # for new connections to be refused; refusal was seen to take up to 1 s
+    # (t=8 and t=24 sometimes ended first)
+    srv = t.start_server("drain", password=dict(SLOW_PASSWORD, argon2_t_cost=64),
                          drain_timeout=10)
     expect(t.login(server=srv), 200)  # warm: the login path works
     pid = srv.proc.pid
