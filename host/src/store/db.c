@@ -105,12 +105,68 @@ static PGresult *result_check(struct db *db, PGresult *res, struct err *err)
 	return NULL;
 }
 
+/*
+ * The pending BEGIN and the transaction's first statement (after its
+ * PREPARE, when prep_name is set) in one round trip: libpq pipeline mode,
+ * one sync. The statement's result, or NULL with err filled from the first
+ * failure (a failed BEGIN or PREPARE aborts what follows it).
+ */
+static PGresult *with_begin(struct db *db, const char *prep_name, const char *prep_sql,
+			    const char *exec_name, const char *sql, int nparams,
+			    const char *const *params, struct err *err)
+{
+	PGconn *c = db->conn;
+	PGresult *res, *out = NULL, *bad = NULL;
+	int nq = prep_name != NULL ? 3 : 2;
+	bool sent;
+
+	db->begin_pending = false;
+	if (PQenterPipelineMode(c) != 1)
+		return err_set(err, 500, "database: cannot pipeline"), NULL;
+	sent = PQsendQueryParams(c, "BEGIN", 0, NULL, NULL, NULL, NULL, 0) == 1 &&
+	       (prep_name == NULL || PQsendPrepare(c, prep_name, prep_sql, nparams, NULL) == 1) &&
+	       (exec_name != NULL
+		    ? PQsendQueryPrepared(c, exec_name, nparams, params, NULL, NULL, 0)
+		    : PQsendQueryParams(c, sql, nparams, NULL, params, NULL, NULL, 0)) == 1 &&
+	       PQpipelineSync(c) == 1;
+	if (sent) {
+		for (int i = 0; i < nq; i++)
+			while ((res = PQgetResult(c)) != NULL) {
+				ExecStatusType st = PQresultStatus(res);
+				bool good = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+
+				if (good && i == nq - 1 && out == NULL)
+					out = res;
+				else if (!good && bad == NULL && st != PGRES_PIPELINE_ABORTED)
+					bad = res;
+				else
+					PQclear(res);
+			}
+		while ((res = PQgetResult(c)) != NULL) /* the sync */
+			PQclear(res);
+	}
+	PQexitPipelineMode(c);
+	if (!sent || bad != NULL) {
+		PQclear(out);
+		if (bad != NULL)
+			return result_check(db, bad, err);
+		return err_set(err, PQstatus(c) != CONNECTION_OK ? 503 : 500,
+			       "database: pipeline failed"),
+		       NULL;
+	}
+	if (prep_name != NULL)
+		db->prepared[db->nprepared++] = prep_sql;
+	return out;
+}
+
 PGresult *db_exec(struct db *db, const char *sql, int nparams, const char *const *params,
 		  struct err *err)
 {
 	last_sqlstate[0] = '\0';
 	if (db_ensure(db, err) < 0)
 		return NULL;
+	if (db->begin_pending)
+		return with_begin(db, NULL, NULL, NULL, sql, nparams, params, err);
 	return result_check(db, PQexecParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0),
 			    err);
 }
@@ -126,19 +182,21 @@ PGresult *db_exec_prepared(struct db *db, const char *sql, int nparams, const ch
 		return NULL;
 	for (i = 0; i < db->nprepared && db->prepared[i] != sql; i++)
 		;
+	if (i == DB_PREPARED_MAX)
+		return db_exec(db, sql, nparams, params, err);
+	snprintf(name, sizeof(name), "p%d", i);
+	if (db->begin_pending)
+		return with_begin(db, i == db->nprepared ? name : NULL, sql, name, NULL, nparams,
+				  params, err);
 	if (i == db->nprepared) {
-		if (i == DB_PREPARED_MAX)
-			return db_exec(db, sql, nparams, params, err);
-		PGresult *res;
+		PGresult *res =
+		    result_check(db, PQprepare(db->conn, name, sql, nparams, NULL), err);
 
-		snprintf(name, sizeof(name), "p%d", i);
-		res = result_check(db, PQprepare(db->conn, name, sql, nparams, NULL), err);
 		if (res == NULL)
 			return NULL;
 		PQclear(res);
 		db->prepared[db->nprepared++] = sql;
 	}
-	snprintf(name, sizeof(name), "p%d", i);
 	return result_check(db, PQexecPrepared(db->conn, name, nparams, params, NULL, NULL, 0),
 			    err);
 }
@@ -155,11 +213,18 @@ static int db_simple(struct db *db, const char *sql, struct err *err)
 
 int db_begin(struct db *db, struct err *err)
 {
-	return db_simple(db, "BEGIN", err);
+	if (db_ensure(db, err) < 0)
+		return -1;
+	db->begin_pending = true;
+	return 0;
 }
 
 int db_commit(struct db *db, struct err *err)
 {
+	if (db->begin_pending) { /* nothing ran: nothing to commit */
+		db->begin_pending = false;
+		return 0;
+	}
 	return db_simple(db, "COMMIT", err);
 }
 
@@ -167,6 +232,10 @@ void db_rollback(struct db *db)
 {
 	PGresult *res;
 
+	if (db->begin_pending) {
+		db->begin_pending = false;
+		return;
+	}
 	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK)
 		return;
 	res = PQexec(db->conn, "ROLLBACK");

@@ -25,6 +25,7 @@ struct db {
 	/* statements prepared on this connection, by the address of their text */
 	const char *prepared[DB_PREPARED_MAX];
 	int nprepared;
+	bool begin_pending; /* db_begin ran; BEGIN goes out with the next statement */
 };
 
 int db_connect(struct db *db, const char *url, int statement_timeout_ms, struct err *err);
@@ -42,7 +43,9 @@ PGresult *db_exec(struct db *db, const char *sql, int nparams, const char *const
  * DB_PREPARED_MAX distinct statements it falls back to db_exec. */
 PGresult *db_exec_prepared(struct db *db, const char *sql, int nparams, const char *const *params,
 			   struct err *err);
-/* BEGIN/COMMIT/ROLLBACK helpers: 0 or -1. */
+/* BEGIN/COMMIT/ROLLBACK helpers: 0 or -1. db_begin sends nothing: BEGIN
+ * goes out with the transaction's first statement, in one round trip
+ * (libpq pipeline mode); a transaction with no statement sends nothing. */
 int db_begin(struct db *db, struct err *err);
 int db_commit(struct db *db, struct err *err);
 void db_rollback(struct db *db);
