@@ -273,14 +273,18 @@ def test_reset_refuses_one_of_the_last_passwords(t):
     expect(reset(t, srv, new_token(t, srv, 4), password=PASSWORD), 204)
 
 
+def change_password(t, srv):
+    """PATCH /auth/change-password from PASSWORD to NEW_PASSWORD, logged in."""
+    tokens = t.tokens_for(server=srv)
+    return t.http("PATCH", "/auth/change-password", server=srv,
+                  json={"username": USERNAME, "password": NEW_PASSWORD,
+                        "oldPassword": PASSWORD, "refreshToken": tokens["refreshToken"]},
+                  headers={"Authorization": "Bearer " + tokens["accessToken"]})
+
+
 def test_change_password_feeds_the_history(t):
     srv = acct_server(t)
-    tokens = t.tokens_for(server=srv)
-    r = t.http("PATCH", "/auth/change-password", server=srv,
-               json={"username": USERNAME, "password": NEW_PASSWORD, "oldPassword": PASSWORD,
-                     "refreshToken": tokens["refreshToken"]},
-               headers={"Authorization": "Bearer " + tokens["accessToken"]})
-    expect(r, 200)
+    expect(change_password(t, srv), 200)
     expect_error(reset(t, srv, new_token(t, srv), password=PASSWORD), 400,
                  "Password cannot be one of the last 5 passwords")
 
@@ -288,12 +292,7 @@ def test_change_password_feeds_the_history(t):
 def test_change_password_ends_reset_links_mailed_before(t):
     srv = acct_server(t)
     token = new_token(t, srv)
-    tokens = t.tokens_for(server=srv)
-    r = t.http("PATCH", "/auth/change-password", server=srv,
-               json={"username": USERNAME, "password": NEW_PASSWORD, "oldPassword": PASSWORD,
-                     "refreshToken": tokens["refreshToken"]},
-               headers={"Authorization": "Bearer " + tokens["accessToken"]})
-    expect(r, 200)
+    expect(change_password(t, srv), 200)
     expect_error(verify_link(t, srv, token), 401, "TokenRevoked")
     expect_error(reset(t, srv, token, password="An0ther-passw0rd"), 401, "TokenRevoked")
     expect(t.login(password=NEW_PASSWORD, server=srv), 200)
