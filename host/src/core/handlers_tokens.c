@@ -74,12 +74,14 @@ enum authsvc_status h_token_refresh(void *state, void *tstate, struct authsvc_re
 	const char *access = bearer_from_header(req_header(req, "Authorization"));
 	struct refresh_row row;
 	struct client c;
+	struct user_ctx u;
 
 	(void)state;
 	(void)tstate;
-	if (session_rotate(req, db, req_body_str(req, "refreshToken"), access, &row, &c) < 0)
+	if (session_rotate(req, db, req_body_str(req, "refreshToken"), access, NULL, &row, &c, &u) <
+	    0)
 		return AUTHSVC_OK;
-	return session_issue(req, db, &c, row.user_id, row.tenant_id, "RELOGIN", row.family_id);
+	return session_issue_user(req, db, &c, &u, "RELOGIN", row.family_id);
 }
 
 enum authsvc_status h_token_switch(void *state, void *tstate, struct authsvc_req *req)
@@ -89,19 +91,21 @@ enum authsvc_status h_token_switch(void *state, void *tstate, struct authsvc_req
 	const char *uid = json_string_value(json_object_get(req->bearer, "id"));
 	struct refresh_row row;
 	struct client c;
+	struct user_ctx u;
 
 	(void)state;
 	(void)tstate;
 	if (tenant == NULL || *tenant == '\0')
 		return req_fail(req, 400, "Tenant ID is required");
-	if (session_rotate(req, db, req_body_str(req, "refreshToken"), req->bearer_token, &row,
-			   &c) < 0)
+	if (session_rotate(req, db, req_body_str(req, "refreshToken"), req->bearer_token, tenant,
+			   &row, &c, &u) < 0)
 		return AUTHSVC_OK;
 	if (uid == NULL || strcmp(uid, row.user_id) != 0) {
 		db_rollback(db);
+		user_ctx_release(&u);
 		return req_fail(req, 401, "Token Invalid");
 	}
-	return session_issue(req, db, &c, row.user_id, tenant, "RELOGIN", row.family_id);
+	return session_issue_user(req, db, &c, &u, "RELOGIN", row.family_id);
 }
 
 /* GET /auth/me: the AuthUser from the verified token, no database read. */

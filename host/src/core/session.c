@@ -1,5 +1,7 @@
 #include "core/session.h"
 
+#include <string.h>
+
 #include "core/app.h"
 #include "core/handlers.h"
 #include "core/issue.h"
@@ -7,6 +9,11 @@
 #include "log/log.h"
 #include "store/users.h"
 #include "tokens/opaque.h"
+
+static const char *nonempty(const char *s)
+{
+	return s != NULL && *s != '\0' ? s : NULL;
+}
 
 static int close_with(struct authsvc_req *req, struct db *db, int status, const char *msg)
 {
@@ -64,13 +71,16 @@ int session_open(struct authsvc_req *req, struct db *db, const char *refresh, co
 }
 
 int session_rotate(struct authsvc_req *req, struct db *db, const char *refresh, const char *access,
-		   struct refresh_row *row, struct client *c)
+		   const char *tenant, struct refresh_row *row, struct client *c,
+		   struct user_ctx *u)
 {
 	struct err err = {0};
 	char hash[65], ahash[65];
 	int rc;
 
-	if (refresh != NULL && *refresh != '\0' && access != NULL) {
+	memset(u, 0, sizeof(*u));
+	if (refresh != NULL && *refresh != '\0' && access != NULL &&
+	    (tenant == NULL || store_uuid_like(tenant))) {
 		/* the common case in one statement; anything else takes the long way
 		 * below, which tells expired, reused and mismatched tokens apart */
 		core_token_hash(refresh, hash);
@@ -79,12 +89,14 @@ int session_rotate(struct authsvc_req *req, struct db *db, const char *refresh, 
 			fail_store(req, &err);
 			return -1;
 		}
-		rc = store_refresh_rotate(db, hash, ahash, row, c, &err);
+		rc = store_refresh_rotate(db, hash, ahash, tenant, row, c, u, &err);
 		if (rc < 0)
 			return close_store_error(req, db, &err);
 		if (rc == 1) {
-			if (c->id == 0)
+			if (c->id == 0) {
+				user_ctx_release(u);
 				return close_with(req, db, 401, "Client Invalid");
+			}
 			revocations_add(&req->app->revoked, row->access_jti, row->access_exp);
 			return 0;
 		}
@@ -100,36 +112,33 @@ int session_rotate(struct authsvc_req *req, struct db *db, const char *refresh, 
 	if (store_refresh_mark_used(db, row->token_hash, &err) < 0 ||
 	    store_revoke_jti(db, row->access_jti, row->access_exp, &err) < 0)
 		return close_store_error(req, db, &err);
+	rc = store_user_context(db, row->user_id,
+				tenant != NULL ? tenant : nonempty(row->tenant_id), c->id, u, &err);
+	if (rc < 0)
+		return close_store_error(req, db, &err);
 	revocations_add(&req->app->revoked, row->access_jti, row->access_exp);
 	return 0;
 }
 
-enum authsvc_status session_issue(struct authsvc_req *req, struct db *db, const struct client *c,
-				  const char *user_id, const char *tenant_id, const char *type,
-				  const char *family)
+enum authsvc_status session_issue_user(struct authsvc_req *req, struct db *db,
+				       const struct client *c, struct user_ctx *u, const char *type,
+				       const char *family)
 {
-	struct user_ctx u;
 	struct err err = {0};
 	json_t *resp = NULL;
 	int rc;
 
-	rc = store_user_context(db, user_id, tenant_id && *tenant_id ? tenant_id : NULL, c->id, &u,
-				&err);
-	if (rc < 0) {
-		close_store_error(req, db, &err);
-		return AUTHSVC_OK;
-	}
-	if (rc == 0) {
+	if (u->claims == NULL) {
 		close_with(req, db, 401, "UserDoesNotExist");
 		return AUTHSVC_OK;
 	}
-	if (core_check_eligible(req, c, &u) < 0) {
+	if (core_check_eligible(req, c, u) < 0) {
 		db_rollback(db);
-		user_ctx_release(&u);
+		user_ctx_release(u);
 		return AUTHSVC_OK;
 	}
-	rc = core_issue_tokens(req, db, c, &u, type, family, &resp, &err);
-	user_ctx_release(&u);
+	rc = core_issue_tokens(req, db, c, u, type, family, &resp, &err);
+	user_ctx_release(u);
 	if (rc < 0 || db_commit(db, &err) < 0) {
 		json_decref(resp);
 		close_store_error(req, db, &err);
@@ -138,4 +147,18 @@ enum authsvc_status session_issue(struct authsvc_req *req, struct db *db, const 
 	req->no_store = true;
 	req_reply_json(req, 200, resp);
 	return AUTHSVC_OK;
+}
+
+enum authsvc_status session_issue(struct authsvc_req *req, struct db *db, const struct client *c,
+				  const char *user_id, const char *tenant_id, const char *type,
+				  const char *family)
+{
+	struct user_ctx u;
+	struct err err = {0};
+
+	if (store_user_context(db, user_id, nonempty(tenant_id), c->id, &u, &err) < 0) {
+		close_store_error(req, db, &err);
+		return AUTHSVC_OK;
+	}
+	return session_issue_user(req, db, c, &u, type, family);
 }

@@ -11,6 +11,7 @@
 #include "store/clients.h"
 #include "store/db.h"
 #include "store/sessions.h"
+#include "store/users.h"
 
 enum session_flags {
 	/* a refresh token that was already rotated revokes its whole family */
@@ -26,15 +27,26 @@ enum session_flags {
 int session_open(struct authsvc_req *req, struct db *db, const char *refresh, const char *access,
 		 unsigned flags, struct refresh_row *row);
 
-/* For refresh and switch: session_open, the issuing client (401 "Client
- * Invalid"), then burn the refresh token and revoke its access token. Same
- * return convention. */
+/* For refresh and switch: the refresh token rotated (as session_open
+ * checks it, reuse revoking the family), its client (401 "Client Invalid"),
+ * its access token revoked, and the user's context in tenant (NULL: the
+ * token's own tenant) read into u (u->claims NULL: no such user there) —
+ * in one statement when the tokens are in order. Same return convention;
+ * on 0 the caller owns u (session_issue_user releases it). */
 int session_rotate(struct authsvc_req *req, struct db *db, const char *refresh, const char *access,
-		   struct refresh_row *row, struct client *c);
+		   const char *tenant, struct refresh_row *row, struct client *c,
+		   struct user_ctx *u);
 
-/* Load the user in tenant_id (NULL: default tenant), check eligibility, issue
- * a new pair in family (NULL: a new one), record activity, commit and reply.
- * Expects the transaction open; always closes it. */
+/* Check the user's eligibility (401 "UserDoesNotExist" when u->claims is
+ * NULL), issue a new pair in family (NULL: a new one), record activity,
+ * commit and reply. Expects the transaction open; always closes it and
+ * releases u. */
+enum authsvc_status session_issue_user(struct authsvc_req *req, struct db *db,
+				       const struct client *c, struct user_ctx *u, const char *type,
+				       const char *family);
+
+/* session_issue_user for the user in tenant_id (NULL or "": the default
+ * tenant), loaded first. */
 enum authsvc_status session_issue(struct authsvc_req *req, struct db *db, const struct client *c,
 				  const char *user_id, const char *tenant_id, const char *type,
 				  const char *family);

@@ -45,6 +45,10 @@ static void *worker_main(void *arg)
 		p->queued--;
 		pthread_mutex_unlock(&p->mu);
 		job->run(job, w);
+		if (w->db.in_tx) { /* a handler's bug must not leak into the next job */
+			log_error("transaction left open, rolled back worker=%d", w->index);
+			db_rollback(&w->db);
+		}
 		job->done(job);
 	}
 	plugins_thread_fini(p->app->plugins, w);

@@ -127,7 +127,6 @@ int store_activity_insert(struct db *db, const struct activity *a, const unsigne
 	char *payload = json_dumps(a->payload, JSON_COMPACT | JSON_SORT_KEYS);
 	char *enc_payload = NULL, *enc_ip = NULL;
 	const char *params[6];
-	PGresult *res = NULL;
 	int rc = -1;
 
 	if (payload == NULL)
@@ -146,15 +145,11 @@ int store_activity_insert(struct db *db, const struct activity *a, const unsigne
 	params[3] = a->login_type;
 	params[4] = a->device_info;
 	params[5] = key ? enc_ip : a->ip_address;
-	res = db_exec_prepared(
+	rc = db_defer_prepared(
 	    db,
 	    "INSERT INTO login_activity (actor, tenant_id, token_payload, login_type,"
 	    " device_info, ip_address) VALUES ($1, $2, $3, $4, $5, $6)",
 	    6, params, err);
-	if (res != NULL) {
-		PQclear(res);
-		rc = 0;
-	}
 out:
 	free(payload);
 	free(enc_payload);

@@ -21,7 +21,8 @@ struct activity {
 	const char *ip_address;
 };
 
-/* key NULL: no encryption. */
+/* key NULL: no encryption. Inside a transaction the insert is deferred
+ * (db_defer_prepared): it goes out with the next statement or COMMIT. */
 int store_activity_insert(struct db *db, const struct activity *a, const unsigned char *key,
 			  struct err *err);
 /* Encrypt text into the stored JSON form; malloc'd, NULL on failure. */

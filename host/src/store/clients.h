@@ -25,6 +25,7 @@ struct client {
 	"id, client_id, client_secret, client_type, access_token_expiration,"                      \
 	" refresh_token_expiration, auth_code_expiration, coalesce(redirect_url, ''),"             \
 	" coalesce(logout_redirect_url, '')"
+#define CLIENT_NCOLS 9
 
 /* Fill out from CLIENT_COLS starting at column col of a result row. */
 void client_read(const PGresult *res, int row, int col, struct client *out);

@@ -49,6 +49,7 @@ int db_ensure(struct db *db, struct err *err)
 	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK)
 		return 0;
 	db->nprepared = 0; /* a new session has none */
+	db->npiped = 0;
 	if (db->conn == NULL)
 		db->conn = PQconnectdb(db->url);
 	else
@@ -106,99 +107,209 @@ static PGresult *result_check(struct db *db, PGresult *res, struct err *err)
 }
 
 /*
- * The pending BEGIN and the transaction's first statement (after its
- * PREPARE, when prep_name is set) in one round trip: libpq pipeline mode,
- * one sync. The statement's result, or NULL with err filled from the first
- * failure (a failed BEGIN or PREPARE aborts what follows it).
+ * Pipeline mode. Queries are sent without waiting (pipe_send); pipe_finish
+ * adds a sync and reads every result in order. db_begin's BEGIN and
+ * db_defer_prepared's writes wait in the pipeline for the next statement or
+ * for COMMIT, so a transaction costs one round trip per statement whose
+ * result is read, not one per statement.
  */
-static PGresult *with_begin(struct db *db, const char *prep_name, const char *prep_sql,
-			    const char *exec_name, const char *sql, int nparams,
-			    const char *const *params, struct err *err)
+static int pipe_push(struct db *db, int sent, bool is_prepare, struct err *err)
+{
+	if (sent != 1)
+		return err_set(err, PQstatus(db->conn) != CONNECTION_OK ? 503 : 500,
+			       "database: cannot send");
+	db->piped_prepare[db->npiped++] = is_prepare;
+	return 0;
+}
+
+static int pipe_open(struct db *db, struct err *err)
+{
+	if (db->npiped == 0) {
+		if (PQenterPipelineMode(db->conn) != 1)
+			return err_set(err, 500, "database: cannot pipeline");
+		db->piped_base = db->nprepared;
+	}
+	if (!db->begin_pending)
+		return 0;
+	db->begin_pending = false;
+	return pipe_push(db, PQsendQueryParams(db->conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0),
+			 false, err);
+}
+
+/* The slot of sql in the prepared table: < nprepared when prepared,
+ * == nprepared when it would be next, DB_PREPARED_MAX when it cannot be. */
+static int prepared_index(const struct db *db, const char *sql)
+{
+	int i;
+
+	for (i = 0; i < db->nprepared && db->prepared[i] != sql; i++)
+		;
+	return i;
+}
+
+/* Queue one statement, prepared by address when prepare is set (and the
+ * table has room), after its PREPARE when this connection lacks it. */
+static int pipe_send(struct db *db, const char *sql, bool prepare, int nparams,
+		     const char *const *params, struct err *err)
+{
+	char name[16];
+	int i = prepare ? prepared_index(db, sql) : DB_PREPARED_MAX;
+
+	if (db->npiped + 2 > DB_PIPE_MAX)
+		return err_set(err, 500, "database: pipeline full");
+	if (i == DB_PREPARED_MAX)
+		return pipe_push(
+		    db, PQsendQueryParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0),
+		    false, err);
+	snprintf(name, sizeof(name), "p%d", i);
+	if (i == db->nprepared) {
+		if (pipe_push(db, PQsendPrepare(db->conn, name, sql, nparams, NULL), true, err) < 0)
+			return -1;
+		db->prepared[db->nprepared++] = sql; /* undone by pipe_finish if it fails */
+	}
+	return pipe_push(db, PQsendQueryPrepared(db->conn, name, nparams, params, NULL, NULL, 0),
+			 false, err);
+}
+
+/* Sync and read every queued result: 0 when every query succeeded (*last,
+ * when last is not NULL, then holds the last query's result), -1 with err
+ * filled from the first failure (the queries after it were skipped). A
+ * pipeline that cannot be left drops the connection (re-opened by
+ * db_ensure outside a transaction). */
+static int pipe_finish(struct db *db, PGresult **last, struct err *err)
 {
 	PGconn *c = db->conn;
 	PGresult *res, *out = NULL, *bad = NULL;
-	int nq = prep_name != NULL ? 3 : 2;
-	bool sent;
+	int n = db->npiped, prepared_ok = 0;
+	bool synced = PQpipelineSync(c) == 1;
 
-	db->begin_pending = false;
-	if (PQenterPipelineMode(c) != 1)
-		return err_set(err, 500, "database: cannot pipeline"), NULL;
-	sent = PQsendQueryParams(c, "BEGIN", 0, NULL, NULL, NULL, NULL, 0) == 1 &&
-	       (prep_name == NULL || PQsendPrepare(c, prep_name, prep_sql, nparams, NULL) == 1) &&
-	       (exec_name != NULL
-		    ? PQsendQueryPrepared(c, exec_name, nparams, params, NULL, NULL, 0)
-		    : PQsendQueryParams(c, sql, nparams, NULL, params, NULL, NULL, 0)) == 1 &&
-	       PQpipelineSync(c) == 1;
-	if (sent) {
-		for (int i = 0; i < nq; i++)
-			while ((res = PQgetResult(c)) != NULL) {
-				ExecStatusType st = PQresultStatus(res);
-				bool good = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+	db->npiped = 0;
+	for (int i = 0; synced && i < n; i++)
+		while ((res = PQgetResult(c)) != NULL) {
+			ExecStatusType st = PQresultStatus(res);
+			bool good = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
 
-				if (good && i == nq - 1 && out == NULL)
-					out = res;
-				else if (!good && bad == NULL && st != PGRES_PIPELINE_ABORTED)
-					bad = res;
-				else
-					PQclear(res);
-			}
-		while ((res = PQgetResult(c)) != NULL) /* the sync */
-			PQclear(res);
-	}
-	PQexitPipelineMode(c);
-	if (!sent || bad != NULL) {
+			if (good && db->piped_prepare[i] && bad == NULL)
+				prepared_ok++;
+			if (good && last != NULL && i == n - 1 && out == NULL && bad == NULL)
+				out = res;
+			else if (!good && bad == NULL && st != PGRES_PIPELINE_ABORTED)
+				bad = res;
+			else
+				PQclear(res);
+		}
+	while (synced && (res = PQgetResult(c)) != NULL) /* the sync */
+		PQclear(res);
+	if (PQexitPipelineMode(c) != 1) {
+		PQfinish(c);
+		db->conn = NULL;
+		db->nprepared = 0;
 		PQclear(out);
-		if (bad != NULL)
-			return result_check(db, bad, err);
-		return err_set(err, PQstatus(c) != CONNECTION_OK ? 503 : 500,
-			       "database: pipeline failed"),
-		       NULL;
+		PQclear(bad);
+		return err_set(err, 503, "database unavailable");
 	}
-	if (prep_name != NULL)
-		db->prepared[db->nprepared++] = prep_sql;
-	return out;
+	if (synced && bad == NULL && (out != NULL || last == NULL)) {
+		if (last != NULL)
+			*last = out;
+		return 0;
+	}
+	PQclear(out);
+	/* PREPAREs are queued in order and everything after a failure is
+	 * skipped: of those this pipeline added, the first prepared_ok exist */
+	db->nprepared = db->piped_base + prepared_ok;
+	if (bad != NULL) {
+		result_check(db, bad, err); /* fills err, clears bad */
+		return -1;
+	}
+	return err_set(err, PQstatus(c) != CONNECTION_OK ? 503 : 500, "database: pipeline failed");
+}
+
+/* The connection a statement may use: inside a transaction a lost one is
+ * not re-opened (the statement would run outside the transaction). */
+static int db_usable(struct db *db, struct err *err)
+{
+	if (!db->in_tx)
+		return db_ensure(db, err);
+	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK)
+		return err_set(err, 503, "database unavailable");
+	return 0;
+}
+
+/* Put one statement in the pipeline (after a pending BEGIN; after reading
+ * what is queued when the pipeline is full). 0, or -1 with err and nothing
+ * left queued. */
+static int queue(struct db *db, const char *sql, bool prepare, int nparams,
+		 const char *const *params, struct err *err)
+{
+	if (db->npiped + 2 > DB_PIPE_MAX && pipe_finish(db, NULL, err) < 0)
+		return -1;
+	if (pipe_open(db, err) == 0 && pipe_send(db, sql, prepare, nparams, params, err) == 0)
+		return 0;
+	if (db->npiped > 0)
+		pipe_finish(db, NULL, &(struct err){0});
+	else if (db->conn != NULL)
+		PQexitPipelineMode(db->conn);
+	return -1;
+}
+
+static PGresult *run(struct db *db, const char *sql, bool prepare, int nparams,
+		     const char *const *params, struct err *err)
+{
+	PGresult *res = NULL;
+
+	last_sqlstate[0] = '\0';
+	if (db_usable(db, err) < 0)
+		return NULL;
+	if (!db->begin_pending && db->npiped == 0) {
+		/* nothing queued: one statement on its own, unless it needs its
+		 * PREPARE first (then both go in one round trip below) */
+		int i = prepare ? prepared_index(db, sql) : DB_PREPARED_MAX;
+		char name[16];
+
+		if (i == DB_PREPARED_MAX)
+			return result_check(
+			    db, PQexecParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0),
+			    err);
+		if (i < db->nprepared) {
+			snprintf(name, sizeof(name), "p%d", i);
+			return result_check(
+			    db, PQexecPrepared(db->conn, name, nparams, params, NULL, NULL, 0),
+			    err);
+		}
+	}
+	if (queue(db, sql, prepare, nparams, params, err) < 0 || pipe_finish(db, &res, err) < 0)
+		return NULL;
+	return res;
 }
 
 PGresult *db_exec(struct db *db, const char *sql, int nparams, const char *const *params,
 		  struct err *err)
 {
-	last_sqlstate[0] = '\0';
-	if (db_ensure(db, err) < 0)
-		return NULL;
-	if (db->begin_pending)
-		return with_begin(db, NULL, NULL, NULL, sql, nparams, params, err);
-	return result_check(db, PQexecParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0),
-			    err);
+	return run(db, sql, false, nparams, params, err);
 }
 
 PGresult *db_exec_prepared(struct db *db, const char *sql, int nparams, const char *const *params,
 			   struct err *err)
 {
-	char name[16];
-	int i;
+	return run(db, sql, true, nparams, params, err);
+}
 
-	last_sqlstate[0] = '\0';
-	if (db_ensure(db, err) < 0)
-		return NULL;
-	for (i = 0; i < db->nprepared && db->prepared[i] != sql; i++)
-		;
-	if (i == DB_PREPARED_MAX)
-		return db_exec(db, sql, nparams, params, err);
-	snprintf(name, sizeof(name), "p%d", i);
-	if (db->begin_pending)
-		return with_begin(db, i == db->nprepared ? name : NULL, sql, name, NULL, nparams,
-				  params, err);
-	if (i == db->nprepared) {
-		PGresult *res =
-		    result_check(db, PQprepare(db->conn, name, sql, nparams, NULL), err);
+int db_defer_prepared(struct db *db, const char *sql, int nparams, const char *const *params,
+		      struct err *err)
+{
+	PGresult *res;
 
+	if (!db->in_tx) {
+		res = db_exec_prepared(db, sql, nparams, params, err);
 		if (res == NULL)
-			return NULL;
+			return -1;
 		PQclear(res);
-		db->prepared[db->nprepared++] = sql;
+		return 0;
 	}
-	return result_check(db, PQexecPrepared(db->conn, name, nparams, params, NULL, NULL, 0),
-			    err);
+	last_sqlstate[0] = '\0';
+	if (db_usable(db, err) < 0)
+		return -1;
+	return queue(db, sql, true, nparams, params, err);
 }
 
 static int db_simple(struct db *db, const char *sql, struct err *err)
@@ -211,33 +322,43 @@ static int db_simple(struct db *db, const char *sql, struct err *err)
 	return 0;
 }
 
+/* After a failure inside a transaction: end it if the server still has
+ * one open (failed or not). */
+static void end_tx(struct db *db)
+{
+	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK &&
+	    PQtransactionStatus(db->conn) != PQTRANS_IDLE)
+		PQclear(PQexec(db->conn, "ROLLBACK"));
+}
+
 int db_begin(struct db *db, struct err *err)
 {
 	if (db_ensure(db, err) < 0)
 		return -1;
+	db->in_tx = true;
 	db->begin_pending = true;
 	return 0;
 }
 
 int db_commit(struct db *db, struct err *err)
 {
-	if (db->begin_pending) { /* nothing ran: nothing to commit */
+	int rc = 0;
+
+	if (db->begin_pending) /* nothing ran: nothing to commit */
 		db->begin_pending = false;
-		return 0;
+	else if (db_simple(db, "COMMIT", err) < 0) {
+		end_tx(db);
+		rc = -1;
 	}
-	return db_simple(db, "COMMIT", err);
+	db->in_tx = false;
+	return rc;
 }
 
 void db_rollback(struct db *db)
 {
-	PGresult *res;
-
-	if (db->begin_pending) {
-		db->begin_pending = false;
-		return;
-	}
-	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK)
-		return;
-	res = PQexec(db->conn, "ROLLBACK");
-	PQclear(res);
+	db->begin_pending = false;
+	if (db->npiped > 0)
+		pipe_finish(db, NULL, &(struct err){0});
+	end_tx(db);
+	db->in_tx = false;
 }

@@ -17,6 +17,7 @@
 #include "util/err.h"
 
 #define DB_PREPARED_MAX 128
+#define DB_PIPE_MAX	16
 
 struct db {
 	PGconn *conn;
@@ -25,7 +26,12 @@ struct db {
 	/* statements prepared on this connection, by the address of their text */
 	const char *prepared[DB_PREPARED_MAX];
 	int nprepared;
+	bool in_tx;	    /* between db_begin and db_commit/db_rollback */
 	bool begin_pending; /* db_begin ran; BEGIN goes out with the next statement */
+	/* pipeline mode: queries sent whose results are not read yet */
+	int npiped;
+	bool piped_prepare[DB_PIPE_MAX]; /* which of them is a PREPARE */
+	int piped_base;			 /* nprepared when the pipeline opened */
 };
 
 int db_connect(struct db *db, const char *url, int statement_timeout_ms, struct err *err);
@@ -43,9 +49,18 @@ PGresult *db_exec(struct db *db, const char *sql, int nparams, const char *const
  * DB_PREPARED_MAX distinct statements it falls back to db_exec. */
 PGresult *db_exec_prepared(struct db *db, const char *sql, int nparams, const char *const *params,
 			   struct err *err);
+/* A write inside a transaction whose result the caller does not need: it
+ * is queued (libpq pipeline mode) and goes out with the next statement or
+ * with COMMIT, in that round trip; its failure fails that statement or the
+ * commit. Outside a transaction it runs at once. 0, or -1 with err. */
+int db_defer_prepared(struct db *db, const char *sql, int nparams, const char *const *params,
+		      struct err *err);
 /* BEGIN/COMMIT/ROLLBACK helpers: 0 or -1. db_begin sends nothing: BEGIN
  * goes out with the transaction's first statement, in one round trip
- * (libpq pipeline mode); a transaction with no statement sends nothing. */
+ * (libpq pipeline mode); a transaction with no statement sends nothing.
+ * Inside a transaction a lost connection is not re-opened: the statement
+ * fails with 503 rather than run outside the transaction. A failed commit
+ * leaves no transaction open. */
 int db_begin(struct db *db, struct err *err);
 int db_commit(struct db *db, struct err *err);
 void db_rollback(struct db *db);

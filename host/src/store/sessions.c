@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "store/clients.h"
+#include "store/users.h"
 
 static int exec_ok(struct db *db, const char *sql, int n, const char *const *params,
 		   struct err *err)
@@ -76,12 +77,13 @@ int store_refresh_insert(struct db *db, const struct refresh_new *r, struct err 
 
 	snprintf(exp, sizeof(exp), "%lld", (long long)r->access_exp);
 	snprintf(ttl, sizeof(ttl), "%d", r->ttl_s);
-	return exec_ok(db,
-		       "INSERT INTO refresh_tokens (token_hash, family_id, client_id, user_id,"
-		       " tenant_id, access_jti, access_hash, access_exp, expires_at)"
-		       " VALUES ($1, coalesce($2::uuid, gen_random_uuid()), $3, $4::uuid, $5::uuid,"
-		       " $6, $7, to_timestamp($8::bigint), now() + make_interval(secs => $9::int))",
-		       9, params, err);
+	return db_defer_prepared(
+	    db,
+	    "INSERT INTO refresh_tokens (token_hash, family_id, client_id, user_id,"
+	    " tenant_id, access_jti, access_hash, access_exp, expires_at)"
+	    " VALUES ($1, coalesce($2::uuid, gen_random_uuid()), $3, $4::uuid, $5::uuid,"
+	    " $6, $7, to_timestamp($8::bigint), now() + make_interval(secs => $9::int))",
+	    9, params, err);
 }
 
 int store_refresh_lock(struct db *db, const char *token_hash, struct refresh_row *out,
@@ -120,27 +122,32 @@ int store_refresh_lock(struct db *db, const char *token_hash, struct refresh_row
 }
 
 int store_refresh_rotate(struct db *db, const char *token_hash, const char *access_hash,
-			 struct refresh_row *out, struct client *c, struct err *err)
+			 const char *tenant_id, struct refresh_row *out, struct client *c,
+			 struct user_ctx *u, struct err *err)
 {
-	const char *params[2] = {token_hash, access_hash};
+	const char *params[3] = {token_hash, access_hash, tenant_id};
 	PGresult *res;
+	int rc;
 
 	memset(out, 0, sizeof(*out));
 	memset(c, 0, sizeof(*c));
+	memset(u, 0, sizeof(*u));
 	res = db_exec_prepared(
 	    db,
-	    "WITH r AS (UPDATE refresh_tokens SET used_at = now()"
+	    "WITH rot AS (UPDATE refresh_tokens SET used_at = now()"
 	    "  WHERE token_hash = $1 AND access_hash = $2 AND used_at IS NULL"
 	    "  AND revoked_at IS NULL AND expires_at > now()"
 	    "  RETURNING family_id, client_id, user_id, tenant_id, access_jti, access_exp),"
 	    " v AS (INSERT INTO revoked_tokens (jti, expires_at)"
-	    "  SELECT access_jti, greatest(access_exp, now() + interval '1 second') FROM r"
+	    "  SELECT access_jti, greatest(access_exp, now() + interval '1 second') FROM rot"
 	    "  ON CONFLICT (jti) DO NOTHING)"
-	    " SELECT r.family_id, r.client_id, r.user_id, coalesce(r.tenant_id::text, ''),"
-	    "  r.access_jti, extract(epoch FROM r.access_exp)::bigint, c.*"
-	    " FROM r LEFT JOIN LATERAL (SELECT " CLIENT_COLS " FROM auth_clients"
-	    "  WHERE client_id = r.client_id AND NOT deleted) c ON true",
-	    2, params, err);
+	    " SELECT rot.family_id, rot.client_id, rot.user_id, coalesce(rot.tenant_id::text, ''),"
+	    "  rot.access_jti, extract(epoch FROM rot.access_exp)::bigint, c.*, uc.*"
+	    " FROM rot LEFT JOIN LATERAL (SELECT " CLIENT_COLS " FROM auth_clients"
+	    "  WHERE client_id = rot.client_id AND NOT deleted) c ON true"
+	    " LEFT JOIN LATERAL (" USER_CTX_SELECT(
+		"rot.user_id", "coalesce($3::uuid, rot.tenant_id)", "c.id") ") uc ON true",
+	    3, params, err);
 	if (res == NULL)
 		return -1;
 	if (PQntuples(res) != 1) {
@@ -158,8 +165,9 @@ int store_refresh_rotate(struct db *db, const char *token_hash, const char *acce
 	out->used = true;
 	if (!PQgetisnull(res, 0, 6))
 		client_read(res, 0, 6, c);
+	rc = user_ctx_read(res, 0, 6 + CLIENT_NCOLS, u, err);
 	PQclear(res);
-	return 1;
+	return rc < 0 ? -1 : 1;
 }
 
 int store_refresh_mark_used(struct db *db, const char *token_hash, struct err *err)

@@ -52,17 +52,22 @@ struct refresh_new {
 	int ttl_s;
 };
 
+/* Deferred inside a transaction (db_defer_prepared). */
 int store_refresh_insert(struct db *db, const struct refresh_new *r, struct err *err);
 /* Row-locks the token (FOR UPDATE) inside the caller's transaction. 1/0/-1. */
 int store_refresh_lock(struct db *db, const char *token_hash, struct refresh_row *out,
 		       struct err *err);
 struct client;
+struct user_ctx;
 /* A refresh in one statement, the common case: when the token is live,
  * unused and paired with access_hash, mark it used, revoke its access
- * token and read its client. 1 done (row and c filled; c->id is 0 when the
- * client is gone), 0 not so (store_refresh_lock tells why), -1 error. */
+ * token, read its client and the user's context in tenant_id (a uuid, or
+ * NULL: the token's own tenant). 1 done (row, c and u filled; c->id is 0
+ * when the client is gone, u->claims NULL when the user or its tenant
+ * membership is), 0 not so (store_refresh_lock tells why), -1 error. */
 int store_refresh_rotate(struct db *db, const char *token_hash, const char *access_hash,
-			 struct refresh_row *out, struct client *c, struct err *err);
+			 const char *tenant_id, struct refresh_row *out, struct client *c,
+			 struct user_ctx *u, struct err *err);
 int store_refresh_mark_used(struct db *db, const char *token_hash, struct err *err);
 /* Revoke live refresh tokens (a family, or every one of a user) and the access
  * tokens issued with them. Exactly one of family_id / user_id is non-NULL. */
