@@ -24,6 +24,7 @@
 #include <openssl/pem.h>
 
 #include "tokens/jwt_codec.h"
+#include "tokens/verified.h"
 #include "tokens/keyring.h"
 #include "tokens/opaque.h"
 
@@ -649,6 +650,78 @@ static void test_rotation_old_key_verifies(void **state)
 	keyring_release(&kr);
 }
 
+/* tokens/verified.h: a repeat of a verified token skips the signature
+ * check, and nothing else. */
+static void test_repeat_skips_only_the_signature(void **state)
+{
+	char *tok = sign_default(&rs), *other;
+	json_t *a = NULL, *b = NULL;
+	uint64_t hits;
+
+	(void)state;
+	hits = verified_hits();
+	assert_int_equal(tokens_jwt_verify(&rs, tok, ISS, "access", NOW, 0, &a), TOKEN_OK);
+	assert_int_equal(verified_hits(), hits); /* first sight: checked in full */
+	assert_int_equal(tokens_jwt_verify(&rs, tok, ISS, "access", NOW, 0, &b), TOKEN_OK);
+	assert_int_equal(verified_hits(), hits + 1);
+	assert_true(json_equal(a, b));
+	/* the caller's copy is its own: changing it changes no later answer */
+	json_object_set_new(b, "sub", json_string("someone-else"));
+	json_decref(b);
+	b = NULL;
+	assert_int_equal(tokens_jwt_verify(&rs, tok, ISS, "access", NOW, 0, &b), TOKEN_OK);
+	assert_string_equal(json_string_value(json_object_get(b, "sub")), "user-1");
+	json_decref(b);
+	json_decref(a);
+	/* the claims are still checked on a repeat: time, purpose, issuer */
+	hits = verified_hits();
+	assert_int_equal(tokens_jwt_verify(&rs, tok, ISS, "access", NOW + 600, 0, NULL),
+			 TOKEN_EXPIRED);
+	assert_int_equal(tokens_jwt_verify(&rs, tok, ISS, "refresh", NOW, 0, NULL), TOKEN_INVALID);
+	assert_int_equal(tokens_jwt_verify(&rs, tok, "someone-else", "access", NOW, 0, NULL),
+			 TOKEN_INVALID);
+	assert_int_equal(verified_hits(), hits + 3);
+	/* another ring does not inherit what this one verified */
+	assert_int_equal(verify(&rs_other, tok), TOKEN_INVALID);
+	/* one byte off is another token: checked, refused */
+	other = strdup(tok);
+	assert_non_null(other);
+	other[strlen(other) - 2] = other[strlen(other) - 2] == 'A' ? 'B' : 'A';
+	assert_int_equal(verify(&rs, other), TOKEN_INVALID);
+	free(other);
+	free(tok);
+}
+
+/* A ring that changes forgets: a token signed by a key that is gone is
+ * refused even though the same bytes verified a moment before. */
+static void test_changed_ring_forgets(void **state)
+{
+	struct keyring kr, nr;
+	struct signing_key k, fresh;
+	struct err err = {0};
+	char *tok;
+	uint64_t hits;
+
+	(void)state;
+	assert_int_equal(keyring_init(&kr, JWT_KIND_ES256), 0);
+	assert_int_equal(keyring_generate(JWT_KIND_ES256, &k, &err), 0);
+	assert_int_equal(keyring_add_key(&kr, &k), 0);
+	tok = sign_default(&kr);
+	assert_int_equal(verify(&kr, tok), TOKEN_OK);
+	assert_int_equal(verify(&kr, tok), TOKEN_OK);
+	/* the same memory, now a ring without that key */
+	keyring_release(&kr);
+	assert_int_equal(keyring_init(&nr, JWT_KIND_ES256), 0);
+	assert_int_equal(keyring_generate(JWT_KIND_ES256, &fresh, &err), 0);
+	assert_int_equal(keyring_add_key(&nr, &fresh), 0);
+	kr = nr;
+	hits = verified_hits();
+	assert_int_equal(verify(&kr, tok), TOKEN_INVALID);
+	assert_int_equal(verified_hits(), hits);
+	free(tok);
+	keyring_release(&kr);
+}
+
 static double seconds_now(void)
 {
 	struct timespec ts;
@@ -722,17 +795,41 @@ static void test_print_verify_rates(void **state)
 
 	(void)state;
 	for (r = 0; r < 3; r++) {
-		char *tok = sign_default(rings[r].kr);
-		double t0 = seconds_now(), dt;
+		enum { DISTINCT = 16 * VERIFIED_SLOTS };
+		char *tok = sign_default(rings[r].kr), *many[DISTINCT];
+		double t0, dt;
 		int i, n = 0;
 
+		/* first sight of a token: more tokens than the per-thread memory
+		 * holds, in turn, so each one is checked in full */
+		for (i = 0; i < DISTINCT; i++) {
+			json_t *c = claims_new(ISS, "access", NOW + 600);
+
+			json_object_set_new(c, "n", json_integer(i));
+			many[i] = sign_claims(rings[r].kr, c);
+		}
+		t0 = seconds_now();
+		do {
+			for (i = 0; i < 200; i++)
+				assert_int_equal(verify(rings[r].kr, many[(n + i) % DISTINCT]),
+						 TOKEN_OK);
+			n += 200;
+			dt = seconds_now() - t0;
+		} while (dt < 0.5);
+		print_message("[ rate ] tokens_jwt_verify %s, first sight: %.0f ops/s\n",
+			      rings[r].name, n / dt);
+		for (i = 0; i < DISTINCT; i++)
+			free(many[i]);
+		n = 0;
+		t0 = seconds_now();
 		do {
 			for (i = 0; i < 200; i++)
 				assert_int_equal(verify(rings[r].kr, tok), TOKEN_OK);
 			n += 200;
 			dt = seconds_now() - t0;
 		} while (dt < 0.5);
-		print_message("[ rate ] tokens_jwt_verify %s: %.0f ops/s\n", rings[r].name, n / dt);
+		print_message("[ rate ] tokens_jwt_verify %s, repeated token: %.0f ops/s\n",
+			      rings[r].name, n / dt);
 		if (rings[r].kr->alg == JWT_KIND_RS256) {
 			char *dot = strrchr(tok, '.');
 			unsigned char sig[512];
@@ -829,6 +926,8 @@ int main(void)
 	    cmocka_unit_test(test_jwks_rebuilds_rsa_key),
 	    cmocka_unit_test(test_jwks_ec_and_hs),
 	    cmocka_unit_test(test_rotation_old_key_verifies),
+	    cmocka_unit_test(test_repeat_skips_only_the_signature),
+	    cmocka_unit_test(test_changed_ring_forgets),
 	    cmocka_unit_test(test_print_verify_rates),
 	    cmocka_unit_test(test_print_sign_rates),
 	};

@@ -51,7 +51,10 @@ char *tokens_jwt_sign(const struct keyring *kr, const json_t *claims, struct err
  *    TOKENS_VERIFY_ALLOW_EXPIRED.
  * TOKEN_EXPIRED is only returned for a token that is otherwise valid.
  * On TOKEN_OK, *claims_out (if claims_out is not NULL) is a new reference
- * to the payload; on any other result it is set to NULL. */
+ * to the payload (the caller's own copy); on any other result it is set to
+ * NULL. The same bytes verified again on the same thread against the same
+ * ring skip the header, signature and parse steps (tokens/verified.h); the
+ * payload checks run every time. */
 int tokens_jwt_verify(const struct keyring *kr, const char *token, const char *issuer,
 		      const char *purpose, long long now, unsigned flags, json_t **claims_out);
 

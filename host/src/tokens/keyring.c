@@ -1,6 +1,7 @@
 #include "tokens/keyring.h"
 
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -44,12 +45,20 @@ int jwt_alg_kind_parse(const char *s, enum jwt_alg_kind *out)
 	return 0;
 }
 
+static void keyring_changed(struct keyring *kr)
+{
+	static _Atomic uint64_t next;
+
+	kr->generation = atomic_fetch_add(&next, 1) + 1;
+}
+
 int keyring_init(struct keyring *kr, enum jwt_alg_kind alg)
 {
 	memset(kr, 0, sizeof(*kr));
 	if (alg != JWT_KIND_RS256 && alg != JWT_KIND_ES256 && alg != JWT_KIND_HS256)
 		return -1;
 	kr->alg = alg;
+	keyring_changed(kr);
 	return 0;
 }
 
@@ -78,6 +87,7 @@ void keyring_release(struct keyring *kr)
 		signing_key_release(&kr->keys[i]);
 	free(kr->keys);
 	kr->keys = NULL;
+	keyring_changed(kr);
 	kr->nkeys = 0;
 }
 
@@ -343,6 +353,7 @@ int keyring_add_key(struct keyring *kr, struct signing_key *key)
 		return -1;
 	kr->keys = grown;
 	kr->keys[kr->nkeys++] = *key;
+	keyring_changed(kr);
 	memset(key, 0, sizeof(*key));
 	return 0;
 }
@@ -466,6 +477,7 @@ int keyring_set_hs_secret(struct keyring *kr, const unsigned char *secret, size_
 	}
 	key = &kr->keys[0];
 	signing_key_release(key);
+	keyring_changed(kr);
 	key->alg = JWT_KIND_HS256;
 	key->secret = malloc(len);
 	if (key->secret == NULL)

@@ -17,6 +17,7 @@
 #define AUTHSVC_TOKENS_KEYRING_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 #include <openssl/evp.h>
@@ -39,6 +40,9 @@ struct keyring {
 	enum jwt_alg_kind alg;
 	struct signing_key *keys; /* keys[0] is the newest = the signing key */
 	size_t nkeys;
+	/* unique over the process, new with every change of the keys: what
+	 * tokens/verified.h remembers a verification against */
+	uint64_t generation;
 };
 
 /* "RS256", "ES256", "HS256" ("?" for anything else). */

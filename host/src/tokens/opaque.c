@@ -1,5 +1,7 @@
 #include "tokens/opaque.h"
 
+#include <pthread.h>
+
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -79,12 +81,29 @@ int tokens_random_b64url(char *out, size_t outsz, size_t nbytes)
 	return rc < 0 ? -1 : 0;
 }
 
+static EVP_MD *sha256_md;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+
+static void sha256_fetch(void)
+{
+	sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL); /* once: no lookup per call */
+}
+
+bool tokens_sha256(const void *data, size_t len, unsigned char out[32])
+{
+	unsigned int mdlen = 0;
+
+	pthread_once(&sha256_once, sha256_fetch);
+	return EVP_Digest(data, len, out, &mdlen, sha256_md != NULL ? sha256_md : EVP_sha256(),
+			  NULL) == 1 &&
+	       mdlen == 32;
+}
+
 void tokens_sha256_hex(const void *data, size_t len, char out[65])
 {
 	unsigned char md[32];
-	unsigned int mdlen = 0;
 
-	if (EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen != sizeof(md)) {
+	if (!tokens_sha256(data, len, md)) {
 		/* Cannot happen with the default provider; never return a
 		 * digest that could match anything. */
 		out[0] = '\0';

@@ -24,6 +24,8 @@ int tokens_random_hex(char *out, size_t nbytes);
  * into out (outsz bytes): 0, or -1 if out is too small or the RNG failed. */
 int tokens_random_b64url(char *out, size_t outsz, size_t nbytes);
 
+/* SHA-256 of data: true, or false (out undefined) if OpenSSL failed. */
+bool tokens_sha256(const void *data, size_t len, unsigned char out[32]);
 /* SHA-256 of data as 64 lowercase hex digits plus a NUL. */
 void tokens_sha256_hex(const void *data, size_t len, char out[65]);
 
