@@ -67,6 +67,29 @@ def test_full_queue_answers_503_with_retry_after(t):
 
 # ---------------------------------------------------------------- SIGTERM
 
+def thread_nices(pid):
+    """nice of each thread of pid, from /proc/PID/task/TID/stat (field 19)."""
+    out = []
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{tid}/stat") as f:
+            # the command name may hold spaces: fields start after its ')'
+            fields = f.read().rsplit(")", 1)[1].split()
+        out.append(int(fields[16]))
+    return out
+
+
+def test_workers_run_at_worker_nice(t):
+    """The worker threads (hashing, database) yield the CPU to the event
+    loops: worker_nice applies to them and to nothing else."""
+    srv = t.start_server("nice", workers=3, loops=2, worker_nice=7)
+    expect(srv.http("GET", "/health"), 200)
+    nices = thread_nices(srv.proc.pid)
+    assert nices.count(7) == 3, f"want 3 threads at nice 7 (the workers): {nices}"
+    assert nices.count(0) >= 3, f"main thread and loops should stay at nice 0: {nices}"
+    default = thread_nices(t.server.proc.pid)  # the harness's config: workers = 2
+    assert default.count(19) == 2, f"want the 2 workers at the default nice 19: {default}"
+
+
 def test_sigterm_drains_in_flight_request(t):
     # t=64: the hash (about 4 s here) must outlast the 3 s the test allows
     # for new connections to be refused; refusal was seen to take up to 1 s

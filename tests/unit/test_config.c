@@ -41,6 +41,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c.password.min_length, 8);
 	assert_true(c.password.require_old_password);
 	assert_int_equal(c.nplugins, 0);
+	assert_int_equal(c.worker_nice, 19); /* the loops win the CPU */
 	config_release(&c);
 }
 
@@ -109,12 +110,30 @@ static void expect_error(const char *text, const char *want)
 	config_release(&c);
 }
 
+static void test_worker_nice(void **state)
+{
+	struct config c;
+	struct err err = {0};
+
+	(void)state;
+	assert_int_equal(load("database_url = \"x\"; worker_nice = 7;\n", &c, &err), 0);
+	assert_int_equal(c.worker_nice, 7);
+	config_release(&c);
+	assert_int_equal(load("database_url = \"x\"; worker_nice = 0;\n", &c, &err), 0);
+	assert_int_equal(c.worker_nice, 0);
+	config_release(&c);
+}
+
 static void test_errors(void **state)
 {
 	(void)state;
 	expect_error("database_url = \"x\"; listn = \"a\";\n", "listn: unknown setting");
 	expect_error("database_url = \"x\"; workers = 0;\n", "workers: must be between 1 and 256");
 	expect_error("database_url = \"x\"; workers = \"2\";\n", "workers: must be an integer");
+	expect_error("database_url = \"x\"; worker_nice = 20;\n",
+		     "worker_nice: must be between 0 and 19");
+	expect_error("database_url = \"x\"; worker_nice = -1;\n",
+		     "worker_nice: must be between 0 and 19");
 	expect_error("database_url = \"x\"; tokens = { algorithm = \"none\"; };\n",
 		     "tokens.algorithm");
 	expect_error(
@@ -171,6 +190,7 @@ int main(void)
 	    cmocka_unit_test(test_defaults),
 	    cmocka_unit_test(test_values_and_plugins),
 	    cmocka_unit_test(test_env_overrides_and_secrets),
+	    cmocka_unit_test(test_worker_nice),
 	    cmocka_unit_test(test_errors),
 	    cmocka_unit_test(test_cors_origins),
 	};

@@ -117,6 +117,7 @@ int cfg_check_keys(const config_setting_t *grp, const char *where, const char *c
 static const char *const top_keys[] = {"listen",
 				       "loops",
 				       "workers",
+				       "worker_nice",
 				       "queue_max",
 				       "max_body_bytes",
 				       "max_header_bytes",
@@ -176,6 +177,7 @@ static int load_server(const config_setting_t *root, struct config *c, struct er
 	if (cfg_get_str(root, "listen", "127.0.0.1:3000", false, &c->listen, err) < 0 ||
 	    cfg_get_int(root, "loops", cpu_count(), 1, 64, &c->loops, err) < 0 ||
 	    cfg_get_int(root, "workers", 2 * cpu_count(), 1, 256, &c->workers, err) < 0 ||
+	    cfg_get_int(root, "worker_nice", 19, 0, 19, &c->worker_nice, err) < 0 ||
 	    cfg_get_int(root, "queue_max", 1024, 1, 1000000, &c->queue_max, err) < 0 ||
 	    cfg_get_int(root, "max_body_bytes", 65536, 256, 16 << 20, &body, err) < 0 ||
 	    cfg_get_int(root, "max_header_bytes", 16384, 1024, 1 << 20, &hdr, err) < 0 ||

@@ -11,17 +11,17 @@
 
 /* Workers run bulk work (password hashing, signing, database round trips);
  * the loops answer cheap requests and must stay responsive under a login
- * storm, so workers yield the CPU to them when both want it. */
-#define WORKER_NICE 5
-
+ * storm, so workers yield the CPU to them when both want it (worker_nice,
+ * 19 by default: the loops win nearly always). */
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 	struct workers *p = w->pool;
 	struct err err = {0};
 
-	if (setpriority(PRIO_PROCESS, (id_t)gettid(), WORKER_NICE) < 0)
-		log_debug("worker nice failed worker=%d", w->index);
+	if (setpriority(PRIO_PROCESS, (id_t)gettid(), p->app->cfg->worker_nice) < 0)
+		log_warn("worker_nice %d not applied (process nice above it?) worker=%d",
+			 p->app->cfg->worker_nice, w->index);
 
 	if (db_connect(&w->db, p->app->cfg->database_url, p->app->cfg->statement_timeout_ms, &err) <
 	    0)
