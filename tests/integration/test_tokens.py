@@ -39,6 +39,28 @@ def test_user_permissions_adjust_role_permissions(t):
     assert me["permissions"] == ["ViewLoginActivity", "Extra"], me
 
 
+def test_granted_permissions_follow_the_role_in_grant_order(t):
+    """Role permissions in the role's order (minus denied ones), then granted
+    ones oldest first; a grant of a role permission or a deleted grant or
+    deny changes nothing; a refresh reads them again."""
+    t.db.sql("INSERT INTO main.user_permissions (user_tenant_id, permission, allowed, created_on)"
+             " VALUES (:'ut', 'Second', true, now() - interval '1 minute'),"
+             " (:'ut', 'First', true, now() - interval '2 minutes'),"
+             " (:'ut', 'NotAllowed', true, now() - interval '3 minutes')",
+             ut=t.fx.user_tenant_id)
+    t.db.sql("INSERT INTO main.user_permissions (user_tenant_id, permission, allowed, deleted)"
+             " VALUES (:'ut', 'Gone', true, true), (:'ut', 'ViewLoginActivity', false, true)",
+             ut=t.fx.user_tenant_id)
+    tokens = t.tokens_for()
+    me = expect(t.me(tokens["accessToken"]), 200).body
+    assert me["permissions"] == ["ViewLoginActivity", "NotAllowed", "First", "Second"], me
+    t.db.sql("UPDATE main.user_permissions SET deleted = true WHERE permission = 'First'")
+    r = expect(t.http("POST", "/auth/token-refresh", json={"refreshToken": tokens["refreshToken"]},
+                      headers={"Authorization": "Bearer " + tokens["accessToken"]}), 200)
+    me = expect(t.me(r.body["accessToken"]), 200).body
+    assert me["permissions"] == ["ViewLoginActivity", "NotAllowed", "Second"], me
+
+
 # -- bearer failures: all 401, never 500
 
 def test_me_without_token_is_401(t):

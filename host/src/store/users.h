@@ -65,18 +65,15 @@ int store_user_set_password(struct db *db, const char *user_id, const char *hash
 	"  'designation', u.designation, 'photoUrl', u.photo_url, 'gender', u.gender,"             \
 	"  'dob', u.dob, 'defaultTenantId', u.default_tenant_id, 'lastLogin', u.last_login,"       \
 	"  'tenantId', ut.tenant_id, 'userTenantId', ut.id, 'status', ut.status, 'role', r.name,"  \
-	"  'permissions', (SELECT coalesce(json_agg(p.perm ORDER BY p.grp, p.ord), '[]'::json)"    \
-	"   FROM ("                                                                                \
-	"     SELECT x.perm, 0 AS grp, x.ord FROM unnest(coalesce(r.permissions, '{}'::text[]))"   \
-	"       WITH ORDINALITY AS x(perm, ord)"                                                   \
-	"       WHERE NOT EXISTS (SELECT 1 FROM user_permissions d WHERE d.user_tenant_id = ut.id" \
-	"         AND NOT d.deleted AND NOT d.allowed AND d.permission = x.perm)"                  \
-	"     UNION ALL"                                                                           \
-	"     SELECT g.permission, 1, row_number() OVER (ORDER BY g.created_on, g.id)"             \
-	"       FROM user_permissions g WHERE g.user_tenant_id = ut.id AND NOT g.deleted"          \
-	"         AND g.allowed"                                                                   \
-	"         AND NOT (g.permission = ANY(coalesce(r.permissions, '{}'::text[])))"             \
-	"  ) p),"                                                                                  \
+	"  'permissions', to_json(ARRAY(SELECT x.perm"                                             \
+	"     FROM unnest(coalesce(r.permissions, '{}'::text[])) WITH ORDINALITY AS x(perm, ord)"  \
+	"     WHERE NOT EXISTS (SELECT 1 FROM user_permissions d WHERE d.user_tenant_id = ut.id"   \
+	"       AND NOT d.deleted AND NOT d.allowed AND d.permission = x.perm)"                    \
+	"     ORDER BY x.ord)"                                                                     \
+	"   || ARRAY(SELECT g.permission FROM user_permissions g WHERE g.user_tenant_id = ut.id"   \
+	"       AND NOT g.deleted AND g.allowed"                                                   \
+	"       AND NOT (g.permission = ANY(coalesce(r.permissions, '{}'::text[])))"               \
+	"     ORDER BY g.created_on, g.id)),"                                                      \
 	"  'userPreferences', json_build_object('locale', coalesce(nullif(ut.locale, ''),"         \
 	"     (SELECT tc.config_value->>'locale' FROM tenant_configs tc"                           \
 	"       WHERE tc.tenant_id = ut.tenant_id AND tc.config_key = 'profile'"                   \
