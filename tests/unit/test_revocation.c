@@ -62,6 +62,9 @@ static void test_growth_keeps_live_drops_expired(void **state)
 	}
 	assert_true(revocations_count(&r) >= 20000);
 	assert_true(revocations_count(&r) <= 25000);
+	/* memory: at most two thirds full, and no more than 3 slots per live one */
+	assert_true(r.used * 3 <= r.cap * 2);
+	assert_true(r.cap <= 3 * 20000);
 	revocations_release(&r);
 }
 
