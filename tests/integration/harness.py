@@ -568,6 +568,15 @@ class Server:
         if rc != 0:
             raise AssertionError(f"{self.name} exited with {rc} after SIGTERM; "
                                  f"log tail:\n{self.log_tail()}")
+        # lines the server writes only when its own code is wrong
+        try:
+            with open(self.log_path, errors="replace") as f:
+                bugs = [line for line in f if "transaction left open" in line]
+        except OSError:
+            bugs = []
+        if bugs:
+            raise AssertionError(f"{self.name}: a handler left a transaction open:\n"
+                                 + "".join(bugs[:5]))
 
     def http(self, method, path, **kw):
         return http(self.url, method, path, **kw)
