@@ -213,7 +213,8 @@ static int app_build(struct app *app, const struct config *cfg, bool check_only,
 	app->openapi = core_openapi_build(app);
 	if (app->jwks == NULL || app->openapi == NULL)
 		return err_set(err, 0, "out of memory");
-	if (revocations_start(&app->revoked, cfg->database_url, cfg->revocation_poll_s, err) < 0)
+	if (revocations_start(&app->revoked, cfg->database_url, cfg->revocation_poll_s,
+			      cfg->revocation_batch_ms, err) < 0)
 		return -1;
 	if (notify_start(&app->notifier, cfg, err) < 0)
 		return -1;
@@ -224,6 +225,7 @@ static void app_release(struct app *app)
 {
 	if (app->notifier != NULL)
 		notify_stop(app->notifier);
+	revocations_stop(&app->revoked);
 	revocations_release(&app->revoked);
 	plugins_unload(app->plugins);
 	router_release(&app->router);

@@ -1,13 +1,26 @@
 """Two instances on one database: tokens, codes and revocations are shared
-(ARCHITECTURE 'Scale'; LISTEN/NOTIFY plus polling)."""
+(ARCHITECTURE 'Scale'; LISTEN/NOTIFY plus polling).
+
+The instances here poll once an hour, so a revocation that reaches the other
+one within a second came by notification: a batched NOTIFY from the
+instance that revoked, or the revoked_tokens trigger's for other writers."""
 import harness
-from harness import expect, expect_error, wait_until
+from harness import expect, expect_error, jwt_parts, wait_until
+
+NO_POLL = {"tokens": {"revocation_poll": 3600}}
 
 
 def two(t):
-    a = t.start_server("a")
-    b = t.start_server("b")  # after a: a generated the signing keys already
+    a = t.start_server("a", **NO_POLL)
+    b = t.start_server("b", **NO_POLL)  # after a: a generated the signing keys already
     return a, b
+
+
+def revoke_sql(access):
+    """INSERT of the access token's revocation, as another program would."""
+    claims = jwt_parts(access)[1]
+    return ("INSERT INTO main.revoked_tokens (jti, expires_at)"
+            f" VALUES ('{claims['jti']}', to_timestamp({int(claims['exp'])}))")
 
 
 def test_token_from_a_works_on_b(t):
@@ -47,6 +60,54 @@ def test_refresh_token_rotated_on_a_is_refused_on_b(t):
     tokens = t.tokens_for(server=a)
     expect(t.refresh(tokens, server=a), 200)
     expect_error(t.refresh(tokens, server=b), 401)
+
+
+def test_a_burst_of_refreshes_on_a_all_reach_b(t):
+    # many revocations committed close together go out in a few batches;
+    # none may fall between two of them
+    a, b = two(t)
+    sessions = [t.tokens_for(server=a) for _ in range(12)]
+    for s in sessions:
+        expect(t.me(s["accessToken"], server=b), 200)
+    for r in harness.concurrently([lambda s=s: t.refresh(s, server=a) for s in sessions]):
+        expect(r, 200)
+    wait_until(lambda: all(t.me(s["accessToken"], server=b).status == 401 for s in sessions),
+               1, what="instance b to refuse all 12 rotated-out access tokens")
+
+
+def test_row_inserted_by_another_program_reaches_a_running_instance(t):
+    a = t.start_server("a", **NO_POLL)
+    tokens = t.tokens_for(server=a)
+    expect(t.me(tokens["accessToken"], server=a), 200)
+    t.db.sql(revoke_sql(tokens["accessToken"]))  # the trigger NOTIFYs this row
+    wait_until(lambda: t.me(tokens["accessToken"], server=a).status == 401, 1,
+               what="the instance to refuse a token revoked with psql")
+
+
+def test_a_revocation_committed_after_a_read_is_found_by_the_next(t):
+    # The listener reads the rows its last read could not see, by snapshot:
+    # a transaction that was running during one read (it began before) and
+    # commits afterwards is found by the next read, whatever its timestamps.
+    a, b = two(t)
+    held = t.tokens_for(server=a)
+    expect(t.me(held["accessToken"], server=a), 200)
+    holder = t.db.hold("SET LOCAL authsvc.revocations = 'batched'; "  # no NOTIFY of its own
+                       + revoke_sql(held["accessToken"]))
+    try:
+        first = t.tokens_for(server=b)
+        expect(t.me(first["accessToken"], server=a), 200)
+        expect(t.refresh(first, server=b), 200)
+        # a read on a ran while the holder's transaction was in progress
+        wait_until(lambda: t.me(first["accessToken"], server=a).status == 401, 1,
+                   what="instance a to refuse a token b rotated out")
+        expect(t.me(held["accessToken"], server=a), 200)
+    finally:
+        holder.release()
+    second = t.tokens_for(server=b)
+    expect(t.refresh(second, server=b), 200)  # one more batch from b: a reads again
+    wait_until(lambda: t.me(second["accessToken"], server=a).status == 401, 1,
+               what="instance a to read again")
+    expect_error(t.me(held["accessToken"], server=a), 401)
 
 
 def test_revocation_survives_restart(t):

@@ -42,6 +42,8 @@ static void test_defaults(void **state)
 	assert_true(c.password.require_old_password);
 	assert_int_equal(c.nplugins, 0);
 	assert_int_equal(c.worker_nice, 19); /* the loops win the CPU */
+	assert_int_equal(c.revocation_poll_s, 5);
+	assert_int_equal(c.revocation_batch_ms, 20);
 	config_release(&c);
 }
 
@@ -55,7 +57,8 @@ static void test_values_and_plugins(void **state)
 
 	(void)state;
 	assert_int_equal(load("listen = \"127.0.0.1:9\"; database_url = \"x\"; workers = 3;\n"
-			      "tokens = { algorithm = \"ES256\"; issuer = \"me\"; };\n"
+			      "tokens = { algorithm = \"ES256\"; issuer = \"me\";\n"
+			      "  revocation_batch_ms = 0; };\n"
 			      "plugins = { local = { file = \"local.so\";\n"
 			      "  settings = { login_token = false; n = 5; s = \"v\"; }; }; };\n",
 			      &c, &err),
@@ -64,6 +67,7 @@ static void test_values_and_plugins(void **state)
 	assert_int_equal(c.workers, 3);
 	assert_int_equal(c.jwt_alg, JWT_KIND_ES256);
 	assert_string_equal(c.issuer, "me");
+	assert_int_equal(c.revocation_batch_ms, 0); /* every commit announced at once */
 	assert_int_equal(c.nplugins, 1);
 	assert_string_equal(c.plugins[0].name, "local");
 	assert_string_equal(c.plugins[0].file, "local.so");
@@ -136,6 +140,8 @@ static void test_errors(void **state)
 		     "worker_nice: must be between 0 and 19");
 	expect_error("database_url = \"x\"; tokens = { algorithm = \"none\"; };\n",
 		     "tokens.algorithm");
+	expect_error("database_url = \"x\"; tokens = { revocation_batch_ms = 1001; };\n",
+		     "revocation_batch_ms: must be between 0 and 1000");
 	expect_error(
 	    "database_url = \"x\"; tokens = { algorithm = \"HS256\"; hs_secret = \"short\"; };\n",
 	    "at least 32 bytes");

@@ -143,8 +143,9 @@ static const char *const top_keys[] = {"listen",
 				       "account",
 				       NULL};
 static const char *const token_keys[] = {
-    "issuer",	      "algorithm", "private_key_file", "public_key_file",
-    "key_passphrase", "hs_secret", "revocation_poll",  NULL};
+    "issuer",	       "algorithm",	      "private_key_file",
+    "public_key_file", "key_passphrase",      "hs_secret",
+    "revocation_poll", "revocation_batch_ms", NULL};
 static const char *const activity_keys[] = {"enabled", "key", "actor", "trusted_proxies", NULL};
 static const char *const password_keys[] = {"min_length",	    "max_length",
 					    "require_mixed",	    "forbid_username",
@@ -214,7 +215,8 @@ static int load_tokens(const config_setting_t *grp, struct config *c, struct err
 	    cfg_get_str(grp, "public_key_file", NULL, false, &c->jwt_public_key_file, err) < 0 ||
 	    cfg_get_str(grp, "key_passphrase", NULL, true, &c->jwt_key_passphrase, err) < 0 ||
 	    cfg_get_str(grp, "hs_secret", NULL, true, &c->jwt_hs_secret, err) < 0 ||
-	    cfg_get_int(grp, "revocation_poll", 5, 1, 3600, &c->revocation_poll_s, err) < 0)
+	    cfg_get_int(grp, "revocation_poll", 5, 1, 3600, &c->revocation_poll_s, err) < 0 ||
+	    cfg_get_int(grp, "revocation_batch_ms", 20, 0, 1000, &c->revocation_batch_ms, err) < 0)
 		goto out;
 	if (strcmp(alg, "RS256") == 0)
 		c->jwt_alg = JWT_KIND_RS256;

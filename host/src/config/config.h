@@ -144,6 +144,7 @@ struct config {
 	char *jwt_key_passphrase; /* encrypts generated private keys at rest (secret) */
 	char *jwt_hs_secret;	  /* HS256 only (secret, >= 32 bytes) */
 	int revocation_poll_s;	  /* default 5 */
+	int revocation_batch_ms;  /* default 20: one NOTIFY per batch of revocations */
 
 	/* login activity */
 	bool activity_enabled; /* default true */

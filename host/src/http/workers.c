@@ -27,6 +27,8 @@ static void *worker_main(void *arg)
 	    0)
 		log_warn("worker database connect failed worker=%d, will retry per request",
 			 w->index);
+	/* committed revocations go out in the listener's next batch */
+	db_set_announce(&w->db, revocations_announce, &p->app->revoked);
 	plugins_thread_init(p->app->plugins, w);
 	for (;;) {
 		struct job *job;

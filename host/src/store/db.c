@@ -15,14 +15,15 @@ const char *db_last_sqlstate(void)
 static int db_setup(struct db *db, struct err *err)
 {
 	char timeout[32];
-	const char *params[1] = {timeout};
+	const char *params[2] = {timeout, db->announce != NULL ? "batched" : "notify"};
 	PGresult *res;
 
 	snprintf(timeout, sizeof(timeout), "%d", db->statement_timeout_ms);
 	res = PQexecParams(db->conn,
 			   "SELECT set_config('search_path', 'main', false),"
-			   " set_config('statement_timeout', $1, false)",
-			   1, NULL, params, NULL, NULL, 0);
+			   " set_config('statement_timeout', $1, false),"
+			   " set_config('authsvc.revocations', $2, false)",
+			   2, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		PQclear(res);
 		return err_set(err, 503, "database setup failed");
@@ -351,6 +352,9 @@ int db_commit(struct db *db, struct err *err)
 		rc = -1;
 	}
 	db->in_tx = false;
+	if (rc == 0 && db->revoked && db->announce != NULL)
+		db->announce(db->announce_arg);
+	db->revoked = false;
 	return rc;
 }
 
@@ -361,4 +365,28 @@ void db_rollback(struct db *db)
 		pipe_finish(db, NULL, &(struct err){0});
 	end_tx(db);
 	db->in_tx = false;
+	db->revoked = false;
+}
+
+void db_set_announce(struct db *db, void (*announce)(void *arg), void *arg)
+{
+	struct err err = {0};
+
+	db->announce = announce;
+	db->announce_arg = arg;
+	/* a connection made before the hook sends the setting now; a later
+	 * one (db_ensure) sends it with the rest of the session setup */
+	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK && !db->in_tx &&
+	    db_setup(db, &err) < 0) {
+		PQfinish(db->conn); /* db_ensure connects afresh, with the setting */
+		db->conn = NULL;
+	}
+}
+
+void db_revoked(struct db *db)
+{
+	if (db->in_tx)
+		db->revoked = true;
+	else if (db->announce != NULL)
+		db->announce(db->announce_arg);
 }

@@ -32,6 +32,10 @@ struct db {
 	int npiped;
 	bool piped_prepare[DB_PIPE_MAX]; /* which of them is a PREPARE */
 	int piped_base;			 /* nprepared when the pipeline opened */
+	/* revocations: see db_set_announce */
+	void (*announce)(void *arg);
+	void *announce_arg;
+	bool revoked; /* this transaction revoked tokens */
 };
 
 int db_connect(struct db *db, const char *url, int statement_timeout_ms, struct err *err);
@@ -64,6 +68,16 @@ int db_defer_prepared(struct db *db, const char *sql, int nparams, const char *c
 int db_begin(struct db *db, struct err *err);
 int db_commit(struct db *db, struct err *err);
 void db_rollback(struct db *db);
+
+/* Revoked tokens reach other instances through announce (a batched
+ * NOTIFY, tokens/revocation.h) instead of the revoked_tokens trigger's
+ * NOTIFY per row: the connection sets authsvc.revocations = 'batched' (now
+ * and after a reconnect), and announce(arg) runs once a transaction that
+ * called db_revoked has committed (at once outside a transaction). Without
+ * a hook (the admin CLI) the trigger notifies. */
+void db_set_announce(struct db *db, void (*announce)(void *arg), void *arg);
+/* The statement that just succeeded inserted into revoked_tokens. */
+void db_revoked(struct db *db);
 
 /* SQLSTATE of the last failed db_exec on this thread ("" if none), e.g.
  * "23505" for a unique violation. */

@@ -154,6 +154,7 @@ int store_refresh_rotate(struct db *db, const char *token_hash, const char *acce
 		PQclear(res);
 		return 0;
 	}
+	db_revoked(db);
 	snprintf(out->token_hash, sizeof(out->token_hash), "%s", token_hash);
 	snprintf(out->family_id, sizeof(out->family_id), "%s", PQgetvalue(res, 0, 0));
 	snprintf(out->client_id, sizeof(out->client_id), "%s", PQgetvalue(res, 0, 1));
@@ -197,6 +198,8 @@ int store_refresh_revoke(struct db *db, const char *family_id, const char *user_
 	    2, params, err);
 	if (res == NULL)
 		return -1;
+	if (PQntuples(res) > 0)
+		db_revoked(db);
 	for (int i = 0; i < PQntuples(res); i++)
 		revocations_add(mem, PQgetvalue(res, i, 0),
 				strtoll(PQgetvalue(res, i, 1), NULL, 10));
@@ -220,10 +223,12 @@ int store_revoke_jti(struct db *db, const char *jti, int64_t exp, struct err *er
 	const char *params[2] = {jti, e};
 
 	snprintf(e, sizeof(e), "%lld", (long long)exp);
-	return exec_ok(
-	    db,
-	    "INSERT INTO revoked_tokens (jti, expires_at)"
-	    " VALUES ($1, greatest(to_timestamp($2::bigint), now() + interval '1 second'))"
-	    " ON CONFLICT (jti) DO NOTHING",
-	    2, params, err);
+	if (exec_ok(db,
+		    "INSERT INTO revoked_tokens (jti, expires_at)"
+		    " VALUES ($1, greatest(to_timestamp($2::bigint), now() + interval '1 second'))"
+		    " ON CONFLICT (jti) DO NOTHING",
+		    2, params, err) < 0)
+		return -1;
+	db_revoked(db);
+	return 0;
 }

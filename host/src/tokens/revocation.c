@@ -1,17 +1,10 @@
 #include "tokens/revocation.h"
 
-#include <errno.h>
-#include <poll.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
-#include <libpq-fe.h>
 #include <openssl/sha.h>
-
-#include "log/log.h"
 
 /* 24 bytes a revoked token: the jti as 16 bytes (ours are 32 hex digits of
  * random bytes; any other jti by its SHA-256, cut to 16 bytes) and its exp
@@ -66,9 +59,7 @@ int revocations_init(struct revocations *r)
 
 void revocations_release(struct revocations *r)
 {
-	revocations_stop(r);
 	free(r->slots);
-	free(r->url);
 	pthread_rwlock_destroy(&r->lock);
 	r->slots = NULL;
 }
@@ -164,160 +155,4 @@ size_t revocations_count(struct revocations *r)
 	n = r->used;
 	pthread_rwlock_unlock(&r->lock);
 	return n;
-}
-
-/* ---- listener: its own connection and thread, never the event loop ---- */
-
-static int load_rows(struct revocations *r, PGconn *conn, int64_t since)
-{
-	char sbuf[32];
-	const char *params[1] = {sbuf};
-	PGresult *res;
-	int n;
-
-	snprintf(sbuf, sizeof(sbuf), "%lld", (long long)since);
-	res = PQexecParams(
-	    conn,
-	    "SELECT jti, extract(epoch FROM expires_at)::bigint FROM main.revoked_tokens"
-	    " WHERE expires_at > now() AND revoked_on >= to_timestamp($1::bigint)",
-	    1, NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		PQclear(res);
-		return -1;
-	}
-	n = PQntuples(res);
-	for (int i = 0; i < n; i++)
-		revocations_add(r, PQgetvalue(res, i, 0), strtoll(PQgetvalue(res, i, 1), NULL, 10));
-	PQclear(res);
-	return 0;
-}
-
-static PGconn *listen_connect(struct revocations *r)
-{
-	PGconn *conn = PQconnectdb(r->url);
-	PGresult *res;
-
-	if (PQstatus(conn) != CONNECTION_OK) {
-		PQfinish(conn);
-		return NULL;
-	}
-	res = PQexec(conn, "LISTEN authsvc_revoked");
-	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		/* engines without LISTEN still converge through polling */
-		log_warn("revocation listen unavailable, polling only");
-	}
-	PQclear(res);
-	return conn;
-}
-
-static void drain_notifies(struct revocations *r, PGconn *conn)
-{
-	PGnotify *n;
-
-	while ((n = PQnotifies(conn)) != NULL) {
-		char jti[65];
-		long long exp;
-
-		if (sscanf(n->extra, "%64s %lld", jti, &exp) == 2)
-			revocations_add(r, jti, exp);
-		PQfreemem(n);
-	}
-}
-
-/* Expired codes, tokens, revocations and counters are dead weight: drop them
- * (a day late, so recent history stays inspectable). Best effort. */
-static void purge_expired(PGconn *conn)
-{
-	static const char *const sql[] = {
-	    "DELETE FROM main.auth_codes WHERE expires_at < now() - interval '1 day'",
-	    "DELETE FROM main.refresh_tokens WHERE expires_at < now() - interval '1 day'",
-	    "DELETE FROM main.revoked_tokens WHERE expires_at < now() - interval '1 day'",
-	    "DELETE FROM main.otp_pending WHERE expires_at < now() - interval '1 hour'",
-	    "DELETE FROM main.action_tokens WHERE expires_at < now() - interval '1 day'",
-	    "DELETE FROM main.send_counters WHERE window_start < now() - interval '1 day'",
-	};
-
-	for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++)
-		PQclear(PQexec(conn, sql[i]));
-}
-
-static void *listener_main(void *arg)
-{
-	struct revocations *r = arg;
-	PGconn *conn = NULL;
-	int64_t last_poll = 0, last_purge = 0;
-
-	while (!r->stop) {
-		struct pollfd pfd[2];
-		int64_t now = (int64_t)time(NULL);
-
-		if (conn == NULL || PQstatus(conn) != CONNECTION_OK) {
-			if (conn != NULL)
-				PQfinish(conn);
-			conn = listen_connect(r);
-			if (conn == NULL || load_rows(r, conn, 0) < 0) {
-				/* database down: wait and retry */
-				pfd[0] = (struct pollfd){.fd = r->wake[0], .events = POLLIN};
-				poll(pfd, 1, 1000);
-				continue;
-			}
-			last_poll = now;
-		}
-		if (now - last_poll >= r->poll_s) {
-			if (load_rows(r, conn, last_poll - 2 * r->poll_s) == 0)
-				last_poll = now;
-		}
-		if (now - last_purge >= 3600) {
-			purge_expired(conn);
-			last_purge = now;
-		}
-		pfd[0] = (struct pollfd){.fd = PQsocket(conn), .events = POLLIN};
-		pfd[1] = (struct pollfd){.fd = r->wake[0], .events = POLLIN};
-		if (poll(pfd, 2, r->poll_s * 1000) < 0 && errno != EINTR)
-			break;
-		if (pfd[0].revents != 0) {
-			if (PQconsumeInput(conn) == 0)
-				continue; /* connection lost: reconnect above */
-			drain_notifies(r, conn);
-		}
-	}
-	if (conn != NULL)
-		PQfinish(conn);
-	return NULL;
-}
-
-int revocations_start(struct revocations *r, const char *db_url, int poll_s, struct err *err)
-{
-	PGconn *conn;
-	int rc;
-
-	r->url = strdup(db_url);
-	r->poll_s = poll_s > 0 ? poll_s : 5;
-	if (r->url == NULL || pipe(r->wake) < 0)
-		return err_set(err, 500, "cannot start revocation listener");
-	conn = PQconnectdb(db_url);
-	rc = PQstatus(conn) == CONNECTION_OK ? load_rows(r, conn, 0) : -1;
-	PQfinish(conn);
-	if (rc < 0)
-		return err_set(err, 503, "cannot load revoked tokens");
-	if (pthread_create(&r->thread, NULL, listener_main, r) != 0)
-		return err_set(err, 500, "cannot start revocation listener");
-	r->running = true;
-	return 0;
-}
-
-void revocations_stop(struct revocations *r)
-{
-	if (r->running) {
-		r->stop = 1;
-		if (write(r->wake[1], "x", 1) < 0)
-			log_warn("revocation listener wake failed");
-		pthread_join(r->thread, NULL);
-		r->running = false;
-	}
-	for (int i = 0; i < 2; i++) {
-		if (r->wake[i] >= 0)
-			close(r->wake[i]);
-		r->wake[i] = -1;
-	}
 }

@@ -2,11 +2,15 @@
  * The revoked access-token set: jti → expiry, in memory in every
  * instance, so bearer checks never touch the database.
  *
- * Writers: a worker that revokes a token adds it here at once (and to the
- * revoked_tokens table, whose trigger NOTIFYs the other instances); the
- * listener thread adds what other instances revoke, from LISTEN/NOTIFY and
- * from a periodic poll of recent rows (for engines without NOTIFY, and to
- * catch up after a reconnect). Readers: the loop thread and workers.
+ * Writers: a worker that revokes a token adds it here at once and to the
+ * revoked_tokens table; once its transaction commits it calls
+ * revocations_announce. The listener thread (revocation_sync.c, its own
+ * connection) sends one NOTIFY for all the revocations announced within
+ * batch_ms, and on every NOTIFY (its own too, other instances', or a
+ * revoked_tokens row another program inserted) reads the rows committed
+ * since its last read — by transaction snapshot, so none is missed — and
+ * adds them here; a poll every poll_s seconds does the same (reconnects,
+ * lost notifications). Readers: the loop thread and workers.
  * Thread-safe (rwlock). Expired entries are purged as they age out.
  */
 #ifndef AUTHSVC_TOKENS_REVOCATION_H
@@ -22,12 +26,14 @@ struct revocations {
 	pthread_rwlock_t lock;
 	struct rev_entry *slots;
 	size_t cap, used;
-	/* listener */
+	/* listener (revocation_sync.c) */
 	pthread_t thread;
 	bool running;
 	_Atomic int stop;
+	_Atomic int announce; /* revocations committed, not yet announced */
 	char *url;
-	int poll_s;
+	char *snapshot; /* of the listener's last read */
+	int poll_s, batch_ms;
 	int wake[2]; /* pipe to interrupt the listener's wait */
 };
 
@@ -39,7 +45,12 @@ bool revocations_contains(struct revocations *r, const char *jti, int64_t now);
 size_t revocations_count(struct revocations *r);
 
 /* Load current rows, then start the listener thread on its own connection. */
-int revocations_start(struct revocations *r, const char *db_url, int poll_s, struct err *err);
+int revocations_start(struct revocations *r, const char *db_url, int poll_s, int batch_ms,
+		      struct err *err);
+/* Stop the listener (before revocations_release). */
 void revocations_stop(struct revocations *r);
+/* Revocations were committed: tell the other instances (the next batch).
+ * Any thread; never blocks. The argument is the struct revocations. */
+void revocations_announce(void *r);
 
 #endif
