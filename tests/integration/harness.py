@@ -276,6 +276,9 @@ def base_config(db_url, port=0):
         "plugin_dir": PLUGIN_DIR,
         "log_level": "debug",
         "workers": 2,
+        # SCHED_IDLE workers (the default) crawl while parallel tests keep
+        # the cores busy; test_faults checks the default on its own server
+        "worker_sched": "normal",
         "queue_max": 256,
         "max_body_bytes": 65536,
         "timeout": 30,

@@ -67,15 +67,23 @@ def test_full_queue_answers_503_with_retry_after(t):
 
 # ---------------------------------------------------------------- SIGTERM
 
-def thread_nices(pid):
-    """nice of each thread of pid, from /proc/PID/task/TID/stat (field 19)."""
+def thread_stats(pid, field):
+    """One field of each thread of pid, from /proc/PID/task/TID/stat (1-based
+    as in proc(5): 19 is nice, 41 the scheduling policy)."""
     out = []
     for tid in os.listdir(f"/proc/{pid}/task"):
         with open(f"/proc/{pid}/task/{tid}/stat") as f:
             # the command name may hold spaces: fields start after its ')'
             fields = f.read().rsplit(")", 1)[1].split()
-        out.append(int(fields[16]))
+        out.append(int(fields[field - 3]))
     return out
+
+
+def thread_nices(pid):
+    return thread_stats(pid, 19)
+
+
+SCHED_OTHER, SCHED_IDLE = 0, 5
 
 
 def test_workers_run_at_worker_nice(t):
@@ -88,6 +96,22 @@ def test_workers_run_at_worker_nice(t):
     assert nices.count(0) >= 3, f"main thread and loops should stay at nice 0: {nices}"
     default = thread_nices(t.server.proc.pid)  # the harness's config: workers = 2
     assert default.count(19) == 2, f"want the 2 workers at the default nice 19: {default}"
+    policies = thread_stats(srv.proc.pid, 41)  # the harness's worker_sched: normal
+    assert set(policies) == {SCHED_OTHER}, f"want no SCHED_IDLE thread: {policies}"
+
+
+def test_workers_run_in_the_idle_class_by_default(t):
+    """worker_sched "idle" (the default; the harness sets "normal"): the
+    workers, and only they, are SCHED_IDLE, so any other thread that wakes
+    up, an event loop above all, preempts them at once."""
+    srv = t.start_server("idle", workers=3, loops=2, worker_sched="idle")
+    expect(srv.http("GET", "/health"), 200)
+    tokens = t.tokens_for(server=srv)  # a login: hashing and database work run
+    expect(t.me(tokens["accessToken"], server=srv), 200)
+    policies = thread_stats(srv.proc.pid, 41)
+    assert policies.count(SCHED_IDLE) == 3, f"want the 3 workers SCHED_IDLE: {policies}"
+    assert policies.count(SCHED_OTHER) >= 3, f"main thread and loops stay normal: {policies}"
+    assert thread_nices(srv.proc.pid).count(19) == 3, "worker_nice still applies"
 
 
 def test_sigterm_drains_in_flight_request(t):

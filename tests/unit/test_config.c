@@ -125,6 +125,13 @@ static void test_worker_nice(void **state)
 	config_release(&c);
 	assert_int_equal(load("database_url = \"x\"; worker_nice = 0;\n", &c, &err), 0);
 	assert_int_equal(c.worker_nice, 0);
+	assert_true(c.worker_sched_idle); /* the default */
+	config_release(&c);
+	assert_int_equal(load("database_url = \"x\"; worker_sched = \"normal\";\n", &c, &err), 0);
+	assert_false(c.worker_sched_idle);
+	config_release(&c);
+	assert_int_equal(load("database_url = \"x\"; worker_sched = \"idle\";\n", &c, &err), 0);
+	assert_true(c.worker_sched_idle);
 	config_release(&c);
 }
 
@@ -138,6 +145,8 @@ static void test_errors(void **state)
 		     "worker_nice: must be between 0 and 19");
 	expect_error("database_url = \"x\"; worker_nice = -1;\n",
 		     "worker_nice: must be between 0 and 19");
+	expect_error("database_url = \"x\"; worker_sched = \"fifo\";\n",
+		     "worker_sched: must be idle or normal");
 	expect_error("database_url = \"x\"; tokens = { algorithm = \"none\"; };\n",
 		     "tokens.algorithm");
 	expect_error("database_url = \"x\"; tokens = { revocation_batch_ms = 1001; };\n",

@@ -118,6 +118,7 @@ static const char *const top_keys[] = {"listen",
 				       "loops",
 				       "workers",
 				       "worker_nice",
+				       "worker_sched",
 				       "queue_max",
 				       "max_body_bytes",
 				       "max_header_bytes",
@@ -174,6 +175,7 @@ static int load_bruteforce(const config_setting_t *grp, struct config *c, struct
 static int load_server(const config_setting_t *root, struct config *c, struct err *err)
 {
 	int body, hdr, lvl;
+	char *sched = NULL;
 
 	if (cfg_get_str(root, "listen", "127.0.0.1:3000", false, &c->listen, err) < 0 ||
 	    cfg_get_int(root, "loops", cpu_count(), 1, 64, &c->loops, err) < 0 ||
@@ -186,8 +188,17 @@ static int load_server(const config_setting_t *root, struct config *c, struct er
 	    cfg_get_int(root, "max_connections", 4096, 0, 1000000, &c->max_connections, err) < 0 ||
 	    cfg_get_int(root, "connection_rate", 0, 0, 1000000, &c->connection_rate, err) < 0 ||
 	    cfg_get_int(root, "drain_timeout", 10, 0, 3600, &c->drain_timeout_s, err) < 0 ||
-	    cfg_get_str(root, "log_level", "info", false, &c->log_level, err) < 0)
+	    cfg_get_str(root, "log_level", "info", false, &c->log_level, err) < 0 ||
+	    cfg_get_str(root, "worker_sched", "idle", false, &sched, err) < 0) {
+		free(sched);
 		return -1;
+	}
+	c->worker_sched_idle = strcmp(sched, "idle") == 0;
+	if (!c->worker_sched_idle && strcmp(sched, "normal") != 0) {
+		free(sched);
+		return err_set(err, 0, "worker_sched: must be idle or normal");
+	}
+	free(sched);
 	c->max_body_bytes = (size_t)body;
 	c->max_header_bytes = (size_t)hdr;
 	lvl = log_level_parse(c->log_level);

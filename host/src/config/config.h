@@ -121,6 +121,7 @@ struct config {
 	int loops;		 /* event loops (SO_REUSEPORT listeners); default CPUs, 1..64 */
 	int workers;		 /* default 2 × CPUs, 1..256 */
 	int worker_nice;	 /* nice of the worker threads, 0..19; default 19 */
+	bool worker_sched_idle;	 /* worker_sched "idle" (SCHED_IDLE, default) or "normal" */
 	int queue_max;		 /* pending jobs before 503; default 1024 */
 	size_t max_body_bytes;	 /* default 64 KiB */
 	size_t max_header_bytes; /* default 16 KiB */

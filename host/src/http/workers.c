@@ -1,5 +1,7 @@
 #include "http/workers.h"
 
+#include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -11,17 +13,28 @@
 
 /* Workers run bulk work (password hashing, signing, database round trips);
  * the loops answer cheap requests and must stay responsive under a login
- * storm, so workers yield the CPU to them when both want it (worker_nice,
- * 19 by default: the loops win nearly always). */
+ * storm, so workers yield the CPU to them when both want it: worker_nice
+ * (19 by default) and, with worker_sched "idle" (the default), the
+ * SCHED_IDLE class, whose threads any other thread that wakes up preempts
+ * at once. */
+static void set_priority(const struct worker *w, const struct config *cfg)
+{
+	struct sched_param sp = {0};
+
+	if (setpriority(PRIO_PROCESS, (id_t)gettid(), cfg->worker_nice) < 0)
+		log_warn("worker_nice %d not applied (process nice above it?) worker=%d",
+			 cfg->worker_nice, w->index);
+	if (cfg->worker_sched_idle && pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp) != 0)
+		log_warn("worker_sched idle not applied, worker_nice only worker=%d", w->index);
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 	struct workers *p = w->pool;
 	struct err err = {0};
 
-	if (setpriority(PRIO_PROCESS, (id_t)gettid(), p->app->cfg->worker_nice) < 0)
-		log_warn("worker_nice %d not applied (process nice above it?) worker=%d",
-			 p->app->cfg->worker_nice, w->index);
+	set_priority(w, p->app->cfg);
 
 	if (db_connect(&w->db, p->app->cfg->database_url, p->app->cfg->statement_timeout_ms, &err) <
 	    0)
