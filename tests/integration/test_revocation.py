@@ -16,6 +16,11 @@ def two(t):
     return a, b
 
 
+def wait_refused(t, access, server, what):
+    """Within a second (scaled), server answers 401 to the access token."""
+    wait_until(lambda: t.me(access, server=server).status == 401, 1, what=what)
+
+
 def revoke_sql(access):
     """INSERT of the access token's revocation, as another program would."""
     claims = jwt_parts(access)[1]
@@ -41,8 +46,7 @@ def test_logout_on_a_revokes_on_b_within_a_second(t):
     tokens = t.tokens_for(server=a)
     expect(t.me(tokens["accessToken"], server=b), 200)  # b has seen (and cached) it
     expect(t.logout(tokens, server=a), 200)
-    wait_until(lambda: t.me(tokens["accessToken"], server=b).status == 401, 1,
-               what="instance b to refuse the logged-out token")
+    wait_refused(t, tokens["accessToken"], b, what="instance b to refuse the logged-out token")
 
 
 def test_refresh_on_a_revokes_old_access_on_b(t):
@@ -50,8 +54,8 @@ def test_refresh_on_a_revokes_old_access_on_b(t):
     tokens = t.tokens_for(server=a)
     expect(t.me(tokens["accessToken"], server=b), 200)
     new = expect(t.refresh(tokens, server=a), 200).body
-    wait_until(lambda: t.me(tokens["accessToken"], server=b).status == 401, 1,
-               what="instance b to refuse the rotated-out access token")
+    wait_refused(t, tokens["accessToken"], b,
+                 what="instance b to refuse the rotated-out access token")
     expect(t.me(new["accessToken"], server=b), 200)
 
 
@@ -80,8 +84,8 @@ def test_row_inserted_by_another_program_reaches_a_running_instance(t):
     tokens = t.tokens_for(server=a)
     expect(t.me(tokens["accessToken"], server=a), 200)
     t.db.sql(revoke_sql(tokens["accessToken"]))  # the trigger NOTIFYs this row
-    wait_until(lambda: t.me(tokens["accessToken"], server=a).status == 401, 1,
-               what="the instance to refuse a token revoked with psql")
+    wait_refused(t, tokens["accessToken"], a,
+                 what="the instance to refuse a token revoked with psql")
 
 
 def test_a_revocation_committed_after_a_read_is_found_by_the_next(t):
@@ -98,15 +102,13 @@ def test_a_revocation_committed_after_a_read_is_found_by_the_next(t):
         expect(t.me(first["accessToken"], server=a), 200)
         expect(t.refresh(first, server=b), 200)
         # a read on a ran while the holder's transaction was in progress
-        wait_until(lambda: t.me(first["accessToken"], server=a).status == 401, 1,
-                   what="instance a to refuse a token b rotated out")
+        wait_refused(t, first["accessToken"], a, what="instance a to refuse a token b rotated out")
         expect(t.me(held["accessToken"], server=a), 200)
     finally:
         holder.release()
     second = t.tokens_for(server=b)
     expect(t.refresh(second, server=b), 200)  # one more batch from b: a reads again
-    wait_until(lambda: t.me(second["accessToken"], server=a).status == 401, 1,
-               what="instance a to read again")
+    wait_refused(t, second["accessToken"], a, what="instance a to read again")
     expect_error(t.me(held["accessToken"], server=a), 401)
 
 
