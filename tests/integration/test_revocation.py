@@ -112,6 +112,21 @@ def test_a_revocation_committed_after_a_read_is_found_by_the_next(t):
     expect_error(t.me(held["accessToken"], server=a), 401)
 
 
+def test_a_stopping_instance_announces_its_last_batch(t):
+    # a announces at most once a second: the first logout goes out at once,
+    # the second waits for the next batch, and SIGTERM comes before it
+    a = t.start_server("a", tokens={"revocation_poll": 3600, "revocation_batch_ms": 1000})
+    b = t.start_server("b", **NO_POLL)
+    first, second = t.tokens_for(server=a), t.tokens_for(server=a)
+    for s in (first, second):
+        expect(t.me(s["accessToken"], server=b), 200)
+    expect(t.logout(first, server=a), 200)
+    expect(t.logout(second, server=a), 200)
+    a.stop()
+    wait_refused(t, second["accessToken"], b, what="instance b to refuse a's last revocation")
+    expect_error(t.me(first["accessToken"], server=b), 401)
+
+
 def test_revocation_survives_restart(t):
     a = t.start_server("a")
     tokens = t.tokens_for(server=a)
