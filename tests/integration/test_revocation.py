@@ -16,9 +16,9 @@ def two(t):
     return a, b
 
 
-def wait_refused(t, access, server, what):
-    """Within a second (scaled), server answers 401 to the access token."""
-    wait_until(lambda: t.me(access, server=server).status == 401, 1, what=what)
+def wait_refused(t, access, server, what, within=1):
+    """Within `within` seconds (scaled), server answers 401 to the token."""
+    wait_until(lambda: t.me(access, server=server).status == 401, within, what=what)
 
 
 def revoke_sql(access):
@@ -86,6 +86,17 @@ def test_row_inserted_by_another_program_reaches_a_running_instance(t):
     t.db.sql(revoke_sql(tokens["accessToken"]))  # the trigger NOTIFYs this row
     wait_refused(t, tokens["accessToken"], a,
                  what="the instance to refuse a token revoked with psql")
+
+
+def test_a_revocation_nobody_announced_is_found_by_the_poll(t):
+    # a lost notification: the row comes without any NOTIFY, the once-a-
+    # second poll reads it by snapshot like a notification would
+    a = t.start_server("a", tokens={"revocation_poll": 1})
+    tokens = t.tokens_for(server=a)
+    expect(t.me(tokens["accessToken"], server=a), 200)
+    t.db.sql("SET authsvc.revocations = 'batched';\n" + revoke_sql(tokens["accessToken"]))
+    wait_refused(t, tokens["accessToken"], a, within=3,  # one poll, with room
+                 what="the poll to find an unannounced revocation")
 
 
 def test_a_revocation_committed_after_a_read_is_found_by_the_next(t):
