@@ -62,16 +62,19 @@ int cfg_get_str(const config_setting_t *grp, const char *key, const char *def, b
 int cfg_get_int(const config_setting_t *grp, const char *key, int def, int min, int max, int *out,
 		struct err *err)
 {
-	int v = def;
 	const config_setting_t *s = grp ? config_setting_get_member(grp, key) : NULL;
+	int v;
 
-	if (s != NULL) {
-		if (config_setting_type(s) != CONFIG_TYPE_INT)
-			return err_set(err, 0, "%s: must be an integer", key);
-		v = config_setting_get_int(s);
-		if (v < min || v > max)
-			return err_set(err, 0, "%s: must be between %d and %d", key, min, max);
-	}
+	/* *out always holds a value, also on error, so no caller reads it
+	 * uninitialised (and gcc -O2 can see that across err_set()). */
+	*out = def;
+	if (s == NULL)
+		return 0;
+	if (config_setting_type(s) != CONFIG_TYPE_INT)
+		return err_set(err, 0, "%s: must be an integer", key);
+	v = config_setting_get_int(s);
+	if (v < min || v > max)
+		return err_set(err, 0, "%s: must be between %d and %d", key, min, max);
 	*out = v;
 	return 0;
 }
