@@ -1,0 +1,40 @@
+/*
+ * The server's start-up and shut-down: everything between a loaded
+ * configuration and a running server (and back), so the binary's main()
+ * only parses options. struct app itself lives in core/app.h.
+ */
+#ifndef AUTHSVC_APP_APP_H
+#define AUTHSVC_APP_APP_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "config/config.h"
+#include "core/app.h"
+#include "util/err.h"
+
+/*
+ * Build app (zeroed by the caller) from cfg, which must outlive it: keys
+ * from the configuration, the password policy, the core's routes and the
+ * plugins. With check_only, stop there: nothing touches the database,
+ * the network or the plugins' start(), which is what --check-config
+ * needs. Otherwise also apply migrations when configured, refuse a
+ * schema older than the code, load or create the token keys and start
+ * the revocation poller, the notifier and the plugins.
+ *
+ * 0 on success; -1 with err set to one line naming the setting or step
+ * that failed (never a secret). app_release() undoes either outcome.
+ */
+int app_build(struct app *app, const struct config *cfg, bool check_only, struct err *err);
+
+/* Stop and free what app_build() set up, however far it got. */
+void app_release(struct app *app);
+
+/*
+ * --list-plugins: one line per configured plugin on out (name, version,
+ * ABI, file, or why the loader refuses it). Opens each file but calls
+ * nothing in it. 0.
+ */
+int app_list_plugins(const struct config *cfg, FILE *out);
+
+#endif
