@@ -46,23 +46,21 @@ static int read_file(const char *path, char **out, size_t *len)
 }
 
 /*
- * A 32-byte key setting (util/key32.h): unset or empty leaves *set at 0;
- * anything else must decode. The message names the setting and the length
- * given, never the value.
+ * A 32-byte key setting (util/key32.h) into out: 0 when unset or empty, 1
+ * when set, -1 when it does not decode. The message names the setting and
+ * the length given, never the value.
  */
-static int key_load(const char *name, const char *value, unsigned char out[KEY32_LEN], int *set,
+static int key_load(const char *name, const char *value, unsigned char out[KEY32_LEN],
 		    struct err *err)
 {
-	*set = 0;
 	if (value == NULL || *value == '\0')
 		return 0;
 	if (key32_parse(value, out) < 0)
 		return err_set(err, 0,
-			       "%s: not a 32-byte key (%zu characters given; want 64 hex digits "
-			       "or 44 base64, as `openssl rand -hex 32` prints)",
+			       "%s: not a 32-byte key (%zu characters given; want 64 hex digits, "
+			       "as `openssl rand -hex 32` prints, or base64 of 32 bytes)",
 			       name, strlen(value));
-	*set = 1;
-	return 0;
+	return 1;
 }
 
 static int keys_setup(struct app *app, const struct config *cfg, struct err *err)
@@ -149,15 +147,19 @@ static int schema_check(const struct config *cfg, struct err *err)
 int app_build(struct app *app, const struct config *cfg, bool check_only, struct err *err)
 {
 	char msg[256];
+	int rc;
 
 	app->cfg = cfg;
 	if (revocations_init(&app->revoked) < 0)
 		return err_set(err, 0, "out of memory");
-	if (key_load("activity.key", cfg->activity_key, app->activity_key, &app->activity_key_set,
-		     err) < 0 ||
-	    key_load("mfa.secret_key", cfg->mfa.secret_key, app->mfa_key, &app->mfa_key_set, err) <
-		0)
+	rc = key_load("activity.key", cfg->activity_key, app->activity_key, err);
+	if (rc < 0)
 		return -1;
+	app->activity_key_set = rc;
+	rc = key_load("mfa.secret_key", cfg->mfa.secret_key, app->mfa_key, err);
+	if (rc < 0)
+		return -1;
+	app->mfa_key_set = rc;
 	if (password_init(&cfg->password, err) < 0)
 		return -1;
 	if (core_routes_register(app, msg, sizeof(msg)) < 0)

@@ -16,11 +16,12 @@
 /*
  * Build app (zeroed by the caller) from cfg, which must outlive it: keys
  * from the configuration, the password policy, the core's routes and the
- * plugins. With check_only, stop there: nothing touches the database,
- * the network or the plugins' start(), which is what --check-config
- * needs. Otherwise also apply migrations when configured, refuse a
- * schema older than the code, load or create the token keys and start
- * the revocation poller, the notifier and the plugins.
+ * plugins (loaded and initialised, not started). With check_only, stop
+ * there: nothing has touched the database or started a thread, which is
+ * what --check-config needs. Otherwise also apply migrations when
+ * configured, refuse a schema older than the code, load or create the
+ * token keys and start the revocation poller, the notifier and the
+ * plugins.
  *
  * 0 on success; -1 with err set to one line naming the setting or step
  * that failed (never a secret). app_release() undoes either outcome.
