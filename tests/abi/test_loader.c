@@ -97,7 +97,7 @@ static void load_expect(const char *file, const char *reason)
 	char msg[256];
 
 	assert_int_equal(core_routes_register(&app, msg, sizeof(msg)), 0);
-	assert_int_equal(plugins_load(&app, &cfg, &app.plugins, &err), -1);
+	assert_int_equal(plugins_load(&app, &host_api, &cfg, &app.plugins, &err), -1);
 	if (strstr(err.msg, reason) == NULL || strstr(err.msg, file) == NULL)
 		fail_msg("expected \"%s\" naming %s, got \"%s\"", reason, file, err.msg);
 	plugins_unload(app.plugins);
