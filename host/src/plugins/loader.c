@@ -312,14 +312,15 @@ static int load_one(struct app *app, const struct authsvc_host *host, const stru
 	pl->app = app;
 	rc = pl->desc->init(host, &pl->cfg, &pl->state, &perr);
 	pl->app = NULL;
+	if (pl->route_msg[0] != '\0') { /* a refused route_add names the cause best */
+		if (rc == 0)
+			pl->desc->fini(pl->state);
+		snprintf(msg, sizeof(msg), "%s", pl->route_msg);
+		goto refuse;
+	}
 	if (rc < 0) {
 		perr.msg[sizeof(perr.msg) - 1] = '\0'; /* the plugin may have filled it all */
 		snprintf(msg, sizeof(msg), "init failed: %.200s", perr.msg);
-		goto refuse;
-	}
-	if (pl->route_msg[0] != '\0') {
-		pl->desc->fini(pl->state);
-		snprintf(msg, sizeof(msg), "%s", pl->route_msg);
 		goto refuse;
 	}
 	pl->owner = (struct hook_owner){
