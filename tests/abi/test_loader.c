@@ -112,6 +112,46 @@ static void test_init_failure(void **state)
 	load_expect("bad_init.so", "init failed: no");
 }
 
+/* A plugin that fills its whole error message without a terminator: the
+ * host cuts it instead of reading past the buffer (ASan builds catch a
+ * read past it). */
+static size_t run_of_x(const char *s)
+{
+	const char *p = strstr(s, "failed: x");
+	size_t n = 0;
+
+	if (p == NULL)
+		return 0;
+	for (p += strlen("failed: "); *p == 'x'; p++)
+		n++;
+	return n;
+}
+
+static void test_init_message_without_terminator(void **state)
+{
+	(void)state;
+	load_expect("bad_init_full.so", "init failed: xxxx");
+}
+
+static void test_start_message_without_terminator(void **state)
+{
+	struct plugin_conf pc = {.name = "t", .file = (char *)"bad_start.so", .enabled = true};
+	struct config cfg = {.plugin_dir = (char *)ABI_DIR, .plugins = &pc, .nplugins = 1};
+	struct app app = {.cfg = &cfg};
+	struct err err = {0};
+	char msg[256];
+
+	(void)state;
+	assert_int_equal(core_routes_register(&app, msg, sizeof(msg)), 0);
+	assert_int_equal(plugins_load(&app, &host_api, &cfg, &app.plugins, &err), 0);
+	assert_int_equal(plugins_start(app.plugins, &err), -1);
+	if (strstr(err.msg, "bad_start.so") == NULL || run_of_x(err.msg) == 0 ||
+	    run_of_x(err.msg) > 200)
+		fail_msg("got \"%s\"", err.msg);
+	plugins_unload(app.plugins);
+	router_release(&app.router);
+}
+
 static void test_route_clash_with_core(void **state)
 {
 	(void)state;
@@ -343,6 +383,8 @@ int main(void)
 	    cmocka_unit_test(test_good_plugin_opens),
 	    cmocka_unit_test(test_init_failure),
 	    cmocka_unit_test(test_route_clash_with_core),
+	    cmocka_unit_test(test_init_message_without_terminator),
+	    cmocka_unit_test(test_start_message_without_terminator),
 	    cmocka_unit_test(test_frozen_plugins_load_and_hook),
 	    cmocka_unit_test(test_typed_and_legacy_hooks_in_order),
 	    cmocka_unit_test(test_two_instances_of_one_file),
