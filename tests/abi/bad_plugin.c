@@ -62,6 +62,11 @@ UNUSED static const struct authsvc_route routes[] = {
     {0},
 };
 
+#ifdef BAD_HOOKS_SIZE
+static const struct authsvc_login_succeeded_hook login_hooks[] = {{0}};
+static const struct authsvc_hooks typed = {.login_succeeded = login_hooks}; /* no .size */
+#endif
+
 #ifndef BAD_NO_SYMBOL
 AUTHSVC_EXPORT const struct authsvc_plugin authsvc_plugin = {
 #ifdef BAD_MAJOR
@@ -85,6 +90,9 @@ AUTHSVC_EXPORT const struct authsvc_plugin authsvc_plugin = {
     .init = ok_init,
 #ifdef BAD_START
     .start = full_start,
+#endif
+#ifdef BAD_HOOKS_SIZE
+    .typed_hooks = &typed,
 #endif
     .fini = fini,
 };

@@ -53,6 +53,12 @@ static void test_duplicate_route(void **state)
 	expect_open_refused("bad_dup_route", "duplicate route POST /test/a");
 }
 
+static void test_typed_hooks_without_size(void **state)
+{
+	(void)state;
+	expect_open_refused("bad_hooks_size", "typed_hooks without size");
+}
+
 static void test_missing_symbol(void **state)
 {
 	(void)state;
@@ -383,6 +389,7 @@ int main(void)
 	    cmocka_unit_test(test_good_plugin_opens),
 	    cmocka_unit_test(test_init_failure),
 	    cmocka_unit_test(test_route_clash_with_core),
+	    cmocka_unit_test(test_typed_hooks_without_size),
 	    cmocka_unit_test(test_init_message_without_terminator),
 	    cmocka_unit_test(test_start_message_without_terminator),
 	    cmocka_unit_test(test_frozen_plugins_load_and_hook),

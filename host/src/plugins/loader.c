@@ -49,6 +49,12 @@ int plugin_check_descriptor(const struct authsvc_plugin *p, char *msg, size_t ms
 			return -1;
 		}
 	}
+	/* a forgotten AUTHSVC_HOOKS_HEADER would silently drop every typed hook */
+	if (AUTHSVC_HAS(struct authsvc_plugin, p, typed_hooks) && p->typed_hooks != NULL &&
+	    !AUTHSVC_HAS(struct authsvc_hooks, p->typed_hooks, password_check)) {
+		snprintf(msg, msgsz, "typed_hooks without size (AUTHSVC_HOOKS_HEADER)");
+		return -1;
+	}
 	for (const struct authsvc_route *r = p->routes; r != NULL && r->method != NULL; r++) {
 		if (route_check(r, msg, msgsz) < 0)
 			return -1;

@@ -264,7 +264,9 @@ struct authsvc_login_succeeded_hook {
 
 /* The typed hooks of a plugin, one array per point (each may be NULL).
  * Led by size, like the descriptor: a later point is appended as a new
- * array and read only when AUTHSVC_HAS(struct authsvc_hooks, h, field). */
+ * array and read only when AUTHSVC_HAS(struct authsvc_hooks, h, field).
+ * The loader refuses a plugin whose typed_hooks has no size (a forgotten
+ * AUTHSVC_HOOKS_HEADER would otherwise drop every hook). */
 struct authsvc_hooks {
 	uint32_t size; /* sizeof(struct authsvc_hooks): use AUTHSVC_HOOKS_HEADER */
 	const struct authsvc_password_check_hook *password_check;
