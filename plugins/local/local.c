@@ -80,13 +80,11 @@ static int local_init(const struct authsvc_host *host, const struct authsvc_cfg 
 
 	if (host->abi_major != AUTHSVC_ABI_MAJOR ||
 	    !AUTHSVC_HAS(struct authsvc_host, host, reply_error)) {
-		err->code = 1;
 		snprintf(err->msg, sizeof(err->msg), "host API too old");
 		return -1;
 	}
 	l = calloc(1, sizeof(*l));
 	if (l == NULL) {
-		err->code = 1;
 		snprintf(err->msg, sizeof(err->msg), "out of memory");
 		return -1;
 	}

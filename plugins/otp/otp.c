@@ -53,13 +53,11 @@ static int otp_init(const struct authsvc_host *host, const struct authsvc_cfg *c
 	(void)cfg;
 	if (host->abi_major != AUTHSVC_ABI_MAJOR ||
 	    !AUTHSVC_HAS(struct authsvc_host, host, mfa_lookup)) {
-		err->code = 1;
 		snprintf(err->msg, sizeof(err->msg), "host too old: needs ABI 1.1");
 		return -1;
 	}
 	o = calloc(1, sizeof(*o));
 	if (o == NULL) {
-		err->code = 1;
 		snprintf(err->msg, sizeof(err->msg), "out of memory");
 		return -1;
 	}

@@ -23,7 +23,7 @@
 
 struct pwl {
 	const struct authsvc_host *host;
-	const char *space; /* "passwordless", or "passwordless-signup" */
+	uint32_t otp_flags; /* AUTHSVC_OTP_SIGNUP with the setting signup */
 };
 
 static const struct authsvc_setting pwl_settings[] = {
@@ -56,7 +56,7 @@ static enum authsvc_status start(void *state, void *tstate, struct authsvc_req *
 	(void)tstate;
 	if (key == NULL || *key == '\0')
 		return AUTHSVC_INVALID;
-	st = p->host->otp_send(req, p->space, key);
+	st = p->host->otp_send_ex(req, "passwordless", key, p->otp_flags);
 	if (st != AUTHSVC_OK)
 		return st;
 	p->host->reply_json(req, 204, NULL);
@@ -74,7 +74,7 @@ static enum authsvc_status verify(void *state, void *tstate, struct authsvc_req 
 	(void)tstate;
 	if (key == NULL || otp == NULL)
 		return AUTHSVC_INVALID;
-	st = p->host->otp_check(req, p->space, key, otp, &who);
+	st = p->host->otp_check_ex(req, "passwordless", key, otp, p->otp_flags, &who);
 	switch (st) {
 	case AUTHSVC_OK:
 		return p->host->complete_login(req, &who, AUTHSVC_LOGIN_CODE);
@@ -98,19 +98,17 @@ static int pwl_init(const struct authsvc_host *host, const struct authsvc_cfg *c
 	struct pwl *p;
 
 	if (host->abi_major != AUTHSVC_ABI_MAJOR ||
-	    !AUTHSVC_HAS(struct authsvc_host, host, mfa_lookup)) {
-		err->code = 1;
-		snprintf(err->msg, sizeof(err->msg), "host too old: needs ABI 1.1");
+	    !AUTHSVC_HAS(struct authsvc_host, host, otp_check_ex)) {
+		snprintf(err->msg, sizeof(err->msg), "host too old: needs ABI 1.2");
 		return -1;
 	}
 	p = calloc(1, sizeof(*p));
 	if (p == NULL) {
-		err->code = 1;
 		snprintf(err->msg, sizeof(err->msg), "out of memory");
 		return -1;
 	}
 	p->host = host;
-	p->space = host->cfg_int(cfg, "signup") ? "passwordless-signup" : "passwordless";
+	p->otp_flags = host->cfg_int(cfg, "signup") ? AUTHSVC_OTP_SIGNUP : 0;
 	*state_out = p;
 	return 0;
 }

@@ -200,8 +200,8 @@ static enum authsvc_status create_qr(void *state, void *tstate, struct authsvc_r
 	return AUTHSVC_OK;
 }
 
-static enum authsvc_status verify_hook(void *state, struct authsvc_req *req, const char *username,
-				       const char *otp, struct authsvc_identity *who)
+static enum authsvc_status verify_hook(void *state, void *tstate, struct authsvc_req *req,
+				       const struct authsvc_identity *who, const char *otp)
 {
 	struct totp *t = state;
 	char secret[160];
@@ -210,7 +210,7 @@ static enum authsvc_status verify_hook(void *state, struct authsvc_req *req, con
 	int confirmed = 0, keylen;
 	int64_t step;
 
-	(void)username;
+	(void)tstate;
 	st = t->host->secret_get(req, who->user_id, "totp", secret, sizeof(secret), &confirmed);
 	if (st == AUTHSVC_NOT_FOUND)
 		return AUTHSVC_DECLINED;
@@ -234,9 +234,14 @@ static const struct authsvc_route totp_routes[] = {
     {0},
 };
 
-static const struct authsvc_hook totp_hooks[] = {
-    {AUTHSVC_HOOK_MFA_VERIFY, 0, verify_hook},
+static const struct authsvc_mfa_verify_hook totp_mfa_hooks[] = {
+    {.order = 0, .fn = verify_hook},
     {0},
+};
+
+static const struct authsvc_hooks totp_hooks = {
+    AUTHSVC_HOOKS_HEADER,
+    .mfa_verify = totp_mfa_hooks,
 };
 
 static int totp_init(const struct authsvc_host *host, const struct authsvc_cfg *cfg,
@@ -246,20 +251,17 @@ static int totp_init(const struct authsvc_host *host, const struct authsvc_cfg *
 
 	if (host->abi_major != AUTHSVC_ABI_MAJOR ||
 	    !AUTHSVC_HAS(struct authsvc_host, host, mfa_lookup)) {
-		err->code = 1;
 		snprintf(err->msg, sizeof(err->msg), "host too old: needs ABI 1.1");
 		return -1;
 	}
 	if (host->cfg_str(cfg, "issuer") == NULL || *host->cfg_str(cfg, "issuer") == '\0' ||
 	    strlen(host->cfg_str(cfg, "issuer")) > ISSUER_MAX) {
-		err->code = 1;
 		snprintf(err->msg, sizeof(err->msg), "issuer: 1 to %d characters", ISSUER_MAX);
 		return -1;
 	}
 	t = calloc(1, sizeof(*t));
 	if (t == NULL || otp_math_init() < 0) {
 		free(t);
-		err->code = 1;
 		snprintf(err->msg, sizeof(err->msg), "cannot initialise liboath");
 		return -1;
 	}
@@ -280,6 +282,7 @@ static void totp_fini(void *state)
 }
 
 AUTHSVC_EXPORT const struct authsvc_plugin authsvc_plugin = {
-    AUTHSVC_PLUGIN_HEADER, .name = "totp",	.version = "1.0.0", .settings = totp_settings,
-    .routes = totp_routes, .hooks = totp_hooks, .init = totp_init,  .fini = totp_fini,
+    AUTHSVC_PLUGIN_HEADER,     .name = "totp",	      .version = "1.0.0",
+    .settings = totp_settings, .routes = totp_routes, .typed_hooks = &totp_hooks,
+    .init = totp_init,	       .fini = totp_fini,
 };

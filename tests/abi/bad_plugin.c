@@ -3,6 +3,7 @@
  * loader must refuse (tests/unit/test_loader.c checks each refusal).
  */
 #include <stddef.h>
+#include <string.h>
 
 #define UNUSED __attribute__((unused))
 
@@ -23,7 +24,10 @@ UNUSED static int ok_init(const struct authsvc_host *host, const struct authsvc_
 	(void)cfg;
 	(void)err;
 	*st = NULL;
-#ifdef BAD_INIT
+#ifdef BAD_INIT_FULL
+	memset(err->msg, 'x', sizeof(err->msg));
+	return -1;
+#elif defined(BAD_INIT)
 	err->code = 1;
 	err->msg[0] = 'n';
 	err->msg[1] = 'o';
@@ -32,6 +36,14 @@ UNUSED static int ok_init(const struct authsvc_host *host, const struct authsvc_
 #else
 	return 0;
 #endif
+}
+
+/* BAD_START, BAD_INIT_FULL: fill the whole message, no terminator */
+UNUSED static int full_start(void *st, struct authsvc_err *err)
+{
+	(void)st;
+	memset(err->msg, 'x', sizeof(err->msg));
+	return -1;
 }
 
 UNUSED static void fini(void *st)
@@ -49,6 +61,11 @@ UNUSED static const struct authsvc_route routes[] = {
 #endif
     {0},
 };
+
+#ifdef BAD_HOOKS_SIZE
+static const struct authsvc_login_succeeded_hook login_hooks[] = {{0}};
+static const struct authsvc_hooks typed = {.login_succeeded = login_hooks}; /* no .size */
+#endif
 
 #ifndef BAD_NO_SYMBOL
 AUTHSVC_EXPORT const struct authsvc_plugin authsvc_plugin = {
@@ -71,6 +88,12 @@ AUTHSVC_EXPORT const struct authsvc_plugin authsvc_plugin = {
     .version = "0.0.1",
     .routes = routes,
     .init = ok_init,
+#ifdef BAD_START
+    .start = full_start,
+#endif
+#ifdef BAD_HOOKS_SIZE
+    .typed_hooks = &typed,
+#endif
     .fini = fini,
 };
 #else

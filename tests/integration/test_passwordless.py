@@ -244,6 +244,29 @@ def test_signup_needs_the_plugin_setting_and_a_tenant(t):
     assert t.db.count("users", "lower(email) = :'e'", e=NEW.lower()) == 0
 
 
+def test_signup_through_the_1_1_space_name(t):
+    """A plugin built for ABI 1.1 asked for sign-up with the space name
+    "passwordless-signup" (tests/abi/pwl11_plugin.c); 1.2 turns that into
+    AUTHSVC_OTP_SIGNUP, so the old plugin still signs people up."""
+    global SMTP
+    if SMTP is None:
+        SMTP = mail.Smtp(t.suite.tmp).start()
+    SMTP.clear()
+    who = "Old.Plugin@example.org"
+    srv = t.start_server("pwl11", plugins={"local": {"file": "local.so"},
+                                           "pwl_11": {"file": "pwl_11.so"}},
+                         account={"signup_tenant": harness.TENANT_KEY,
+                                  "signup_role": harness.ROLE},
+                         notify=SMTP.notify_config())
+    expect(t.http("POST", "/test/pwl11/start", server=srv,
+                  json={"client_id": "web", "client_secret": "test", "key": who}), 204)
+    otp = mail.find(r"sign-in code is (\S+)", SMTP.wait_for(who.lower()))
+    r = expect(t.http("POST", "/test/pwl11/verify", server=srv,
+                      json={"key": who, "otp": otp}), 200)
+    me = expect(t.me(t.exchange(r.body["code"], server=srv)["accessToken"], server=srv), 200)
+    assert me.body["username"] == who.lower(), me.body
+
+
 def test_mfa_gate_counts_the_mailed_code_as_the_factor(t):
     srv = pwl_server(t, mfa={"mode": "all", "method": "otp"})
     start(t, srv)

@@ -13,6 +13,7 @@
 #include <openssl/crypto.h>
 #include <jansson.h>
 
+#include "core/hooks.h"
 #include "core/password.h"
 #include "log/log.h"
 #include "notify/notify.h"
@@ -164,15 +165,14 @@ int app_build(struct app *app, const struct config *cfg, bool check_only, struct
 		return -1;
 	if (core_routes_register(app, msg, sizeof(msg)) < 0)
 		return err_set(err, 0, "%s", msg);
-	if (plugins_load(app, cfg, &app->plugins, err) < 0)
+	if (plugins_load(app, &host_api, cfg, &app->plugins, err) < 0)
 		return -1;
 	if (strcmp(cfg->mfa.mode, "off") != 0 && strcmp(cfg->mfa.method, "totp") == 0 &&
-	    (app->plugins == NULL || app->plugins->nhooks[AUTHSVC_HOOK_MFA_VERIFY] == 0))
+	    hooks_count(&app->hooks, AUTHSVC_HOOK_MFA_VERIFY) == 0)
 		return err_set(err, 0,
 			       "mfa.method = \"totp\": no plugin verifies app codes "
 			       "(enable the totp plugin)");
-	if (!app->mfa_key_set && app->plugins != NULL &&
-	    app->plugins->nhooks[AUTHSVC_HOOK_MFA_VERIFY] > 0)
+	if (!app->mfa_key_set && hooks_count(&app->hooks, AUTHSVC_HOOK_MFA_VERIFY) > 0)
 		return err_set(err, 0,
 			       "mfa.secret_key: required to keep authenticator secrets "
 			       "(32 bytes, hex or base64; or secret_key_env)");

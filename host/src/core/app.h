@@ -7,6 +7,7 @@
 #define AUTHSVC_CORE_APP_H
 
 #include "config/config.h"
+#include "core/hooks.h"
 #include "http/router.h"
 #include "tokens/keyring.h"
 #include "tokens/revocation.h"
@@ -20,6 +21,7 @@ struct app {
 	struct revocations revoked;
 	struct router router;
 	struct plugin_set *plugins;
+	struct hook_table hooks; /* filled by the plugin loader */
 	unsigned char activity_key[32];
 	int activity_key_set;
 	json_t *jwks;		   /* /.well-known/jwks.json body */

@@ -12,7 +12,7 @@
 #include "core/password.h"
 #include "http/workers.h"
 #include "log/log.h"
-#include "plugins/loader.h"
+#include "core/hooks.h"
 #include "store/failures.h"
 #include "store/sessions.h"
 #include "tokens/opaque.h"
@@ -49,8 +49,7 @@ static enum authsvc_status password_check(struct authsvc_req *req, struct db *db
 	bool rehash = false;
 	int rc;
 
-	st = plugins_run_hooks(req->app->plugins, AUTHSVC_HOOK_PASSWORD_CHECK, req, username,
-			       password, who);
+	st = hooks_password_check(&req->app->hooks, req, username, password, who);
 	if (st != AUTHSVC_DECLINED)
 		return st == AUTHSVC_OK ? resolve_hook_identity(db, who) : st;
 	rc = store_user_credentials(db, username, &cred, &err);
@@ -228,8 +227,7 @@ enum authsvc_status core_finish_login(struct authsvc_req *req, const struct auth
 	if (st == AUTHSVC_OK && req->status == 200) {
 		struct authsvc_identity done = *who;
 
-		plugins_run_hooks(req->app->plugins, AUTHSVC_HOOK_LOGIN_SUCCEEDED, req,
-				  done.username, NULL, &done);
+		hooks_login_succeeded(&req->app->hooks, req, &done);
 	}
 	return st;
 }

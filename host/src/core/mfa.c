@@ -23,7 +23,7 @@
 #include "http/request.h"
 #include "http/workers.h"
 #include "log/log.h"
-#include "plugins/loader.h"
+#include "core/hooks.h"
 #include "store/failures.h"
 #include "store/otp.h"
 #include "tokens/opaque.h"
@@ -166,8 +166,7 @@ static enum authsvc_status second_factor(struct authsvc_req *req, const struct o
 	snprintf(who.user_id, sizeof(who.user_id), "%s", c->user_id);
 	snprintf(who.username, sizeof(who.username), "%s", c->username);
 	snprintf(who.provider, sizeof(who.provider), "%s", c->provider);
-	return plugins_run_hooks(req->app->plugins, AUTHSVC_HOOK_MFA_VERIFY, req, c->username, otp,
-				 &who);
+	return hooks_mfa_verify(&req->app->hooks, req, &who, otp);
 }
 
 /* A wrong second factor: counted on the transaction (burned at

@@ -114,12 +114,12 @@ enum authsvc_status core_otp_deliver(struct authsvc_req *req, const char *event,
 	return st;
 }
 
-/* "passwordless-signup": passwordless, and an unknown key that is an e-mail
- * address gets its code too; the account is created when the code comes
- * back (account.signup_tenant and signup_role must be set). */
-static bool signup_space(const struct authsvc_req *req, const char *space, const char *key)
+/* AUTHSVC_OTP_SIGNUP: an unknown key that is an e-mail address gets its
+ * code too; the account is created when the code comes back with the same
+ * flag (account.signup_tenant and signup_role must be set). */
+static bool signup_allowed(const struct authsvc_req *req, uint32_t flags, const char *key)
 {
-	return strcmp(space, "passwordless-signup") == 0 &&
+	return (flags & AUTHSVC_OTP_SIGNUP) != 0 &&
 	       req->app->cfg->account.signup_tenant[0] != '\0' && account_email_valid(key);
 }
 
@@ -161,7 +161,7 @@ static enum authsvc_status signup_create(struct authsvc_req *req, struct db *db,
 
 /* passwordless (or a plugin's own space): a new transaction per send */
 static enum authsvc_status send_new(struct authsvc_req *req, struct db *db, const char *space,
-				    const char *key)
+				    const char *key, uint32_t flags)
 {
 	const struct otp_conf *oc = &req->app->cfg->otp;
 	struct user_contact c;
@@ -176,12 +176,12 @@ static enum authsvc_status send_new(struct authsvc_req *req, struct db *db, cons
 	rc = store_user_contact(db, key, false, &c, &err);
 	if (rc < 0)
 		return store_status(req, &err);
-	if (rc == 0 && signup_space(req, space, key)) { /* a first login: mail the key */
+	if (rc == 0 && signup_allowed(req, flags, key)) { /* a first login: mail the key */
 		snprintf(c.email, sizeof(c.email), "%s", key);
 		snprintf(c.username, sizeof(c.username), "%s", key);
 	}
 	known =
-	    (rc == 1 || signup_space(req, space, key)) &&
+	    (rc == 1 || signup_allowed(req, flags, key)) &&
 	    notify_can_reach(req->app->notifier, &(struct notify_to){c.email, c.phone, c.username});
 	/* an unknown key gets the same row, with a code nobody is sent */
 	st = core_otp_make(req, space, key, code, hash);
@@ -196,8 +196,7 @@ static enum authsvc_status send_new(struct authsvc_req *req, struct db *db, cons
 		OPENSSL_cleanse(code, sizeof(code));
 		return AUTHSVC_OK;
 	}
-	return core_otp_deliver(
-	    req, strncmp(space, "passwordless", 12) == 0 ? "passwordless" : space, &c, code);
+	return core_otp_deliver(req, space, &c, code);
 }
 
 /* mfa: a fresh code on the live transaction of a user (resend) */
@@ -235,15 +234,18 @@ static enum authsvc_status send_work(struct authsvc_req *req, const char *const 
 {
 	if (strcmp(args[0], "mfa") == 0)
 		return send_mfa(req, &req->worker->db, args[1]);
-	return send_new(req, &req->worker->db, args[0], args[1]);
+	return send_new(req, &req->worker->db, args[0], args[1],
+			args[2] != NULL ? AUTHSVC_OTP_SIGNUP : 0);
 }
 
-enum authsvc_status core_otp_send(struct authsvc_req *req, const char *space, const char *key)
+enum authsvc_status core_otp_send(struct authsvc_req *req, const char *space, const char *key,
+				  uint32_t flags)
 {
 	char lkey[160];
 	enum authsvc_status st;
 
-	if (req == NULL || req->worker == NULL || space == NULL || key == NULL)
+	if (req == NULL || req->worker == NULL || space == NULL || key == NULL ||
+	    (flags & ~(uint32_t)AUTHSVC_OTP_SIGNUP) != 0)
 		return AUTHSVC_ERROR;
 	if (*key == '\0' || strlen(key) > 150 || strlen(space) > 31)
 		return AUTHSVC_INVALID;
@@ -257,11 +259,13 @@ enum authsvc_status core_otp_send(struct authsvc_req *req, const char *space, co
 		return st;
 	/* the same answer for every key; the lookup, the code and the mail
 	 * after it, so that its time does not tell whether the key exists */
-	return core_after_reply(req, "otp-send", send_work, space, lkey, NULL);
+	return core_after_reply(req, "otp-send", send_work, space, lkey,
+				(flags & AUTHSVC_OTP_SIGNUP) ? "signup" : NULL);
 }
 
 enum authsvc_status core_otp_check(struct authsvc_req *req, const char *space, const char *key,
-				   const char *otp, struct authsvc_identity *who_out)
+				   const char *otp, uint32_t flags,
+				   struct authsvc_identity *who_out)
 {
 	const struct bruteforce_policy *bp = &req->app->cfg->bruteforce;
 	struct db *db;
@@ -272,7 +276,7 @@ enum authsvc_status core_otp_check(struct authsvc_req *req, const char *space, c
 	int rc, locked;
 
 	if (req == NULL || req->worker == NULL || space == NULL || key == NULL || otp == NULL ||
-	    who_out == NULL)
+	    who_out == NULL || (flags & ~(uint32_t)AUTHSVC_OTP_SIGNUP) != 0)
 		return AUTHSVC_ERROR;
 	if (strcmp(space, "mfa") == 0) /* the core's own: POST /auth/verify-otp */
 		return AUTHSVC_INVALID;
@@ -297,7 +301,7 @@ enum authsvc_status core_otp_check(struct authsvc_req *req, const char *space, c
 		return AUTHSVC_EXPIRED;
 	otp_code_hash(space, lkey, otp, hash);
 	if (!tokens_equal_ct(hash, row.otp_hash) ||
-	    (row.user_id[0] == '\0' && !signup_space(req, space, lkey))) {
+	    (row.user_id[0] == '\0' && !signup_allowed(req, flags, lkey))) {
 		if (store_otp_fail(db, space, lkey, req->app->cfg->otp.max_attempts, &err) < 0)
 			return store_status(req, &err);
 		if (bp->enabled)

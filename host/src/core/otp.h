@@ -16,9 +16,12 @@
 
 enum authsvc_status core_user_find(struct authsvc_req *req, const char *username,
 				   struct authsvc_identity *who_out);
-enum authsvc_status core_otp_send(struct authsvc_req *req, const char *space, const char *key);
+/* The host API's otp_send_ex and otp_check_ex (flags: enum authsvc_otp_flags). */
+enum authsvc_status core_otp_send(struct authsvc_req *req, const char *space, const char *key,
+				  uint32_t flags);
 enum authsvc_status core_otp_check(struct authsvc_req *req, const char *space, const char *key,
-				   const char *otp, struct authsvc_identity *who_out);
+				   const char *otp, uint32_t flags,
+				   struct authsvc_identity *who_out);
 enum authsvc_status core_secret_get(struct authsvc_req *req, const char *user_id, const char *kind,
 				    char *buf, size_t bufsz, int *confirmed);
 enum authsvc_status core_secret_set(struct authsvc_req *req, const char *user_id, const char *kind,

@@ -24,7 +24,7 @@ __attribute__((format(printf, 3, 4))) static void api_log(struct authsvc_req *re
 	if (level < AUTHSVC_LOG_ERROR || level > AUTHSVC_LOG_DEBUG)
 		level = AUTHSVC_LOG_INFO;
 	if (req != NULL && req->route != NULL && req->route->plugin != NULL)
-		name = req->route->plugin->desc->name;
+		name = req->route->plugin->cfg.pc->name; /* the instance */
 	snprintf(prefix, sizeof(prefix), "plugin=%s req=%s ", name, req ? req->id : "-");
 	va_start(ap, fmt);
 	log_vmsg((enum log_level)level, prefix, fmt, ap);
@@ -121,6 +121,46 @@ static void api_wipe(void *buf, size_t n)
 	OPENSSL_cleanse(buf, n);
 }
 
+static const char *api_instance_name(const struct authsvc_cfg *cfg)
+{
+	return cfg != NULL ? cfg->pc->name : NULL;
+}
+
+static int api_route_add(const struct authsvc_cfg *cfg, const struct authsvc_route *route)
+{
+	if (cfg == NULL || cfg->pl == NULL)
+		return -1;
+	return plugin_route_add(cfg->pl, route);
+}
+
+/* The 1.1 spelling of a sign-up send: a space name the plugin chose. */
+static const char *legacy_space(const char *space, uint32_t *flags)
+{
+	if (space != NULL && strcmp(space, "passwordless-signup") == 0) {
+		*flags |= AUTHSVC_OTP_SIGNUP;
+		return "passwordless";
+	}
+	return space;
+}
+
+static enum authsvc_status api_otp_send(struct authsvc_req *req, const char *space, const char *key)
+{
+	uint32_t flags = 0;
+
+	space = legacy_space(space, &flags);
+	return core_otp_send(req, space, key, flags);
+}
+
+static enum authsvc_status api_otp_check(struct authsvc_req *req, const char *space,
+					 const char *key, const char *otp,
+					 struct authsvc_identity *who_out)
+{
+	uint32_t flags = 0;
+
+	space = legacy_space(space, &flags);
+	return core_otp_check(req, space, key, otp, flags, who_out);
+}
+
 const struct authsvc_host host_api = {
     AUTHSVC_HOST_HEADER,
     .log = api_log,
@@ -139,10 +179,15 @@ const struct authsvc_host host_api = {
     .random_bytes = api_random_bytes,
     .wipe = api_wipe,
     .user_find = core_user_find,
-    .otp_send = core_otp_send,
-    .otp_check = core_otp_check,
+    .otp_send = api_otp_send,
+    .otp_check = api_otp_check,
     .secret_get = core_secret_get,
     .secret_set = core_secret_set,
     .secret_use_step = core_secret_use_step,
     .mfa_lookup = core_mfa_lookup,
+    /* 1.2 */
+    .instance_name = api_instance_name,
+    .route_add = api_route_add,
+    .otp_send_ex = core_otp_send,
+    .otp_check_ex = core_otp_check,
 };

@@ -13,6 +13,20 @@
 #include "http/workers.h"
 #include "log/log.h"
 
+static int route_check(const struct authsvc_route *r, char *msg, size_t msgsz)
+{
+	if (r->method == NULL || r->path == NULL || r->path[0] != '/' || r->handler == NULL ||
+	    http_method_parse(r->method) == M_OTHER) {
+		snprintf(msg, msgsz, "invalid route %s", r->path ? r->path : "(null)");
+		return -1;
+	}
+	if (r->flags >> 16) {
+		snprintf(msg, msgsz, "route %s uses reserved flags", r->path);
+		return -1;
+	}
+	return 0;
+}
+
 int plugin_check_descriptor(const struct authsvc_plugin *p, char *msg, size_t msgsz)
 {
 	if (p->abi_major != AUTHSVC_ABI_MAJOR || p->abi_minor > AUTHSVC_ABI_MINOR) {
@@ -35,16 +49,15 @@ int plugin_check_descriptor(const struct authsvc_plugin *p, char *msg, size_t ms
 			return -1;
 		}
 	}
+	/* a forgotten AUTHSVC_HOOKS_HEADER would silently drop every typed hook */
+	if (AUTHSVC_HAS(struct authsvc_plugin, p, typed_hooks) && p->typed_hooks != NULL &&
+	    !AUTHSVC_HAS(struct authsvc_hooks, p->typed_hooks, password_check)) {
+		snprintf(msg, msgsz, "typed_hooks without size (AUTHSVC_HOOKS_HEADER)");
+		return -1;
+	}
 	for (const struct authsvc_route *r = p->routes; r != NULL && r->method != NULL; r++) {
-		if (r->path == NULL || r->path[0] != '/' || r->handler == NULL ||
-		    http_method_parse(r->method) == M_OTHER) {
-			snprintf(msg, msgsz, "invalid route %s", r->path ? r->path : "(null)");
+		if (route_check(r, msg, msgsz) < 0)
 			return -1;
-		}
-		if (r->flags >> 16) {
-			snprintf(msg, msgsz, "route %s uses reserved flags", r->path);
-			return -1;
-		}
 		for (const struct authsvc_route *q = p->routes; q != r; q++) {
 			if (strcmp(q->method, r->method) == 0 && strcmp(q->path, r->path) == 0) {
 				snprintf(msg, msgsz, "duplicate route %s %s", r->method, r->path);
@@ -193,28 +206,91 @@ static char *plugin_path(const struct config *cfg, const char *file)
 	return strdup(buf);
 }
 
-static int register_routes(struct app *app, struct plugin *pl, char *msg, size_t msgsz)
+static int register_route(struct app *app, struct plugin *pl, const struct authsvc_route *r,
+			  const char *path, char *msg, size_t msgsz)
 {
-	for (const struct authsvc_route *r = pl->desc->routes; r != NULL && r->method != NULL;
-	     r++) {
-		struct route rt = {
-		    .method = http_method_parse(r->method),
-		    .path = r->path,
-		    .fn = r->handler,
-		    .plugin = pl,
-		    .flags = r->flags,
-		    .fields = r->fields,
-		};
+	struct route rt = {
+	    .method = http_method_parse(r->method),
+	    .path = path,
+	    .fn = r->handler,
+	    .plugin = pl,
+	    .flags = r->flags,
+	    .fields = r->fields,
+	};
+	char why[160];
 
-		if (router_add(&app->router, &rt, msg, msgsz) < 0)
-			return -1;
+	if (router_add(&app->router, &rt, why, sizeof(why)) < 0) {
+		if (strcmp(pl->desc->name, pl->cfg.pc->name) != 0)
+			snprintf(msg, msgsz, "%s (instance %s of %s)", why, pl->cfg.pc->name,
+				 pl->desc->name);
+		else
+			snprintf(msg, msgsz, "%s", why);
+		return -1;
 	}
 	return 0;
 }
 
-static int load_one(struct app *app, const struct config *cfg, const struct plugin_conf *pc,
-		    struct plugin *pl, struct err *err)
+static int register_routes(struct app *app, struct plugin *pl, char *msg, size_t msgsz)
 {
+	for (const struct authsvc_route *r = pl->desc->routes; r != NULL && r->method != NULL; r++)
+		if (register_route(app, pl, r, r->path, msg, msgsz) < 0)
+			return -1;
+	return 0;
+}
+
+int plugin_route_add(struct plugin *pl, const struct authsvc_route *r)
+{
+	char **paths;
+	char *path;
+
+	if (pl->route_msg[0] != '\0')
+		return -1; /* the load fails already; keep the first reason */
+	if (pl->app == NULL) {
+		snprintf(pl->route_msg, sizeof(pl->route_msg), "route_add outside init");
+		return -1;
+	}
+	if (r == NULL) {
+		snprintf(pl->route_msg, sizeof(pl->route_msg), "route_add without a route");
+		return -1;
+	}
+	if (route_check(r, pl->route_msg, sizeof(pl->route_msg)) < 0)
+		return -1;
+	paths = realloc(pl->paths, (pl->npaths + 1) * sizeof(*paths));
+	if (paths == NULL)
+		goto out_oom;
+	pl->paths = paths;
+	path = strdup(r->path);
+	if (path == NULL)
+		goto out_oom;
+	pl->paths[pl->npaths++] = path; /* the router keeps the pointer */
+	return register_route(pl->app, pl, r, path, pl->route_msg, sizeof(pl->route_msg));
+out_oom:
+	snprintf(pl->route_msg, sizeof(pl->route_msg), "out of memory");
+	return -1;
+}
+
+/* Free what the loader allocated for pl (not the plugin's own state). The
+ * route_add copies go too: call only once the router is released or will
+ * not serve again (a failed load stops the server). */
+static void plugin_forget(struct plugin *pl)
+{
+	if (pl->serial_init)
+		pthread_mutex_destroy(&pl->serial);
+	pl->serial_init = 0;
+	free(pl->file);
+	pl->file = NULL;
+	for (size_t i = 0; i < pl->npaths; i++)
+		free(pl->paths[i]);
+	free(pl->paths);
+	pl->paths = NULL;
+	pl->npaths = 0;
+}
+
+static int load_one(struct app *app, const struct authsvc_host *host, const struct config *cfg,
+		    const struct plugin_conf *pc, struct plugin *pl, struct err *err)
+{
+	int rc;
+
 	struct authsvc_err perr = {0};
 	char msg[256] = "";
 
@@ -223,9 +299,10 @@ static int load_one(struct app *app, const struct config *cfg, const struct plug
 		return err_set(err, 0, "plugin refused file=%s reason=\"path too long\"", pc->file);
 	if (plugin_open(pl->file, &pl->dl, &pl->desc, msg, sizeof(msg)) < 0)
 		goto refuse;
+	/* instances are told apart by the operator's name, not the .so's */
 	for (int i = 0; i < pl->index; i++) {
-		if (strcmp(app->plugins->v[i].desc->name, pl->desc->name) == 0) {
-			snprintf(msg, sizeof(msg), "duplicate plugin name %s", pl->desc->name);
+		if (strcmp(app->plugins->v[i].cfg.pc->name, pc->name) == 0) {
+			snprintf(msg, sizeof(msg), "duplicate plugin instance %s", pc->name);
 			goto refuse;
 		}
 	}
@@ -233,75 +310,99 @@ static int load_one(struct app *app, const struct config *cfg, const struct plug
 		goto refuse;
 	pl->cfg.pc = pc;
 	pl->cfg.schema = pl->desc->settings;
+	pl->cfg.pl = pl;
 	pthread_mutex_init(&pl->serial, NULL);
+	pl->serial_init = 1;
 	if (register_routes(app, pl, msg, sizeof(msg)) < 0)
 		goto refuse;
-	if (pl->desc->init(&host_api, &pl->cfg, &pl->state, &perr) < 0) {
-		perr.msg[sizeof(perr.msg) - 1] = '\0';
+	pl->app = app;
+	rc = pl->desc->init(host, &pl->cfg, &pl->state, &perr);
+	pl->app = NULL;
+	if (pl->route_msg[0] != '\0') { /* a refused route_add names the cause best */
+		if (rc == 0)
+			pl->desc->fini(pl->state);
+		snprintf(msg, sizeof(msg), "%s", pl->route_msg);
+		goto refuse;
+	}
+	if (rc < 0) {
+		perr.msg[sizeof(perr.msg) - 1] = '\0'; /* the plugin may have filled it all */
 		snprintf(msg, sizeof(msg), "init failed: %.200s", perr.msg);
 		goto refuse;
 	}
+	pl->owner = (struct hook_owner){
+	    .state = pl->state,
+	    .serial = (pl->desc->flags & AUTHSVC_PLUGIN_THREAD_UNSAFE) ? &pl->serial : NULL,
+	    .slot = pl->index,
+	    .name = pc->name,
+	};
 	return 0;
 refuse:
 	return err_set(err, 0, "plugin refused file=%s reason=\"%s\"", pl->file, msg);
 }
 
-static int hook_cmp(const void *a, const void *b)
+static int fill_legacy(struct hook_table *t, const struct plugin *pl)
 {
-	const struct hook_entry *x = a, *y = b;
+	for (const struct authsvc_hook *h = pl->desc->hooks;
+	     h != NULL && h->point != AUTHSVC_HOOK_END; h++) {
+		struct hook_entry e = {.order = h->order, .owner = &pl->owner, .legacy = h->fn};
 
-	if (x->order != y->order)
-		return x->order < y->order ? -1 : 1;
-	return x->plugin->index - y->plugin->index;
-}
-
-static int hooks_collect(struct plugin_set *set, struct err *err)
-{
-	for (uint32_t pt = AUTHSVC_HOOK_PASSWORD_CHECK; pt <= AUTHSVC_HOOK_MFA_VERIFY; pt++) {
-		size_t n = 0;
-
-		for (size_t i = 0; i < set->n; i++)
-			for (const struct authsvc_hook *h = set->v[i].desc->hooks;
-			     h != NULL && h->point != AUTHSVC_HOOK_END; h++)
-				n += h->point == pt;
-		set->hooks[pt] = calloc(n + 1, sizeof(struct hook_entry));
-		if (set->hooks[pt] == NULL)
-			return err_set(err, 0, "out of memory");
-		for (size_t i = 0; i < set->n; i++)
-			for (const struct authsvc_hook *h = set->v[i].desc->hooks;
-			     h != NULL && h->point != AUTHSVC_HOOK_END; h++)
-				if (h->point == pt)
-					set->hooks[pt][set->nhooks[pt]++] =
-					    (struct hook_entry){h->order, h->fn, &set->v[i]};
-		qsort(set->hooks[pt], set->nhooks[pt], sizeof(struct hook_entry), hook_cmp);
+		if (hooks_add(t, h->point, &e) < 0)
+			return -1;
 	}
 	return 0;
 }
 
-enum authsvc_status plugins_run_hooks(struct plugin_set *set, uint32_t point,
-				      struct authsvc_req *req, const char *username,
-				      const char *secret, struct authsvc_identity *who)
+static int fill_typed(struct hook_table *t, const struct plugin *pl)
 {
-	if (set == NULL || point > AUTHSVC_HOOK_MFA_VERIFY)
-		return AUTHSVC_DECLINED;
-	for (size_t i = 0; i < set->nhooks[point]; i++) {
-		const struct hook_entry *h = &set->hooks[point][i];
-		bool serial = (h->plugin->desc->flags & AUTHSVC_PLUGIN_THREAD_UNSAFE) != 0;
-		enum authsvc_status st;
+	const struct authsvc_hooks *th;
 
-		if (serial)
-			pthread_mutex_lock(&h->plugin->serial);
-		st = h->fn(h->plugin->state, req, username, secret, who);
-		if (serial)
-			pthread_mutex_unlock(&h->plugin->serial);
-		if (st != AUTHSVC_DECLINED && point != AUTHSVC_HOOK_LOGIN_SUCCEEDED)
-			return st;
-	}
-	return AUTHSVC_DECLINED;
+	if (!AUTHSVC_HAS(struct authsvc_plugin, pl->desc, typed_hooks) ||
+	    pl->desc->typed_hooks == NULL)
+		return 0;
+	th = pl->desc->typed_hooks;
+	if (AUTHSVC_HAS(struct authsvc_hooks, th, password_check))
+		for (const struct authsvc_password_check_hook *h = th->password_check;
+		     h != NULL && h->fn != NULL; h++) {
+			struct hook_entry e = {
+			    .order = h->order, .owner = &pl->owner, .password_check = h->fn};
+
+			if (hooks_add(t, AUTHSVC_HOOK_PASSWORD_CHECK, &e) < 0)
+				return -1;
+		}
+	if (AUTHSVC_HAS(struct authsvc_hooks, th, mfa_verify))
+		for (const struct authsvc_mfa_verify_hook *h = th->mfa_verify;
+		     h != NULL && h->fn != NULL; h++) {
+			struct hook_entry e = {
+			    .order = h->order, .owner = &pl->owner, .mfa_verify = h->fn};
+
+			if (hooks_add(t, AUTHSVC_HOOK_MFA_VERIFY, &e) < 0)
+				return -1;
+		}
+	if (AUTHSVC_HAS(struct authsvc_hooks, th, login_succeeded))
+		for (const struct authsvc_login_succeeded_hook *h = th->login_succeeded;
+		     h != NULL && h->fn != NULL; h++) {
+			struct hook_entry e = {
+			    .order = h->order, .owner = &pl->owner, .login_succeeded = h->fn};
+
+			if (hooks_add(t, AUTHSVC_HOOK_LOGIN_SUCCEEDED, &e) < 0)
+				return -1;
+		}
+	return 0;
 }
 
-int plugins_load(struct app *app, const struct config *cfg, struct plugin_set **out,
-		 struct err *err)
+/* After every instance loaded: app->hooks in order, ties by load order. */
+static int hooks_fill(struct plugin_set *set, struct hook_table *t, struct err *err)
+{
+	set->hooks = t;
+	for (size_t i = 0; i < set->n; i++)
+		if (fill_legacy(t, &set->v[i]) < 0 || fill_typed(t, &set->v[i]) < 0)
+			return err_set(err, 0, "out of memory");
+	hooks_sort(t);
+	return 0;
+}
+
+int plugins_load(struct app *app, const struct authsvc_host *host, const struct config *cfg,
+		 struct plugin_set **out, struct err *err)
 {
 	struct plugin_set *set = calloc(1, sizeof(*set));
 
@@ -320,16 +421,16 @@ int plugins_load(struct app *app, const struct config *cfg, struct plugin_set **
 		if (!cfg->plugins[i].enabled)
 			continue;
 		pl->index = (int)set->n;
-		if (load_one(app, cfg, &cfg->plugins[i], pl, err) < 0) {
-			free(pl->file);
-			pl->file = NULL;
+		if (load_one(app, host, cfg, &cfg->plugins[i], pl, err) < 0) {
+			plugin_forget(pl);
 			return -1;
 		}
 		set->n++;
-		log_info("plugin loaded name=%s version=%s abi=%u.%u file=%s", pl->desc->name,
-			 pl->desc->version, pl->desc->abi_major, pl->desc->abi_minor, pl->file);
+		log_info("plugin loaded name=%s instance=%s version=%s abi=%u.%u file=%s",
+			 pl->desc->name, pl->cfg.pc->name, pl->desc->version, pl->desc->abi_major,
+			 pl->desc->abi_minor, pl->file);
 	}
-	return hooks_collect(set, err);
+	return hooks_fill(set, &app->hooks, err);
 }
 
 int plugins_start(struct plugin_set *set, struct err *err)
@@ -338,9 +439,13 @@ int plugins_start(struct plugin_set *set, struct err *err)
 		struct plugin *pl = &set->v[i];
 		struct authsvc_err perr = {0};
 
-		if (pl->desc->start != NULL && pl->desc->start(pl->state, &perr) < 0)
-			return err_set(err, 0, "plugin refused file=%s reason=\"start failed: %s\"",
+		if (pl->desc->start != NULL && pl->desc->start(pl->state, &perr) < 0) {
+			perr.msg[sizeof(perr.msg) - 1] =
+			    '\0'; /* the plugin may have filled it all */
+			return err_set(err, 0,
+				       "plugin refused file=%s reason=\"start failed: %.200s\"",
 				       pl->file, perr.msg);
+		}
 		pl->started = 1;
 	}
 	return 0;
@@ -383,12 +488,11 @@ void plugins_unload(struct plugin_set *set)
 		if (pl->started && pl->desc->stop != NULL)
 			pl->desc->stop(pl->state);
 		pl->desc->fini(pl->state);
-		pthread_mutex_destroy(&pl->serial);
-		free(pl->file);
+		plugin_forget(pl);
 		/* no dlclose: keeps symbols for leak reports and avoids unload races */
 	}
-	for (size_t pt = 0; pt <= AUTHSVC_HOOK_MFA_VERIFY; pt++)
-		free(set->hooks[pt]);
+	if (set->hooks != NULL)
+		hooks_release(set->hooks);
 	free(set->v);
 	free(set);
 }

@@ -1,13 +1,18 @@
 /*
  * Strategy plugins: loading, checking, settings, lifecycle.
  *
- * plugins_load dlopens every enabled plugin of the config (RTLD_NOW |
- * RTLD_LOCAL), checks the file (root- or own-user-owned, not group/world
- * writable), the descriptor (ABI major equal, minor not newer, size, name,
- * init/fini present), validates the plugin's settings against its schema,
- * runs init with the host API table, and registers its routes. Any
- * refusal is one log line naming the file, and the server does not start.
- * Main thread only. Plugins are never dlclosed while the process runs.
+ * plugins_load dlopens every enabled plugin instance of the config
+ * (RTLD_NOW | RTLD_LOCAL), checks the file (root- or own-user-owned, not
+ * group/world writable), the descriptor (ABI major equal, minor not newer,
+ * size, name, init/fini present), validates the instance's settings
+ * against its schema, registers its routes, runs init with the host API
+ * table the caller passes (routes added through host->route_add during
+ * init are registered too), and finally fills app->hooks (core/hooks.h)
+ * with every instance's hooks. An instance is a group under `plugins`:
+ * one .so may be loaded as several instances, each with its own settings
+ * and state; instance names are unique. Any refusal is one log line naming
+ * the file, and the server does not start. Main thread only. Plugins are
+ * never dlclosed while the process runs.
  */
 #ifndef AUTHSVC_PLUGINS_LOADER_H
 #define AUTHSVC_PLUGINS_LOADER_H
@@ -17,15 +22,19 @@
 
 #include "authsvc/plugin.h"
 #include "config/config.h"
+#include "core/hooks.h"
 #include "util/err.h"
 
 struct app;
 struct worker;
 
-/* The host's side of the opaque struct authsvc_cfg. */
+struct plugin;
+
+/* The host's side of the opaque struct authsvc_cfg: one per instance. */
 struct authsvc_cfg {
-	const struct plugin_conf *pc;
+	const struct plugin_conf *pc; /* pc->name is the instance name */
 	const struct authsvc_setting *schema;
+	struct plugin *pl; /* the instance, for host->route_add */
 };
 
 struct plugin {
@@ -37,24 +46,26 @@ struct plugin {
 	int index;
 	int started;
 	pthread_mutex_t serial; /* for AUTHSVC_PLUGIN_THREAD_UNSAFE */
-};
-
-struct hook_entry {
-	int32_t order;
-	authsvc_hook_fn fn;
-	struct plugin *plugin;
+	int serial_init;
+	struct app *app;	 /* set while init runs: route_add works only then */
+	char route_msg[200];	 /* the first route_add refusal; "" when none */
+	struct hook_owner owner; /* what app->hooks entries of this instance name */
+	char **paths;		 /* copies of the method and path strings of route_add */
+	size_t npaths;
 };
 
 struct plugin_set {
 	struct plugin *v;
 	size_t n;
-	/* hooks by point, sorted by order; built after every plugin loaded */
-	struct hook_entry *hooks[AUTHSVC_HOOK_MFA_VERIFY + 1];
-	size_t nhooks[AUTHSVC_HOOK_MFA_VERIFY + 1];
+	struct hook_table *hooks; /* the table this set filled (app->hooks) */
 };
 
 /* The table handed to every plugin (host/src/plugins/hostapi.c). */
 extern const struct authsvc_host host_api;
+
+/* host->route_add: register a route of the instance whose init is running.
+ * 0, or -1 with pl->route_msg set. */
+int plugin_route_add(struct plugin *pl, const struct authsvc_route *r);
 
 /* Descriptor checks shared by the loader and plugin-load-check. 0 or -1 + msg. */
 int plugin_check_descriptor(const struct authsvc_plugin *p, char *msg, size_t msgsz);
@@ -65,17 +76,15 @@ int plugin_check_settings(const struct authsvc_plugin *p, const struct plugin_co
 int plugin_open(const char *file, void **dl_out, const struct authsvc_plugin **desc_out, char *msg,
 		size_t msgsz);
 
-int plugins_load(struct app *app, const struct config *cfg, struct plugin_set **out,
-		 struct err *err);
+/* host is the table every plugin's init receives and keeps (the server
+ * passes host_api). On -1 *out may hold a partly loaded set: unload it. */
+int plugins_load(struct app *app, const struct authsvc_host *host, const struct config *cfg,
+		 struct plugin_set **out, struct err *err);
 int plugins_start(struct plugin_set *set, struct err *err);
-/* Run the hooks of a point in order; see the SDK header for each point's
- * rules. Returns the first answer that is not DECLINED, or DECLINED. */
-enum authsvc_status plugins_run_hooks(struct plugin_set *set, uint32_t point,
-				      struct authsvc_req *req, const char *username,
-				      const char *secret, struct authsvc_identity *who);
 void plugins_thread_init(struct plugin_set *set, struct worker *w);
 void plugins_thread_fini(struct plugin_set *set, struct worker *w);
-/* stop + fini every plugin (reverse order) and free the set. */
+/* stop + fini every plugin (reverse order), empty the hook table it filled
+ * and free the set. */
 void plugins_unload(struct plugin_set *set);
 
 #endif

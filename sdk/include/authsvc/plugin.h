@@ -19,6 +19,14 @@
  *	2026-11-28  1.1  AUTHSVC_EXPIRED, AUTHSVC_HOOK_MFA_VERIFY; host: user_find,
  *	                 otp_send, otp_check, secret_get, secret_set,
  *	                 secret_use_step, mfa_lookup.
+ *	2026-12-02  1.2  typed hooks (struct authsvc_hooks, descriptor field
+ *	                 typed_hooks; struct authsvc_hook and authsvc_hook_fn
+ *	                 stay for 1.0/1.1 plugins); host: instance_name,
+ *	                 route_add, otp_send_ex, otp_check_ex with
+ *	                 AUTHSVC_OTP_SIGNUP (the 1.1 space name
+ *	                 "passwordless-signup" keeps working through otp_send
+ *	                 and otp_check). authsvc_err.code documented as
+ *	                 reserved; field offsets frozen by static assertions.
  *
  * Threads. init/start/stop/fini run on the main thread before workers start
  * or after they stopped. Route handlers and hooks run on worker threads,
@@ -54,9 +62,16 @@ extern "C" {
 #endif
 
 #define AUTHSVC_ABI_MAJOR 1u
-#define AUTHSVC_ABI_MINOR 1u
+#define AUTHSVC_ABI_MINOR 2u
 
 #define AUTHSVC_EXPORT __attribute__((visibility("default")))
+
+/* C11 and C++ spell a compile-time assertion differently. */
+#ifdef __cplusplus
+#define AUTHSVC_STATIC_ASSERT(cond, msg) static_assert(cond, msg)
+#else
+#define AUTHSVC_STATIC_ASSERT(cond, msg) _Static_assert(cond, msg)
+#endif
 
 /* True when the struct p (of type T, led by a size field) has field f. */
 #define AUTHSVC_HAS(T, p, f) ((p)->size >= offsetof(T, f) + sizeof(((T *)0)->f))
@@ -86,9 +101,14 @@ enum authsvc_log_level {
 struct authsvc_req;
 struct authsvc_cfg;
 
-/* Lifecycle errors: filled by the plugin, owned by the caller. */
+/* Lifecycle errors: filled by the plugin, owned by the caller (the host
+ * zeroes it before each call). msg is what the host logs when init or
+ * start fails; the host forces a terminator at msg[255] before reading it,
+ * so a plugin that fills the whole buffer is cut, not overrun.
+ * code is reserved: the host ignores it (it stays for the layout; removing
+ * it would be a major change). */
 struct authsvc_err {
-	int32_t code;
+	int32_t code; /* reserved, ignored by the host */
 	char msg[256];
 };
 
@@ -153,7 +173,12 @@ struct authsvc_route {
 
 /* ---- hooks: join a flow the plugin does not own ----
  *
- * Hooks of one point run in ascending `order` (ties: plugin load order).
+ * Hooks of one point run in ascending `order` (ties: plugin load order),
+ * on worker threads. Since 1.2 a plugin declares them in struct
+ * authsvc_hooks (typed_hooks in the descriptor), one typed signature per
+ * point, below. The 1.0/1.1 form, struct authsvc_hook with the one
+ * authsvc_hook_fn shared by every point, still loads and runs; its
+ * arguments per point are:
  *
  * AUTHSVC_HOOK_PASSWORD_CHECK: fn(state, req, username, password, who)
  *	asked before the built-in password check of every password login
@@ -194,6 +219,61 @@ struct authsvc_hook {
 	authsvc_hook_fn fn;
 };
 
+/* 1.2: one signature per point. Each runs on a worker thread with the
+ * plugin's state and the worker's tstate (from thread_init; NULL without
+ * one). Strings and who are borrowed for the call.
+ *
+ * password_check: the password login's username and password. OK: right;
+ *	fill who_out->username (the host resolves the local user by it; an
+ *	unknown name is answered like a wrong password). DENIED: wrong, stop.
+ *	DECLINED: not mine, ask the next hook (after the last one, the
+ *	built-in check). Other statuses end the login with that status.
+ * mfa_verify: the second factor otp of POST /auth/verify-otp; who is the
+ *	user of the live MFA transaction (user_id, username, provider).
+ *	OK: right (the core burns the transaction and issues the code).
+ *	DENIED: wrong (counted). EXPIRED: no live code of this factor.
+ *	DECLINED: not mine, ask the next hook.
+ * login_succeeded: a login issued its code or tokens to who.
+ *	Notification only; the reply is already decided. */
+typedef enum authsvc_status (*authsvc_password_check_fn)(void *state, void *tstate,
+							 struct authsvc_req *req,
+							 const char *username, const char *password,
+							 struct authsvc_identity *who_out);
+typedef enum authsvc_status (*authsvc_mfa_verify_fn)(void *state, void *tstate,
+						     struct authsvc_req *req,
+						     const struct authsvc_identity *who,
+						     const char *otp);
+typedef void (*authsvc_login_succeeded_fn)(void *state, void *tstate, struct authsvc_req *req,
+					   const struct authsvc_identity *who);
+
+/* One hook of a point; arrays end with an entry whose fn is NULL ({0}). */
+struct authsvc_password_check_hook {
+	int32_t order; /* lower runs first */
+	authsvc_password_check_fn fn;
+};
+
+struct authsvc_mfa_verify_hook {
+	int32_t order;
+	authsvc_mfa_verify_fn fn;
+};
+
+struct authsvc_login_succeeded_hook {
+	int32_t order;
+	authsvc_login_succeeded_fn fn;
+};
+
+/* The typed hooks of a plugin, one array per point (each may be NULL).
+ * Led by size, like the descriptor: a later point is appended as a new
+ * array and read only when AUTHSVC_HAS(struct authsvc_hooks, h, field).
+ * The loader refuses a plugin whose typed_hooks has no size (a forgotten
+ * AUTHSVC_HOOKS_HEADER would otherwise drop every hook). */
+struct authsvc_hooks {
+	uint32_t size; /* sizeof(struct authsvc_hooks): use AUTHSVC_HOOKS_HEADER */
+	const struct authsvc_password_check_hook *password_check;
+	const struct authsvc_mfa_verify_hook *mfa_verify;
+	const struct authsvc_login_succeeded_hook *login_succeeded;
+};
+
 /* ---- identities handed to the core ---- */
 
 /* Who authenticated. user_id is the users.id uuid; the core loads the rest. */
@@ -201,6 +281,16 @@ struct authsvc_identity {
 	char user_id[40];
 	char username[160];
 	char provider[32]; /* "internal", "google", ... */
+};
+
+/* 1.2: flags of otp_send_ex and otp_check_ex. */
+enum authsvc_otp_flags {
+	/* An unknown key that is an e-mail address gets a code too, and the
+	 * account is created (username and e-mail = key, no password, the
+	 * tenant and role of account.signup_tenant / signup_role) when that
+	 * code is checked with the same flag. Without account.signup_tenant
+	 * the flag has no effect. */
+	AUTHSVC_OTP_SIGNUP = 1 << 0,
 };
 
 enum authsvc_login_flags {
@@ -301,6 +391,35 @@ struct authsvc_host {
 	 * otherwise. */
 	enum authsvc_status (*mfa_lookup)(struct authsvc_req *req, const char *code,
 					  const char *client_id, struct authsvc_identity *who_out);
+
+	/* ---- 1.2: check AUTHSVC_HAS(struct authsvc_host, host, field) ---- */
+
+	/* The instance name the operator gave this plugin: the name of its
+	 * group under `plugins` (plugins.gitlab = { file = "oidc.so"; } is
+	 * "gitlab"). One .so may be loaded as several instances, each with its
+	 * own settings, state and name. Borrowed until fini. */
+	const char *(*instance_name)(const struct authsvc_cfg *cfg);
+
+	/* Register a route of this instance; callable from init only. For
+	 * routes that depend on the instance (e.g. "/auth/" + instance name),
+	 * which a static route table cannot give two instances of one .so.
+	 * method and path are copied; fields and handler must live until fini.
+	 * The handler gets this instance's state. 0, or -1 when the route is
+	 * invalid, already taken (by the core or any plugin) or init is over;
+	 * after a -1 the loader refuses the plugin naming the route, whatever
+	 * init returns. */
+	int (*route_add)(const struct authsvc_cfg *cfg, const struct authsvc_route *route);
+
+	/* otp_send and otp_check with flags (enum authsvc_otp_flags). A code
+	 * sent with AUTHSVC_OTP_SIGNUP to a key without an account is
+	 * accepted only by a check with that flag. Unknown flags: ERROR.
+	 * 1.1 plugins that pass the space "passwordless-signup" to otp_send and
+	 * otp_check get space "passwordless" with AUTHSVC_OTP_SIGNUP. */
+	enum authsvc_status (*otp_send_ex)(struct authsvc_req *req, const char *space,
+					   const char *key, uint32_t flags);
+	enum authsvc_status (*otp_check_ex)(struct authsvc_req *req, const char *space,
+					    const char *key, const char *otp, uint32_t flags,
+					    struct authsvc_identity *who_out);
 };
 
 /* ---- the plugin descriptor ---- */
@@ -324,19 +443,132 @@ struct authsvc_plugin {
 	int (*thread_init)(void *state, void **tstate_out); /* optional, once per worker */
 	void (*thread_fini)(void *state, void *tstate);	    /* optional */
 	uint32_t flags;					    /* enum authsvc_plugin_flags */
+
+	/* ---- 1.2 ---- */
+	/* Typed hooks; may be NULL. A plugin may also fill hooks (1.0 form);
+	 * both are registered. */
+	const struct authsvc_hooks *typed_hooks;
 };
 
 #define AUTHSVC_PLUGIN_HEADER                                                                      \
 	.abi_major = AUTHSVC_ABI_MAJOR, .abi_minor = AUTHSVC_ABI_MINOR,                            \
 	.size = sizeof(struct authsvc_plugin)
 
+#define AUTHSVC_HOOKS_HEADER .size = sizeof(struct authsvc_hooks)
+
 #define AUTHSVC_HOST_HEADER                                                                        \
 	.abi_major = AUTHSVC_ABI_MAJOR, .abi_minor = AUTHSVC_ABI_MINOR,                            \
 	.size = sizeof(struct authsvc_host)
 
-_Static_assert(offsetof(struct authsvc_plugin, size) == 8, "plugin header layout");
-_Static_assert(offsetof(struct authsvc_host, size) == 8, "host header layout");
-_Static_assert(sizeof(struct authsvc_identity) == 232, "identity layout");
+/*
+ * Frozen layout. A 1.x plugin or host built against an older header reads
+ * these offsets; each field of 1.0 and 1.1 (and of 1.2, once released)
+ * must stay where it is, and the element structs of arrays and the
+ * caller-allocated structs must keep their size. Checked where pointers
+ * are 8 bytes (LP64: x86_64, aarch64); the layout on other targets follows
+ * from the same rules but is not pinned here.
+ */
+#define AUTHSVC_ABI_OFFSET(T, f, off)                                                              \
+	AUTHSVC_STATIC_ASSERT(offsetof(struct T, f) == (off), "ABI: " #T "." #f " moved")
+#define AUTHSVC_ABI_SIZE(T, n) AUTHSVC_STATIC_ASSERT(sizeof(struct T) == (n), "ABI: " #T " size")
+
+#if defined(__SIZEOF_POINTER__) && __SIZEOF_POINTER__ == 8
+AUTHSVC_ABI_OFFSET(authsvc_plugin, abi_major, 0);
+AUTHSVC_ABI_OFFSET(authsvc_plugin, abi_minor, 4);
+AUTHSVC_ABI_OFFSET(authsvc_plugin, size, 8);
+AUTHSVC_ABI_OFFSET(authsvc_plugin, name, 16);
+AUTHSVC_ABI_OFFSET(authsvc_plugin, version, 24);
+AUTHSVC_ABI_OFFSET(authsvc_plugin, settings, 32);
+AUTHSVC_ABI_OFFSET(authsvc_plugin, routes, 40);
+AUTHSVC_ABI_OFFSET(authsvc_plugin, hooks, 48);
+AUTHSVC_ABI_OFFSET(authsvc_plugin, init, 56);
+AUTHSVC_ABI_OFFSET(authsvc_plugin, start, 64);
+AUTHSVC_ABI_OFFSET(authsvc_plugin, stop, 72);
+AUTHSVC_ABI_OFFSET(authsvc_plugin, fini, 80);
+AUTHSVC_ABI_OFFSET(authsvc_plugin, thread_init, 88);
+AUTHSVC_ABI_OFFSET(authsvc_plugin, thread_fini, 96);
+AUTHSVC_ABI_OFFSET(authsvc_plugin, flags, 104);
+AUTHSVC_ABI_OFFSET(authsvc_host, abi_major, 0);
+AUTHSVC_ABI_OFFSET(authsvc_host, abi_minor, 4);
+AUTHSVC_ABI_OFFSET(authsvc_host, size, 8);
+AUTHSVC_ABI_OFFSET(authsvc_host, log, 16);
+AUTHSVC_ABI_OFFSET(authsvc_host, cfg_str, 24);
+AUTHSVC_ABI_OFFSET(authsvc_host, cfg_int, 32);
+AUTHSVC_ABI_OFFSET(authsvc_host, req_body_str, 40);
+AUTHSVC_ABI_OFFSET(authsvc_host, req_body, 48);
+AUTHSVC_ABI_OFFSET(authsvc_host, req_query, 56);
+AUTHSVC_ABI_OFFSET(authsvc_host, req_header, 64);
+AUTHSVC_ABI_OFFSET(authsvc_host, req_alloc, 72);
+AUTHSVC_ABI_OFFSET(authsvc_host, reply_json, 80);
+AUTHSVC_ABI_OFFSET(authsvc_host, reply_redirect, 88);
+AUTHSVC_ABI_OFFSET(authsvc_host, reply_error, 96);
+AUTHSVC_ABI_OFFSET(authsvc_host, password_verify, 104);
+AUTHSVC_ABI_OFFSET(authsvc_host, complete_login, 112);
+AUTHSVC_ABI_OFFSET(authsvc_host, random_bytes, 120);
+AUTHSVC_ABI_OFFSET(authsvc_host, wipe, 128);
+AUTHSVC_ABI_OFFSET(authsvc_host, user_find, 136);
+AUTHSVC_ABI_OFFSET(authsvc_host, otp_send, 144);
+AUTHSVC_ABI_OFFSET(authsvc_host, otp_check, 152);
+AUTHSVC_ABI_OFFSET(authsvc_host, secret_get, 160);
+AUTHSVC_ABI_OFFSET(authsvc_host, secret_set, 168);
+AUTHSVC_ABI_OFFSET(authsvc_host, secret_use_step, 176);
+AUTHSVC_ABI_OFFSET(authsvc_host, mfa_lookup, 184);
+AUTHSVC_ABI_OFFSET(authsvc_err, code, 0);
+AUTHSVC_ABI_OFFSET(authsvc_err, msg, 4);
+AUTHSVC_ABI_SIZE(authsvc_err, 260);
+AUTHSVC_ABI_OFFSET(authsvc_setting, key, 0);
+AUTHSVC_ABI_OFFSET(authsvc_setting, type, 8);
+AUTHSVC_ABI_OFFSET(authsvc_setting, flags, 12);
+AUTHSVC_ABI_OFFSET(authsvc_setting, def_str, 16);
+AUTHSVC_ABI_OFFSET(authsvc_setting, def_int, 24);
+AUTHSVC_ABI_OFFSET(authsvc_setting, min, 32);
+AUTHSVC_ABI_OFFSET(authsvc_setting, max, 40);
+AUTHSVC_ABI_OFFSET(authsvc_setting, help, 48);
+AUTHSVC_ABI_SIZE(authsvc_setting, 56);
+AUTHSVC_ABI_OFFSET(authsvc_field, name, 0);
+AUTHSVC_ABI_OFFSET(authsvc_field, type, 8);
+AUTHSVC_ABI_OFFSET(authsvc_field, required, 12);
+AUTHSVC_ABI_SIZE(authsvc_field, 16);
+AUTHSVC_ABI_OFFSET(authsvc_route, method, 0);
+AUTHSVC_ABI_OFFSET(authsvc_route, path, 8);
+AUTHSVC_ABI_OFFSET(authsvc_route, handler, 16);
+AUTHSVC_ABI_OFFSET(authsvc_route, flags, 24);
+AUTHSVC_ABI_OFFSET(authsvc_route, fields, 32);
+AUTHSVC_ABI_SIZE(authsvc_route, 40);
+AUTHSVC_ABI_OFFSET(authsvc_hook, point, 0);
+AUTHSVC_ABI_OFFSET(authsvc_hook, order, 4);
+AUTHSVC_ABI_OFFSET(authsvc_hook, fn, 8);
+AUTHSVC_ABI_SIZE(authsvc_hook, 16);
+AUTHSVC_ABI_OFFSET(authsvc_identity, user_id, 0);
+AUTHSVC_ABI_OFFSET(authsvc_identity, username, 40);
+AUTHSVC_ABI_OFFSET(authsvc_identity, provider, 200);
+AUTHSVC_ABI_SIZE(authsvc_identity, 232);
+/* 1.2 */
+AUTHSVC_ABI_OFFSET(authsvc_plugin, typed_hooks, 112);
+AUTHSVC_ABI_SIZE(authsvc_plugin, 120);
+AUTHSVC_ABI_OFFSET(authsvc_host, instance_name, 192);
+AUTHSVC_ABI_OFFSET(authsvc_host, route_add, 200);
+AUTHSVC_ABI_OFFSET(authsvc_host, otp_send_ex, 208);
+AUTHSVC_ABI_OFFSET(authsvc_host, otp_check_ex, 216);
+AUTHSVC_ABI_SIZE(authsvc_host, 224);
+AUTHSVC_ABI_OFFSET(authsvc_hooks, size, 0);
+AUTHSVC_ABI_OFFSET(authsvc_hooks, password_check, 8);
+AUTHSVC_ABI_OFFSET(authsvc_hooks, mfa_verify, 16);
+AUTHSVC_ABI_OFFSET(authsvc_hooks, login_succeeded, 24);
+AUTHSVC_ABI_SIZE(authsvc_hooks, 32);
+AUTHSVC_ABI_OFFSET(authsvc_password_check_hook, order, 0);
+AUTHSVC_ABI_OFFSET(authsvc_password_check_hook, fn, 8);
+AUTHSVC_ABI_SIZE(authsvc_password_check_hook, 16);
+AUTHSVC_ABI_OFFSET(authsvc_mfa_verify_hook, order, 0);
+AUTHSVC_ABI_OFFSET(authsvc_mfa_verify_hook, fn, 8);
+AUTHSVC_ABI_SIZE(authsvc_mfa_verify_hook, 16);
+AUTHSVC_ABI_OFFSET(authsvc_login_succeeded_hook, order, 0);
+AUTHSVC_ABI_OFFSET(authsvc_login_succeeded_hook, fn, 8);
+AUTHSVC_ABI_SIZE(authsvc_login_succeeded_hook, 16);
+#endif
+AUTHSVC_STATIC_ASSERT(offsetof(struct authsvc_plugin, size) == 8, "plugin header layout");
+AUTHSVC_STATIC_ASSERT(offsetof(struct authsvc_host, size) == 8, "host header layout");
+AUTHSVC_STATIC_ASSERT(sizeof(struct authsvc_identity) == 232, "identity layout");
 
 #ifdef __cplusplus
 }
