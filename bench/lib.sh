@@ -38,6 +38,7 @@ log_level = "warn";
 tokens = {
   issuer = "authsvc-bench";
   algorithm = "RS256";
+  key_passphrase = "bench-key-passphrase-0";
 };
 activity = {
   enabled = true;

@@ -70,6 +70,8 @@ KEEP = os.environ.get("AUTHSVC_TEST_KEEP") == "1"
 # The standard fixture, as in upstream's acceptance tests (BEHAVIOUR §10).
 PASSWORD = "temp123!@"
 USERNAME = "test_user"
+# Encrypts the generated signing keys in jwt_keys (tokens.key_passphrase).
+KEY_PASSPHRASE = "test-signing-key-passphrase"
 TENANT_KEY = "tenant1"
 ROLE = "others"
 PERMISSIONS = ["ViewLoginActivity", "NotAllowed"]
@@ -283,7 +285,8 @@ def base_config(db_url, port=0):
         "max_body_bytes": 65536,
         "timeout": 30,
         "drain_timeout": 5,
-        "tokens": {"issuer": "authsvc-test", "algorithm": "RS256", "revocation_poll": 1},
+        "tokens": {"issuer": "authsvc-test", "algorithm": "RS256", "revocation_poll": 1,
+                   "key_passphrase": KEY_PASSPHRASE},
         "activity": {"enabled": True, "actor": "user_id"},
         "password": {"argon2_t_cost": 1, "argon2_m_cost_kib": 1024,
                      "argon2_parallelism": 1},

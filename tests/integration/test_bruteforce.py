@@ -71,6 +71,23 @@ def test_address_locks_across_accounts(t):
     expect_locked(t.login(server=srv))
 
 
+def test_forged_forwarded_for_does_not_dodge_the_address_lock(t):
+    # Behind a trusted proxy, the client writes whatever it likes to the left of
+    # what the proxy appends: rotating that part must not give it new addresses.
+    srv = t.start_server("guarded-proxied", activity={"trusted_proxies": "127.0.0.1"},
+                         bruteforce={"enabled": True, "account_max_failures": 100,
+                                     "ip_max_failures": 3, "window": 60, "lockout": 2})
+    for i in range(3):
+        xff = {"X-Forwarded-For": f"10.9.{i}.1, 203.0.113.50"}
+        expect_error(t.login(username=f"user{i}", password=WRONG, server=srv, headers=xff), 401)
+    expect_locked(t.login(username="fresh", password=WRONG, server=srv,
+                          headers={"X-Forwarded-For": "10.9.200.1, 203.0.113.50"}))
+    # the lock is on 203.0.113.50, not on the proxy: another client still gets in
+    expect(t.login(server=srv, headers={"X-Forwarded-For": "203.0.113.51"}), 200)
+    rows = t.db.sql("SELECT subject FROM main.auth_failures WHERE kind = 'ip'")
+    assert ["203.0.113.50"] in rows and not any(r[0].startswith("10.9.") for r in rows), rows
+
+
 def test_wrong_client_secrets_lock_the_address(t):
     srv = guarded(t, ip_max_failures=3)
     for _ in range(3):

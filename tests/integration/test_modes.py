@@ -288,9 +288,44 @@ def test_activity_is_plain_without_key(t):
 def test_forwarded_for_is_used_from_trusted_proxy(t):
     srv = t.start_server("proxied", activity={"trusted_proxies": "127.0.0.1"})
     code = t.code(server=srv)
-    t.exchange(code, server=srv, headers={"X-Forwarded-For": "203.0.113.7, 10.1.2.3"})
+    # The proxy appended 203.0.113.7; the client wrote 6.6.6.6 itself.
+    t.exchange(code, server=srv, headers={"X-Forwarded-For": "6.6.6.6, 203.0.113.7"})
     _, ip = activity_row(t)
-    assert ip == "203.0.113.7", f"recorded ip_address {ip!r}, want the first X-Forwarded-For"
+    assert ip == "203.0.113.7", \
+        f"recorded ip_address {ip!r}, want the right-most untrusted X-Forwarded-For entry"
+
+
+def test_forwarded_for_skips_every_trusted_hop(t):
+    srv = t.start_server("proxied-cidr",
+                         activity={"trusted_proxies": "127.0.0.0/8, 10.0.0.0/8"})
+    code = t.code(server=srv)
+    t.exchange(code, server=srv,
+               headers={"X-Forwarded-For": "6.6.6.6, 198.51.100.4, 10.1.2.3"})
+    _, ip = activity_row(t)
+    assert ip == "198.51.100.4", f"recorded ip_address {ip!r}: 10.1.2.3 is a trusted hop"
+
+
+def test_rfc7239_forwarded_when_configured(t):
+    srv = t.start_server("proxied-7239", activity={"trusted_proxies": "127.0.0.1",
+                                                  "forwarded_header": "Forwarded"})
+    code = t.code(server=srv)
+    t.exchange(code, server=srv, headers={
+        "Forwarded": 'for=6.6.6.6, for="198.51.100.5:4711";proto=https',
+        "X-Forwarded-For": "192.0.2.99"})
+    _, ip = activity_row(t)
+    assert ip == "198.51.100.5", f"recorded ip_address {ip!r}, want Forwarded's for="
+
+
+@harness.no_fixture
+def test_bad_trusted_proxies_are_refused(t):
+    for value in ("localhost", "10.0.0.1/8", "10.0.0.0/33"):
+        srv = t.suite.new_server("badproxy", activity={"trusted_proxies": value})
+        p = run_check_config(srv)
+        assert p.returncode == 1, f"--check-config accepted trusted_proxies={value!r}: {p.stderr}"
+        assert "activity.trusted_proxies" in p.stderr, p.stderr
+    srv = t.suite.new_server("badheader", activity={"forwarded_header": "X-Real-IP"})
+    p = run_check_config(srv)
+    assert p.returncode == 1 and "activity.forwarded_header" in p.stderr, p.stderr
 
 
 def test_forwarded_for_is_ignored_without_trusted_proxies(t):

@@ -14,8 +14,9 @@
 
 #include "app/app.h"
 
-#define NO_DB "database_url = \"postgresql:///none?host=/nonexistent/authsvc-test\";\n"
-#define HEX32 "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+#define DB_URL "database_url = \"postgresql:///none?host=/nonexistent/authsvc-test\";\n"
+#define NO_DB  DB_URL "tokens = { key_passphrase = \"unit-test-key-passphrase\"; };\n"
+#define HEX32  "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
 
 static char path[64];
 
@@ -75,6 +76,26 @@ static void test_valid_keys_need_no_database(void **state)
 	    0);
 }
 
+/* Generated signing keys are kept in the database only encrypted. */
+static void test_key_passphrase_is_required(void **state)
+{
+	struct err err = {0};
+
+	(void)state;
+	assert_int_equal(check(DB_URL, &err), -1);
+	assert_non_null(strstr(err.msg, "tokens.key_passphrase: required"));
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(
+	    check(DB_URL "tokens = { key_passphrase = \"0123456789abcde\"; };\n", &err), -1);
+	assert_non_null(strstr(err.msg, "at least 16 characters"));
+	assert_null(strstr(err.msg, "0123456789abcde"));
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(check(DB_URL "tokens = { algorithm = \"HS256\"; hs_secret = "
+				      "\"0123456789abcdef0123456789abcdef\"; };\n",
+			       &err),
+			 0);
+}
+
 static void test_long_keys_are_config_errors(void **state)
 {
 	static const size_t lens[] = {100, 128, 129, 1000};
@@ -102,6 +123,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_valid_keys_need_no_database),
+	    cmocka_unit_test(test_key_passphrase_is_required),
 	    cmocka_unit_test(test_long_keys_are_config_errors),
 	};
 

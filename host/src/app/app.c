@@ -64,6 +64,20 @@ static int key_load(const char *name, const char *value, unsigned char out[KEY32
 	return 1;
 }
 
+/* Generated keys live in the database, and only encrypted there. */
+static int key_storage_check(const struct config *cfg, struct err *err)
+{
+	if (cfg->jwt_alg == JWT_KIND_HS256 ||
+	    (cfg->jwt_private_key_file != NULL && *cfg->jwt_private_key_file != '\0'))
+		return 0;
+	if (cfg->jwt_key_passphrase == NULL || *cfg->jwt_key_passphrase == '\0')
+		return err_set(err, 0,
+			       "tokens.key_passphrase: required unless private_key_file is set");
+	if (strlen(cfg->jwt_key_passphrase) < 16)
+		return err_set(err, 0, "tokens.key_passphrase: at least 16 characters");
+	return 0;
+}
+
 static int keys_setup(struct app *app, const struct config *cfg, struct err *err)
 {
 	char *pem = NULL;
@@ -93,8 +107,14 @@ static int keys_setup(struct app *app, const struct config *cfg, struct err *err
 			db_close(&db);
 			return -1;
 		}
-		rc = keys_store_load_or_create(&db, &app->keyring, cfg->jwt_key_passphrase, err);
+		int encrypted = 0;
+
+		rc = keys_store_load_or_create(&db, &app->keyring, cfg->jwt_key_passphrase,
+					       &encrypted, err);
 		db_close(&db);
+		if (encrypted > 0)
+			log_warn("signing keys were stored unencrypted; now encrypted count=%d",
+				 encrypted);
 	}
 	return rc;
 }
@@ -161,6 +181,8 @@ int app_build(struct app *app, const struct config *cfg, bool check_only, struct
 	if (rc < 0)
 		return -1;
 	app->mfa_key_set = rc;
+	if (key_storage_check(cfg, err) < 0)
+		return -1;
 	if (password_init(&cfg->password, err) < 0)
 		return -1;
 	if (core_routes_register(app, msg, sizeof(msg)) < 0)

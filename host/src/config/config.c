@@ -6,6 +6,7 @@
 #include "log/log.h"
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #ifndef AUTHSVC_SQL_DIR
@@ -150,7 +151,8 @@ static const char *const token_keys[] = {
     "issuer",	       "algorithm",	      "private_key_file",
     "public_key_file", "key_passphrase",      "hs_secret",
     "revocation_poll", "revocation_batch_ms", NULL};
-static const char *const activity_keys[] = {"enabled", "key", "actor", "trusted_proxies", NULL};
+static const char *const activity_keys[] = {"enabled",		"key", "actor", "trusted_proxies",
+					    "forwarded_header", NULL};
 static const char *const password_keys[] = {"min_length",	    "max_length",
 					    "require_mixed",	    "forbid_username",
 					    "argon2_t_cost",	    "argon2_m_cost_kib",
@@ -255,16 +257,38 @@ out:
 
 static int load_activity(const config_setting_t *grp, struct config *c, struct err *err)
 {
+	char *hdr = NULL;
+	struct err e = {0};
+	int rc = -1;
+
 	if (cfg_check_keys(grp, "activity.", activity_keys, err) < 0 ||
 	    cfg_get_bool(grp, "enabled", true, &c->activity_enabled, err) < 0 ||
 	    cfg_get_str(grp, "key", NULL, true, &c->activity_key, err) < 0 ||
 	    cfg_get_str(grp, "actor", "user_id", false, &c->activity_actor, err) < 0 ||
-	    cfg_get_str(grp, "trusted_proxies", "", false, &c->trusted_proxies, err) < 0)
-		return -1;
+	    cfg_get_str(grp, "trusted_proxies", "", false, &c->trusted_proxies, err) < 0 ||
+	    cfg_get_str(grp, "forwarded_header", "X-Forwarded-For", false, &hdr, err) < 0)
+		goto out;
 	if (strcmp(c->activity_actor, "user_id") != 0 &&
-	    strcmp(c->activity_actor, "user_tenant_id") != 0)
-		return err_set(err, 0, "activity.actor: must be user_id or user_tenant_id");
-	return 0;
+	    strcmp(c->activity_actor, "user_tenant_id") != 0) {
+		err_set(err, 0, "activity.actor: must be user_id or user_tenant_id");
+		goto out;
+	}
+	if (strcasecmp(hdr, "X-Forwarded-For") == 0) {
+		c->forwarded_rfc7239 = false;
+	} else if (strcasecmp(hdr, "Forwarded") == 0) {
+		c->forwarded_rfc7239 = true;
+	} else {
+		err_set(err, 0, "activity.forwarded_header: must be X-Forwarded-For or Forwarded");
+		goto out;
+	}
+	if (netrange_list_parse(c->trusted_proxies, &c->trusted_proxy_ranges, &e) < 0) {
+		err_set(err, 0, "activity.trusted_proxies: %s", e.msg);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(hdr);
+	return rc;
 }
 
 static int load_password(const config_setting_t *grp, struct config *c, struct err *err)
@@ -459,6 +483,7 @@ void config_release(struct config *c)
 	config_free_secret(c->activity_key);
 	free(c->activity_actor);
 	free(c->trusted_proxies);
+	netrange_list_release(&c->trusted_proxy_ranges);
 	config_release_flows(c);
 	if (c->priv != NULL) {
 		config_destroy(c->priv);

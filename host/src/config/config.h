@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "util/err.h"
+#include "util/netaddr.h"
 
 enum jwt_alg_kind { JWT_KIND_RS256 = 0, JWT_KIND_ES256, JWT_KIND_HS256 };
 
@@ -151,7 +152,9 @@ struct config {
 	bool activity_enabled; /* default true */
 	char *activity_key;    /* 32-byte key, hex or base64 (secret); empty: stored plain */
 	char *activity_actor;  /* "user_id" or "user_tenant_id" */
-	char *trusted_proxies; /* comma list of IPs whose X-Forwarded-For is used */
+	char *trusted_proxies; /* addresses and CIDR ranges of the reverse proxies */
+	struct netrange_list trusted_proxy_ranges; /* trusted_proxies, parsed */
+	bool forwarded_rfc7239; /* forwarded_header = "Forwarded" (else X-Forwarded-For) */
 
 	struct password_policy password;
 	struct bruteforce_policy bruteforce;

@@ -3,11 +3,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <openssl/crypto.h>
 
 #include "core/app.h"
+#include "http/forwarded.h"
 #include "store/activity.h"
 #include "store/sessions.h"
 #include "tokens/jwt_codec.h"
@@ -20,26 +22,21 @@ void core_token_hash(const char *token, char out[65])
 
 const char *core_client_ip(struct authsvc_req *req, char *buf, size_t bufsz)
 {
-	const char *xff = req_header(req, "X-Forwarded-For");
-	const char *trusted = req->app->cfg->trusted_proxies;
+	const struct config *cfg = req->app->cfg;
+	const char *name = cfg->forwarded_rfc7239 ? "Forwarded" : "X-Forwarded-For";
+	const char *values[FORWARDED_MAX_HOPS];
+	size_t n = 0;
+	struct netaddr client;
 
-	if (xff != NULL && trusted != NULL && *trusted != '\0' && req->peer[0] != '\0') {
-		size_t pl = strlen(req->peer);
-		const char *p = strstr(trusted, req->peer);
-
-		/* the peer must be one whole entry of the comma list */
-		while (p != NULL) {
-			bool start = p == trusted || p[-1] == ',' || p[-1] == ' ';
-			bool end = p[pl] == '\0' || p[pl] == ',' || p[pl] == ' ';
-
-			if (start && end) {
-				size_t n = strcspn(xff, ", ");
-
-				snprintf(buf, bufsz, "%.*s", (int)n, xff);
-				return buf;
-			}
-			p = strstr(p + 1, req->peer);
-		}
+	if (cfg->trusted_proxy_ranges.n > 0) {
+		for (size_t i = 0; i < req->nheaders && n < FORWARDED_MAX_HOPS; i++)
+			if (strcasecmp(req->headers[i].key, name) == 0)
+				values[n++] = req->headers[i].val;
+		if (forwarded_client(req->peer, values, n,
+				     cfg->forwarded_rfc7239 ? FORWARDED_RFC7239 : FORWARDED_XFF,
+				     &cfg->trusted_proxy_ranges, &client) &&
+		    netaddr_format(&client, buf, bufsz))
+			return buf;
 	}
 	snprintf(buf, bufsz, "%s", req->peer);
 	return buf;

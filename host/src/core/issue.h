@@ -21,13 +21,15 @@ int core_issue_tokens(struct authsvc_req *req, struct db *db, const struct clien
 		      json_t **response_out, struct err *err);
 
 /* A login_activity row for req (device from User-Agent, IP from the peer or
- * a trusted proxy's X-Forwarded-For). */
+ * a trusted proxy's forwarding header). */
 int core_record_activity(struct authsvc_req *req, struct db *db, const char *login_type,
 			 const char *user_id, const char *user_tenant_id, const char *tenant_id,
 			 const json_t *payload, struct err *err);
 
-/* The client's address: the peer, or the first X-Forwarded-For entry when
- * the peer is one of activity.trusted_proxies. Returns buf. */
+/* The client's address: the peer, or, when the peer is one of
+ * activity.trusted_proxies, the right-most address of the configured
+ * forwarding header that is not a trusted proxy (http/forwarded.h).
+ * Brute-force counters and login activity use it. Returns buf. */
 const char *core_client_ip(struct authsvc_req *req, char *buf, size_t bufsz);
 
 /* SHA-256 hex of a presented token, for lookups by hash. */

@@ -21,6 +21,9 @@ static const char sql_count[] = "SELECT count(*) FROM jwt_keys WHERE alg = $1";
 static const char sql_insert[] = "INSERT INTO jwt_keys (key_id, alg, public_key, private_key)"
 				 " VALUES ($1, $2, $3, $4)";
 
+static const char sql_encrypt[] = "UPDATE jwt_keys SET private_key = $2"
+				  " WHERE key_id = $1 AND private_key = $3";
+
 static const char sql_prune[] = "DELETE FROM jwt_keys WHERE alg = $1 AND id NOT IN"
 				" (SELECT id FROM jwt_keys WHERE alg = $1"
 				" ORDER BY created_on DESC, id DESC LIMIT $2::int)";
@@ -34,7 +37,38 @@ static void wipe_column(PGresult *res, int col)
 		OPENSSL_cleanse(PQgetvalue(res, i, col), (size_t)PQgetlength(res, i, col));
 }
 
-static int load_rows(struct db *db, struct keyring *tmp, const char *passphrase, struct err *err)
+static char *private_pem_for_storage(const struct signing_key *key, const char *passphrase);
+
+/* A private key stored in the clear (rows from upstream, or from builds that
+ * kept one when no passphrase was set). */
+static bool pem_is_plain(const char *pem)
+{
+	return strncmp(pem, "-----BEGIN PRIVATE KEY-----", 27) == 0 ||
+	       strncmp(pem, "-----BEGIN RSA PRIVATE KEY-----", 31) == 0 ||
+	       strncmp(pem, "-----BEGIN EC PRIVATE KEY-----", 30) == 0;
+}
+
+/* Replace a plain private key row by the same key encrypted under passphrase. */
+static int encrypt_row(struct db *db, const struct signing_key *key, const char *plain,
+		       const char *passphrase, struct err *err)
+{
+	char *stored = private_pem_for_storage(key, passphrase);
+	const char *params[3] = {key->kid, stored, plain};
+	PGresult *res;
+
+	if (stored == NULL)
+		return err_set(err, 500, "cannot encrypt signing key %.100s", key->kid);
+	res = db_exec(db, sql_encrypt, 3, params, err);
+	OPENSSL_cleanse(stored, strlen(stored));
+	free(stored);
+	if (res == NULL)
+		return -1;
+	PQclear(res);
+	return 0;
+}
+
+static int load_rows(struct db *db, struct keyring *tmp, const char *passphrase, int *encrypted_out,
+		     struct err *err)
 {
 	const char *params[1] = {jwt_alg_kind_name(tmp->alg)};
 	PGresult *res = db_exec(db, sql_select, 1, params, err);
@@ -44,17 +78,22 @@ static int load_rows(struct db *db, struct keyring *tmp, const char *passphrase,
 		return -1;
 	for (i = 0; i < PQntuples(res) && rc == 0; i++) {
 		const char *kid = PQgetvalue(res, i, 0);
+		const char *priv = PQgetvalue(res, i, 2);
 		struct err row_err = {0};
 
 		if (PQgetlength(res, i, 2) > 0)
-			rc = keyring_add_private_pem(tmp, kid, PQgetvalue(res, i, 2),
-						     (size_t)PQgetlength(res, i, 2), passphrase,
-						     &row_err);
+			rc = keyring_add_private_pem(tmp, kid, priv, (size_t)PQgetlength(res, i, 2),
+						     passphrase, &row_err);
 		else
 			rc = keyring_add_public_pem(tmp, kid, PQgetvalue(res, i, 1),
 						    (size_t)PQgetlength(res, i, 1), &row_err);
-		if (rc < 0)
+		if (rc < 0) {
 			err_set(err, 500, "jwt_keys row %.100s: %s", kid, row_err.msg);
+		} else if (PQgetlength(res, i, 2) > 0 && pem_is_plain(priv)) {
+			rc = encrypt_row(db, &tmp->keys[tmp->nkeys - 1], priv, passphrase, err);
+			if (rc == 0)
+				(*encrypted_out)++;
+		}
 	}
 	wipe_column(res, 2);
 	PQclear(res);
@@ -69,7 +108,7 @@ static char *private_pem_for_storage(const struct signing_key *key, const char *
 	long n;
 
 	if (passphrase == NULL || *passphrase == '\0')
-		return strdup(key->private_pem);
+		return NULL; /* never stored in the clear */
 	if (strlen(passphrase) > INT_MAX)
 		return NULL;
 	bio = BIO_new(BIO_s_mem());
@@ -99,7 +138,8 @@ static int insert_key(struct db *db, const struct signing_key *key, const char *
 	PGresult *res;
 
 	if (stored == NULL)
-		return err_set(err, 500, "cannot encode the new signing key");
+		return err_set(err, 500,
+			       "cannot encrypt the new signing key (tokens.key_passphrase set?)");
 	params[0] = key->kid;
 	params[1] = jwt_alg_kind_name(key->alg);
 	params[2] = key->public_pem;
@@ -173,14 +213,15 @@ out_rollback:
 	return -1;
 }
 
-static int load_into(struct db *db, struct keyring *kr, const char *passphrase, struct err *err)
+static int load_into(struct db *db, struct keyring *kr, const char *passphrase, int *encrypted_out,
+		     struct err *err)
 {
 	struct keyring tmp;
 	size_t i, before = kr->nkeys;
 
 	if (keyring_init(&tmp, kr->alg) < 0)
 		return err_set(err, 500, "unknown JWT algorithm");
-	if (load_rows(db, &tmp, passphrase, err) < 0)
+	if (load_rows(db, &tmp, passphrase, encrypted_out, err) < 0)
 		goto out_release;
 	for (i = 0; i < tmp.nkeys; i++) {
 		if (keyring_add_key(kr, &tmp.keys[i]) < 0) {
@@ -200,19 +241,28 @@ out_release:
 }
 
 int keys_store_load_or_create(struct db *db, struct keyring *kr, const char *passphrase,
-			      struct err *err)
+			      int *encrypted_out, struct err *err)
 {
 	size_t before = kr->nkeys;
+	int encrypted = 0;
 
+	if (encrypted_out != NULL)
+		*encrypted_out = 0;
 	if (kr->alg != JWT_KIND_RS256 && kr->alg != JWT_KIND_ES256)
 		return err_set(err, 500, "only RS256 and ES256 keys are kept in the database");
-	if (load_into(db, kr, passphrase, err) < 0)
+	if (passphrase == NULL || *passphrase == '\0')
+		return err_set(err, 500,
+			       "signing keys are kept in the database only encrypted: "
+			       "set tokens.key_passphrase (or private_key_file)");
+	if (load_into(db, kr, passphrase, &encrypted, err) < 0)
 		return -1;
+	if (encrypted_out != NULL)
+		*encrypted_out = encrypted;
 	if (kr->nkeys > before)
 		return 0;
 	if (create_key(db, kr->alg, passphrase, true, 0, err) < 0)
 		return -1;
-	if (load_into(db, kr, passphrase, err) < 0)
+	if (load_into(db, kr, passphrase, &encrypted, err) < 0)
 		return -1;
 	if (kr->nkeys == before)
 		return err_set(err, 500, "no %s signing key after creating one",
@@ -227,5 +277,9 @@ int keys_store_rotate(struct db *db, enum jwt_alg_kind alg, const char *passphra
 		return err_set(err, 400, "only RS256 and ES256 keys are kept in the database");
 	if (keep < 1)
 		return err_set(err, 400, "keep must be at least 1");
+	if (passphrase == NULL || *passphrase == '\0')
+		return err_set(err, 400,
+			       "signing keys are kept in the database only encrypted: "
+			       "set tokens.key_passphrase");
 	return create_key(db, alg, passphrase, false, keep, err);
 }

@@ -5,9 +5,11 @@
  * same newest key and verifies with all of them.
  *
  * Private keys are stored as PKCS#8 PEM, encrypted with AES-256-CBC under
- * tokens.key_passphrase when one is configured, plain otherwise (rows that
- * came from upstream are plain). A row whose private_key is empty is a
- * verification-only key.
+ * tokens.key_passphrase, never in the clear: read access to the database
+ * must not be the power to mint tokens. Without a passphrase both
+ * functions refuse. A row found in the clear (from upstream, or written by
+ * an older build) is encrypted in place when it is loaded. A row whose
+ * private_key is empty is a verification-only key.
  *
  * Both functions block on the database: main thread at start, or the
  * admin CLI. They do not log; failures fill err. A key added by
@@ -27,9 +29,10 @@
  * under pg_advisory_xact_lock in a transaction (so two instances starting
  * together make one key), and load again. kr must be RS256 or ES256. A row
  * that cannot be read (bad PEM, wrong passphrase) fails the whole load and
- * kr is left as it was. 0 or -1. */
+ * kr is left as it was. *encrypted_out (may be NULL) counts the rows that
+ * were in the clear and are now encrypted. 0 or -1. */
 int keys_store_load_or_create(struct db *db, struct keyring *kr, const char *passphrase,
-			      struct err *err);
+			      int *encrypted_out, struct err *err);
 
 /* Insert a freshly generated key for alg (it becomes the signing key at the
  * next load) and delete the rows of that alg beyond the `keep` newest
