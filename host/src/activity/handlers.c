@@ -48,11 +48,12 @@ static enum authsvc_status fail_query(struct authsvc_req *req, const struct err 
 	const char *state = db_last_sqlstate();
 
 	if (strcmp(state, "57014") == 0) {
+		req_store_status(req, err); /* logs the cause */
 		req->retry_after = 1;
 		return req_fail(req, 503, "The query took too long. Please retry.");
 	}
 	if (err->code == 503)
-		return fail_store(req, err);
+		return req_fail_store(req, err);
 	/* Errors caused by the values in a filter (invalid regular expression,
 	 * bad LIKE escape, a value PostgreSQL will not convert): the client's. */
 	if (strcmp(state, "2201B") == 0)
@@ -61,7 +62,7 @@ static enum authsvc_status fail_query(struct authsvc_req *req, const struct err 
 		return req_fail(req, 400, "Invalid value in filter");
 	if (strcmp(state, "54001") == 0)
 		return req_fail(req, 400, "The filter is too complex");
-	return fail_store(req, err);
+	return req_fail_store(req, err);
 }
 
 static PGresult *run(struct authsvc_req *req, const struct activity_query *q, struct err *err)

@@ -18,7 +18,8 @@
 #include "tokens/opaque.h"
 
 /* A PASSWORD_CHECK hook vouched for who->username: find that local user. */
-static enum authsvc_status resolve_hook_identity(struct db *db, struct authsvc_identity *who)
+static enum authsvc_status resolve_hook_identity(struct authsvc_req *req, struct db *db,
+						 struct authsvc_identity *who)
 {
 	struct user_cred cred;
 	struct err err = {0};
@@ -28,8 +29,7 @@ static enum authsvc_status resolve_hook_identity(struct db *db, struct authsvc_i
 	rc = store_user_credentials(db, who->username, &cred, &err);
 	if (rc <= 0) {
 		user_cred_release(&cred);
-		return rc < 0 ? (err.code == 503 ? AUTHSVC_UNAVAILABLE : AUTHSVC_ERROR)
-			      : AUTHSVC_NOT_FOUND;
+		return rc < 0 ? req_store_status(req, &err) : AUTHSVC_NOT_FOUND;
 	}
 	snprintf(who->user_id, sizeof(who->user_id), "%s", cred.user_id);
 	snprintf(who->username, sizeof(who->username), "%s", cred.username);
@@ -52,10 +52,10 @@ static enum authsvc_status password_check(struct authsvc_req *req, struct db *db
 	st = plugins_run_hooks(req->app->plugins, AUTHSVC_HOOK_PASSWORD_CHECK, req, username,
 			       password, who);
 	if (st != AUTHSVC_DECLINED)
-		return st == AUTHSVC_OK ? resolve_hook_identity(db, who) : st;
+		return st == AUTHSVC_OK ? resolve_hook_identity(req, db, who) : st;
 	rc = store_user_credentials(db, username, &cred, &err);
 	if (rc < 0)
-		return err.code == 503 ? AUTHSVC_UNAVAILABLE : AUTHSVC_ERROR;
+		return req_store_status(req, &err);
 	if (rc == 0 || strcmp(cred.provider, "internal") != 0 || cred.hash[0] != '$') {
 		/* same work as a real check, so unknown users (and users without a
 		 * password, "" or "!") cannot be told apart */
@@ -94,7 +94,7 @@ enum authsvc_status core_password_verify(struct authsvc_req *req, const char *us
 	struct err err = {0};
 	enum authsvc_status st;
 	char ip[64];
-	int locked;
+	int locked, rc = 0;
 
 	if (who == NULL)
 		return AUTHSVC_ERROR;
@@ -106,7 +106,7 @@ enum authsvc_status core_password_verify(struct authsvc_req *req, const char *us
 	if (bp->enabled) {
 		locked = store_failures_locked(db, username, ip, &err);
 		if (locked < 0)
-			return err.code == 503 ? AUTHSVC_UNAVAILABLE : AUTHSVC_ERROR;
+			return req_store_status(req, &err);
 		if (locked > 0) {
 			req->retry_after = locked;
 			return AUTHSVC_THROTTLED;
@@ -115,10 +115,18 @@ enum authsvc_status core_password_verify(struct authsvc_req *req, const char *us
 	st = password_check(req, db, username, password, who);
 	if (!bp->enabled)
 		return st;
+	/* A failure that cannot be counted must not pass as counted, and a
+	 * success whose clearing fails answers the same way, so that while
+	 * the counters cannot be written no answer tells a right password
+	 * from a wrong one: both end in 503 (fail closed). */
 	if (st == AUTHSVC_DENIED || st == AUTHSVC_NOT_FOUND)
-		store_failures_add(db, bp, username, ip, &err);
+		rc = store_failures_add(db, bp, username, ip, &err);
 	else if (st == AUTHSVC_OK)
-		store_failures_clear(db, username, &err);
+		rc = store_failures_clear(db, username, &err);
+	if (rc < 0) {
+		memset(who, 0, sizeof(*who));
+		return req_store_status(req, &err);
+	}
 	return st;
 }
 
@@ -159,7 +167,7 @@ static enum authsvc_status issue_code(struct authsvc_req *req, struct db *db,
 	core_token_hash(code, hash);
 	if (store_code_create(db, hash, c->client_id, u->user_id, u->tenant_id, false, c->code_ttl,
 			      &err) < 0) {
-		fail_store(req, &err);
+		req_fail_store(req, &err);
 		return AUTHSVC_OK;
 	}
 	req_reply_json(req, 200, json_pack("{s:s}", "code", code));
@@ -178,7 +186,7 @@ static enum authsvc_status issue_tokens(struct authsvc_req *req, struct db *db,
 	    db_commit(db, &err) < 0) {
 		db_rollback(db);
 		json_decref(resp);
-		fail_store(req, &err);
+		req_fail_store(req, &err);
 		return AUTHSVC_OK;
 	}
 	req->no_store = true;
@@ -206,7 +214,7 @@ enum authsvc_status core_finish_login(struct authsvc_req *req, const struct auth
 	db = &req->worker->db;
 	rc = store_user_context(db, who->user_id, NULL, req->client->id, &u, &err);
 	if (rc < 0) {
-		fail_store(req, &err);
+		req_fail_store(req, &err);
 		return AUTHSVC_OK;
 	}
 	if (rc == 0)

@@ -67,7 +67,7 @@ enum authsvc_status core_mfa_begin(struct authsvc_req *req, struct db *db, const
 		    (st = core_send_limit(req, "otp", u->username)) != AUTHSVC_OK)
 			return st;
 		if (store_user_contact(db, u->user_id, true, &c, &err) != 1)
-			return err.code ? fail_store(req, &err)
+			return err.code ? req_fail_store(req, &err)
 					: req_fail(req, 401, "UserDoesNotExist");
 		if (!notify_can_reach(req->app->notifier,
 				      &(struct notify_to){c.email, c.phone, c.username})) {
@@ -87,7 +87,7 @@ enum authsvc_status core_mfa_begin(struct authsvc_req *req, struct db *db, const
 		OPENSSL_cleanse(code, sizeof(code));
 		if (method_otp(req))
 			OPENSSL_cleanse(otp, sizeof(otp));
-		return fail_store(req, &err);
+		return req_fail_store(req, &err);
 	}
 	if (method_otp(req) && (st = core_otp_deliver(req, "otp", &c, otp)) != AUTHSVC_OK) {
 		OPENSSL_cleanse(code, sizeof(code));
@@ -131,7 +131,7 @@ enum authsvc_status core_mfa_lookup(struct authsvc_req *req, const char *code,
 	core_token_hash(code, hash);
 	rc = store_otp_by_code(db, hash, &row, &expired, &err);
 	if (rc < 0)
-		return err.code == 503 ? AUTHSVC_UNAVAILABLE : AUTHSVC_ERROR;
+		return req_store_status(req, &err);
 	if (strcmp(row.client_id, client_id) != 0)
 		return AUTHSVC_DENIED;
 	if (expired)
@@ -140,7 +140,7 @@ enum authsvc_status core_mfa_lookup(struct authsvc_req *req, const char *code,
 		return AUTHSVC_DENIED;
 	rc = store_user_contact(db, row.user_id, true, &c, &err);
 	if (rc < 0)
-		return err.code == 503 ? AUTHSVC_UNAVAILABLE : AUTHSVC_ERROR;
+		return req_store_status(req, &err);
 	if (rc == 0)
 		return AUTHSVC_DENIED;
 	memset(who_out, 0, sizeof(*who_out));
@@ -179,9 +179,10 @@ static enum authsvc_status wrong(struct authsvc_req *req, struct db *db, const c
 	struct err err = {0};
 
 	if (store_otp_fail(db, "mfa", user_id, req->app->cfg->otp.max_attempts, &err) < 0)
-		return fail_store(req, &err);
-	if (bp->enabled)
-		store_failures_add(db, bp, account, ip, &err);
+		return req_fail_store(req, &err);
+	/* an attempt that cannot be counted fails closed (see login.c) */
+	if (bp->enabled && store_failures_add(db, bp, account, ip, &err) < 0)
+		return req_fail_store(req, &err);
 	return req_fail(req, 401, "Otp Invalid");
 }
 
@@ -205,7 +206,7 @@ enum authsvc_status h_verify_otp(void *state, void *tstate, struct authsvc_req *
 	if (bp->enabled) {
 		rc = store_failures_locked(db, key, ip, &err);
 		if (rc < 0)
-			return fail_store(req, &err);
+			return req_fail_store(req, &err);
 		if (rc > 0) {
 			req->retry_after = rc;
 			req_fail_status(req, AUTHSVC_THROTTLED);
@@ -219,7 +220,7 @@ enum authsvc_status h_verify_otp(void *state, void *tstate, struct authsvc_req *
 	if (rc == 1)
 		rc = store_otp_get(db, "mfa", c.user_id, &row, &err);
 	if (rc < 0)
-		return fail_store(req, &err);
+		return req_fail_store(req, &err);
 	if (code != NULL)
 		core_token_hash(code, code_hash);
 	if (rc == 0 || (client_id != NULL && strcmp(client_id, row.client_id) != 0) ||
@@ -237,11 +238,11 @@ enum authsvc_status h_verify_otp(void *state, void *tstate, struct authsvc_req *
 	/* burn the transaction; a concurrent verify of the same one loses */
 	rc = store_otp_take(db, "mfa", c.user_id, NULL, row.code_hash, &err);
 	if (rc < 0)
-		return fail_store(req, &err);
+		return req_fail_store(req, &err);
 	if (rc == 0)
 		return req_fail(req, 401, "Otp Token Incorrect or Expired");
-	if (bp->enabled)
-		store_failures_clear(db, key, &err);
+	if (bp->enabled && store_failures_clear(db, key, &err) < 0)
+		return req_fail_store(req, &err);
 	st = core_use_client(req, row.client_id);
 	if (st != AUTHSVC_OK)
 		return st == AUTHSVC_DENIED ? req_fail(req, 401, "Client Invalid") : st;
