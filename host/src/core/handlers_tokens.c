@@ -8,7 +8,7 @@
 #include "core/app.h"
 #include "core/bearer.h"
 #include "core/issue.h"
-#include "core/login.h"
+#include "core/mfa_gate.h"
 #include "core/session.h"
 #include "http/workers.h"
 #include "store/clients.h"

@@ -5,7 +5,7 @@
 #include "core/app.h"
 #include "core/handlers.h"
 #include "core/issue.h"
-#include "core/login.h"
+#include "core/finish.h"
 #include "log/log.h"
 #include "store/users.h"
 #include "tokens/opaque.h"
