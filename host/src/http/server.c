@@ -20,7 +20,6 @@
 #include <event2/thread.h>
 
 #include "core/app.h"
-#include "core/pipeline.h"
 #include "http/body.h"
 #include "http/conns.h"
 #include "http/evreq.h"
@@ -63,6 +62,7 @@ struct loop {
 
 struct server {
 	struct app *app;
+	struct server_calls calls;
 	struct loop *loops;
 	int nloops;
 	struct event *sigterm, *sigint; /* on loops[0] */
@@ -132,7 +132,7 @@ static void job_run(struct job *job, struct worker *w)
 		req_fail(&sj->req, 503, "Client went away");
 		return;
 	}
-	pipeline_run(&sj->req, w);
+	sj->loop->srv->calls.run(&sj->req, w);
 	sj->after_fn = w->after_fn; /* the reply goes first */
 	sj->after_data = w->after_data;
 	w->after_fn = NULL;
@@ -260,12 +260,12 @@ static void on_request(struct evhttp_request *ev, void *arg)
 		reply_now(sj);
 		return;
 	}
-	if (!pipeline_front(req)) {
+	if (!srv->calls.front(req)) {
 		reply_now(sj);
 		return;
 	}
 	if (req->route->flags & ROUTE_ON_LOOP) {
-		pipeline_run(req, NULL);
+		srv->calls.run(req, NULL);
 		reply_now(sj);
 		return;
 	}
@@ -434,7 +434,7 @@ static int loop_init(struct server *srv, struct loop *lp, int index, const struc
 	return 0;
 }
 
-struct server *server_new(struct app *app, struct err *err)
+struct server *server_new(struct app *app, const struct server_calls *calls, struct err *err)
 {
 	struct server *srv = calloc(1, sizeof(*srv));
 	const struct config *cfg = app->cfg;
@@ -447,6 +447,7 @@ struct server *server_new(struct app *app, struct err *err)
 		return NULL;
 	}
 	srv->app = app;
+	srv->calls = *calls;
 	if (split_listen(cfg->listen, host, sizeof(host), port, sizeof(port)) < 0) {
 		err_set(err, 0, "listen: expected HOST:PORT, got %s", cfg->listen);
 		goto fail;
@@ -476,7 +477,7 @@ struct server *server_new(struct app *app, struct err *err)
 		err_set(err, 0, "cannot set up signals");
 		goto fail;
 	}
-	if (workers_start(&srv->pool, app, cfg->workers, cfg->queue_max, err) < 0)
+	if (workers_start(&srv->pool, app, cfg->workers, cfg->queue_max, &calls->workers, err) < 0)
 		goto fail;
 	log_info("listening addr=%s loops=%d workers=%d", cfg->listen, cfg->loops, cfg->workers);
 	return srv;
