@@ -190,7 +190,7 @@ static int app_build(struct app *app, const struct config *cfg, bool check_only,
 	if (password_init(&cfg->password, err) < 0)
 		return -1;
 	if (core_routes_register(app, msg, sizeof(msg)) < 0 ||
-	    activity_routes_register(app, msg, sizeof(msg)) < 0)
+	    activity_routes_register(&app->router, cfg, msg, sizeof(msg)) < 0)
 		return err_set(err, 0, "%s", msg);
 	if (plugins_load(app, cfg, &app->plugins, err) < 0)
 		return -1;
@@ -324,7 +324,7 @@ int main(int argc, char **argv)
 		rc = 0;
 		goto out;
 	}
-	srv = server_new(&app, &app_server_calls, &err);
+	srv = server_new(app.cfg, &app.router, &app, &app_server_calls, &err);
 	if (srv == NULL) {
 		log_error("startup failed detail=\"%s\"", err.msg);
 		goto out;

@@ -21,6 +21,8 @@
 #include "util/err.h"
 
 struct app;
+struct config;
+struct router;
 struct server;
 struct authsvc_req;
 
@@ -38,8 +40,10 @@ struct server_calls {
 	struct worker_calls workers;
 };
 
-/* calls is copied. */
-struct server *server_new(struct app *app, const struct server_calls *calls, struct err *err);
+/* cfg and router are borrowed for the server's life; app is opaque here,
+ * handed to every request (req->app); calls is copied. */
+struct server *server_new(const struct config *cfg, const struct router *router, struct app *app,
+			  const struct server_calls *calls, struct err *err);
 int server_run(struct server *srv);
 void server_free(struct server *srv);
 

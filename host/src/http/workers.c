@@ -7,7 +7,7 @@
 #include <unistd.h>
 #include <string.h>
 
-#include "core/app.h"
+#include "config/config.h"
 #include "log/log.h"
 
 /* Workers run bulk work (password hashing, signing, database round trips);
@@ -32,7 +32,7 @@ static void *worker_main(void *arg)
 	struct worker *w = arg;
 	struct workers *p = w->pool;
 
-	set_priority(w, p->app->cfg);
+	set_priority(w, p->cfg);
 	if (p->calls.start != NULL)
 		p->calls.start(w);
 	for (;;) {
@@ -123,11 +123,12 @@ void workers_push_after(struct workers *p, worker_after_fn fn, void *data)
 	}
 }
 
-int workers_start(struct workers *p, struct app *app, int n, int max_queued,
-		  const struct worker_calls *calls, struct err *err)
+int workers_start(struct workers *p, struct app *app, const struct config *cfg, int n,
+		  int max_queued, const struct worker_calls *calls, struct err *err)
 {
 	memset(p, 0, sizeof(*p));
 	p->app = app;
+	p->cfg = cfg;
 	if (calls != NULL)
 		p->calls = *calls;
 	p->max_queued = max_queued;

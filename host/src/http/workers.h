@@ -23,6 +23,7 @@
 #include "util/err.h"
 
 struct app;
+struct config;
 struct workers;
 struct worker;
 
@@ -55,7 +56,8 @@ struct job {
 };
 
 struct workers {
-	struct app *app;
+	struct app *app;	  /* opaque here: for the callbacks and the jobs */
+	const struct config *cfg; /* worker_nice, worker_sched */
 	struct worker *w;
 	int n;
 	pthread_mutex_t mu;
@@ -66,9 +68,9 @@ struct workers {
 	struct worker_calls calls;
 };
 
-/* calls (may be NULL: none) is copied. */
-int workers_start(struct workers *p, struct app *app, int n, int max_queued,
-		  const struct worker_calls *calls, struct err *err);
+/* cfg is borrowed; calls (may be NULL: none) is copied. */
+int workers_start(struct workers *p, struct app *app, const struct config *cfg, int n,
+		  int max_queued, const struct worker_calls *calls, struct err *err);
 /* false when the queue is full or the pool is stopping. Loop thread. */
 bool workers_push(struct workers *p, struct job *job);
 /*
