@@ -3,11 +3,18 @@ error envelope, and its cause in the server log at error level with the
 request id. The brute-force counters fail closed: an attempt whose failure
 cannot be written is not answered as if it had been counted."""
 import harness
-from harness import expect, expect_error
+import mail
+from harness import USERNAME, expect, expect_error
 
 WRONG = "not-the-password-1"
 POLICY = {"enabled": True, "account_max_failures": 3, "ip_max_failures": 1000,
           "window": 60, "lockout": 2}
+SMTP = None
+
+
+def teardown():
+    if SMTP is not None:
+        SMTP.close()
 
 
 def guarded(t, name="counters"):
@@ -74,6 +81,36 @@ def test_counters_off_do_not_touch_the_table(t):
         expect(t.login(server=srv), 200)
     finally:
         holder.release()
+
+
+def test_mfa_second_factor_that_cannot_be_counted_answers_503(t):
+    """verify-otp: a wrong code that cannot be counted, and a right one whose
+    success cannot be cleared, both 503; the MFA transaction outlives that,
+    so the right code works once the counters can be written."""
+    global SMTP
+    if SMTP is None:
+        SMTP = mail.Smtp(t.suite.tmp).start()
+    SMTP.clear()
+    srv = t.start_server("mfa-counters", bruteforce=POLICY, statement_timeout_ms=300,
+                         mfa={"mode": "all", "method": "otp", "ttl": 60},
+                         notify=SMTP.notify_config(),
+                         plugins={"local": {"file": "local.so"}, "otp": {"file": "otp.so"}})
+    expect(t.login(server=srv), 200)
+    otp = mail.find(r"code is (\S+)", SMTP.wait_for(f"{USERNAME}@example.com"))
+    wrong = "000000" if otp != "000000" else "111111"
+
+    def verify(code):
+        return t.http("POST", "/auth/verify-otp", server=srv,
+                      json={"key": USERNAME, "otp": code})
+    holder = counters_locked(t)
+    try:
+        expect_store_503(srv, verify(wrong))
+        expect_store_503(srv, verify(otp))
+    finally:
+        holder.release()
+    assert t.db.count("auth_failures") == 0
+    r = expect(verify(otp), 200)
+    assert r.body.get("code"), r
 
 
 if __name__ == "__main__":

@@ -153,14 +153,16 @@ enum authsvc_status h_verify_otp(void *state, void *tstate, struct authsvc_req *
 		return req_fail(req, 401, "Invalid Credentials"); /* no factor enrolled */
 	if (st != AUTHSVC_OK)
 		return st;
+	/* cleared before the transaction is burned: if the counters cannot be
+	 * written (503), the code still works once they can */
+	if (bp->enabled && store_failures_clear(db, key, &err) < 0)
+		return req_fail_store(req, &err);
 	/* burn the transaction; a concurrent verify of the same one loses */
 	rc = store_otp_take(db, "mfa", c.user_id, NULL, row.code_hash, &err);
 	if (rc < 0)
 		return req_fail_store(req, &err);
 	if (rc == 0)
 		return req_fail(req, 401, "Otp Token Incorrect or Expired");
-	if (bp->enabled && store_failures_clear(db, key, &err) < 0)
-		return req_fail_store(req, &err);
 	st = core_use_client(req, row.client_id);
 	if (st != AUTHSVC_OK)
 		return st == AUTHSVC_DENIED ? req_fail(req, 401, "Client Invalid") : st;

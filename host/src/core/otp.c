@@ -297,13 +297,15 @@ enum authsvc_status core_otp_check(struct authsvc_req *req, const char *space, c
 			return req_store_status(req, &err);
 		return AUTHSVC_DENIED;
 	}
+	/* cleared before the code is used up: if the counters cannot be
+	 * written (503), the code still works once they can */
+	if (bp->enabled && store_failures_clear(db, lkey, &err) < 0)
+		return req_store_status(req, &err);
 	rc = store_otp_take(db, space, lkey, hash, NULL, &err);
 	if (rc < 0)
 		return req_store_status(req, &err);
 	if (rc == 0)
 		return AUTHSVC_EXPIRED; /* a concurrent check used it first */
-	if (bp->enabled && store_failures_clear(db, lkey, &err) < 0)
-		return req_store_status(req, &err);
 	if (row.user_id[0] == '\0') {
 		enum authsvc_status st = signup_create(req, db, lkey, row.client_id, &c);
 
