@@ -1,10 +1,10 @@
 /*
- * The second step of an MFA login (BEHAVIOUR §5.4, with the [REC] fixes):
- * POST /auth/verify-otp checks the second factor against the MFA
- * transaction the gate (mfa_gate.c) opened, and only that one: same user,
- * same client, within mfa.ttl. It burns the transaction and only then
- * finishes the login (finish.c) with a normal code. Also the host API's
- * mfa_lookup.
+ * The second step of an MFA login: POST /auth/verify-otp checks the
+ * second factor against the MFA transaction the gate (mfa_gate.c) opened,
+ * and only that one: same user, same client, within mfa.ttl. It burns
+ * the transaction and only then finishes the login (finish.c) with a
+ * normal code. A direct-token login (/auth/login-token) cannot pass the
+ * gate. Also the host API's mfa_lookup.
  */
 #include "core/otp.h"
 
