@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "app/app.h"
+#include "app/serve.h"
 #include "config/config.h"
 #include "http/server.h"
 #include "log/log.h"
@@ -88,7 +89,7 @@ int main(int argc, char **argv)
 		rc = 0;
 		goto out;
 	}
-	srv = server_new(&app, &err);
+	srv = server_new(app.cfg, &app.router, &app, &app_server_calls, &err);
 	if (srv == NULL) {
 		log_error("startup failed detail=\"%s\"", err.msg);
 		goto out;

@@ -6,8 +6,7 @@
 #include <string.h>
 
 #include "activity/filter.h"
-#include "core/app.h"
-#include "core/handlers.h"
+#include "config/config.h"
 #include "http/router.h"
 #include "http/workers.h"
 #include "store/db.h"
@@ -23,13 +22,14 @@ static const struct route activity_routes[] = {
     {M_GET, "/active-users/{range}", h_active_users, NULL, NULL, ROUTE_BEARER, NULL, PERMISSION},
 };
 
-int activity_routes_register(struct app *app, char *msg, size_t msgsz)
+int activity_routes_register(struct router *router, const struct config *cfg, char *msg,
+			     size_t msgsz)
 {
 	for (size_t i = 0; i < sizeof(activity_routes) / sizeof(activity_routes[0]); i++) {
 		struct route r = activity_routes[i];
 
-		r.state = app;
-		if (router_add(&app->router, &r, msg, msgsz) < 0)
+		r.state = (void *)cfg; /* read only */
+		if (router_add(router, &r, msg, msgsz) < 0)
 			return -1;
 	}
 	return 0;
@@ -48,11 +48,12 @@ static enum authsvc_status fail_query(struct authsvc_req *req, const struct err 
 	const char *state = db_last_sqlstate();
 
 	if (strcmp(state, "57014") == 0) {
+		req_store_status(req, err); /* logs the cause */
 		req->retry_after = 1;
 		return req_fail(req, 503, "The query took too long. Please retry.");
 	}
 	if (err->code == 503)
-		return fail_store(req, err);
+		return req_fail_store(req, err);
 	/* Errors caused by the values in a filter (invalid regular expression,
 	 * bad LIKE escape, a value PostgreSQL will not convert): the client's. */
 	if (strcmp(state, "2201B") == 0)
@@ -61,7 +62,7 @@ static enum authsvc_status fail_query(struct authsvc_req *req, const struct err 
 		return req_fail(req, 400, "Invalid value in filter");
 	if (strcmp(state, "54001") == 0)
 		return req_fail(req, 400, "The filter is too complex");
-	return fail_store(req, err);
+	return req_fail_store(req, err);
 }
 
 static PGresult *run(struct authsvc_req *req, const struct activity_query *q, struct err *err)
@@ -263,12 +264,12 @@ enum authsvc_status h_active_users(void *state, void *tstate, struct authsvc_req
 {
 	struct activity_users u = {0};
 	struct activity_query q;
-	const char *actor = req->app->cfg->activity_actor;
+	const struct config *cfg = state; /* activity_routes_register */
+	const char *actor = cfg->activity_actor;
 	json_t *filter = NULL;
 	struct err err = {0};
 	PGresult *res;
 
-	(void)state;
 	(void)tstate;
 	if (param(req, "filter", &filter) < 0)
 		return AUTHSVC_OK;

@@ -16,15 +16,19 @@
 #include "authsvc/plugin.h"
 #include "http/request.h"
 
-struct app;
+struct config;
+struct router;
 
 enum authsvc_status h_activity_find(void *state, void *tstate, struct authsvc_req *req);
 enum authsvc_status h_activity_count(void *state, void *tstate, struct authsvc_req *req);
 enum authsvc_status h_activity_find_by_id(void *state, void *tstate, struct authsvc_req *req);
 enum authsvc_status h_active_users(void *state, void *tstate, struct authsvc_req *req);
 
-/* Add the four routes to app->router (main thread, before the server
- * starts). 0, or -1 with a message (duplicate route). */
-int activity_routes_register(struct app *app, char *msg, size_t msgsz);
+/* Add the four routes to router (main thread, before the server starts);
+ * their handlers read cfg (borrowed for the server's life). The app
+ * registers them beside the core's. 0, or -1 with a message (duplicate
+ * route). */
+int activity_routes_register(struct router *router, const struct config *cfg, char *msg,
+			     size_t msgsz);
 
 #endif

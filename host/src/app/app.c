@@ -13,6 +13,7 @@
 #include <openssl/crypto.h>
 #include <jansson.h>
 
+#include "activity/handlers.h"
 #include "core/hooks.h"
 #include "core/password.h"
 #include "log/log.h"
@@ -185,7 +186,8 @@ int app_build(struct app *app, const struct config *cfg, bool check_only, struct
 		return -1;
 	if (password_init(&cfg->password, err) < 0)
 		return -1;
-	if (core_routes_register(app, msg, sizeof(msg)) < 0)
+	if (core_routes_register(app, msg, sizeof(msg)) < 0 ||
+	    activity_routes_register(&app->router, cfg, msg, sizeof(msg)) < 0)
 		return err_set(err, 0, "%s", msg);
 	if (plugins_load(app, &host_api, cfg, &app->plugins, err) < 0)
 		return -1;

@@ -36,7 +36,7 @@ enum authsvc_status account_decoy(struct authsvc_req *req, const char *purpose, 
 	OPENSSL_cleanse(token, sizeof(token));
 	if (store_action_decoy(&req->worker->db, hash, purpose, req->client->client_id, ttl_s,
 			       &err) < 0)
-		return fail_store(req, &err);
+		return req_fail_store(req, &err);
 	return AUTHSVC_OK;
 }
 
@@ -69,7 +69,7 @@ int account_password_reuse_check(struct authsvc_req *req, struct db *db, const c
 		return req_fail(req, 401, "Password cannot be same as previous password!"), -1;
 	n = store_password_history(db, user_id, account_history_keep(req), &hashes, &err);
 	if (n < 0)
-		return fail_store(req, &err), -1;
+		return req_fail_store(req, &err), -1;
 	for (int i = 0; i < n && !hit; i++)
 		hit = password_verify(password, hashes[i], &rehash) == 1;
 	password_history_free(hashes, n);

@@ -31,7 +31,9 @@ struct app {
 	int mfa_key_set;
 };
 
-/* Register the core's own routes (tokens, logout, me, health, ...). */
+/* Register the core's own routes (tokens, logout, me, health, ...); the
+ * activity routes are activity's own (activity_routes_register), and the
+ * app registers both. */
 int core_routes_register(struct app *app, char *msg, size_t msgsz);
 /* The OpenAPI document of every registered route (new reference). */
 json_t *core_openapi_build(const struct app *app);

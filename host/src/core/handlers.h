@@ -32,7 +32,4 @@ enum authsvc_status h_ready(void *state, void *tstate, struct authsvc_req *req);
 enum authsvc_status h_jwks(void *state, void *tstate, struct authsvc_req *req);
 enum authsvc_status h_openapi(void *state, void *tstate, struct authsvc_req *req);
 
-/* 503 (database down) or 500 (logged) for a failed store call. */
-enum authsvc_status fail_store(struct authsvc_req *req, const struct err *err);
-
 #endif

@@ -43,7 +43,7 @@ enum authsvc_status h_logout(void *state, void *tstate, struct authsvc_req *req)
 	json_decref(payload);
 	if (rc) {
 		db_rollback(db);
-		return fail_store(req, &err);
+		return req_fail_store(req, &err);
 	}
 	revocations_add(&app->revoked, jti, (int64_t)exp);
 	req_reply_json(req, 200, json_pack("{s:b}", "success", 1));
@@ -142,7 +142,7 @@ enum authsvc_status h_logout_redirect(void *state, void *tstate, struct authsvc_
 	rc = store_client_find(&req->worker->db, sp.client_id, &c, &err);
 	if (rc < 0) {
 		json_decref(sp.rest);
-		return fail_store(req, &err);
+		return req_fail_store(req, &err);
 	}
 	if (rc == 0 || c.logout_redirect_url[0] == '\0') {
 		json_decref(sp.rest);

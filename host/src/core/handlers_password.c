@@ -55,7 +55,7 @@ static int check_passwords(struct authsvc_req *req, struct db *db, struct change
 	int rc = store_user_credentials(db, ch->username, &cred, &err);
 
 	if (rc < 0)
-		return fail_store(req, &err), -1;
+		return req_fail_store(req, &err), -1;
 	if (rc == 0 || strcmp(cred.user_id, ch->uid) != 0) {
 		user_cred_release(&cred);
 		return req_fail(req, 401, "UserDoesNotExist"), -1;
@@ -148,5 +148,5 @@ enum authsvc_status h_change_password(void *state, void *tstate, struct authsvc_
 	return AUTHSVC_OK;
 store_error:
 	db_rollback(db);
-	return fail_store(req, &err);
+	return req_fail_store(req, &err);
 }

@@ -87,7 +87,7 @@ static enum authsvc_status send_reset(struct authsvc_req *req, struct db *db,
 	if (store_action_create(db, hash, "reset", req->client->client_id, c->user_id, c->email,
 				NULL, ac->reset_ttl_s, &err) < 0) {
 		OPENSSL_cleanse(token, sizeof(token));
-		return fail_store(req, &err);
+		return req_fail_store(req, &err);
 	}
 	st = account_send_token(req, "reset", ac->reset_url, token, ac->reset_ttl_s, &to);
 	OPENSSL_cleanse(token, sizeof(token));
@@ -119,7 +119,7 @@ static enum authsvc_status forget_work(struct authsvc_req *req, const char *cons
 			why = "unknown user";
 	}
 	if (rc < 0)
-		return fail_store(req, &err);
+		return req_fail_store(req, &err);
 	if (rc == 1 && c.email[0] == '\0') {
 		rc = 0;
 		why = "no e-mail address";
@@ -164,7 +164,7 @@ enum authsvc_status h_verify_reset_link(void *state, void *tstate, struct authsv
 	core_token_hash(token, hash);
 	rc = store_action_peek(&req->worker->db, hash, "reset", &row, &err);
 	if (rc < 0)
-		return fail_store(req, &err);
+		return req_fail_store(req, &err);
 	if (rc != ACTION_LIVE)
 		return account_token_refused(req, rc);
 	action_row_release(&row);
@@ -209,14 +209,14 @@ static int reset_checks(struct authsvc_req *req, struct db *db, const struct act
 	if (rc == 1)
 		rc = reset_allowed(req, db, c, &why, &status, &err);
 	if (rc < 0)
-		return fail_store(req, &err), -1;
+		return req_fail_store(req, &err), -1;
 	if (rc == 0)
 		return req_fail(req, status, why), -1;
 	if (password_policy_check(&req->app->cfg->password, c->username, password, &err) < 0)
 		return req_fail(req, 400, err.msg), -1;
 	rc = store_user_credentials(db, c->username, &cred, &err);
 	if (rc < 0)
-		return fail_store(req, &err), -1;
+		return req_fail_store(req, &err), -1;
 	if (rc == 0)
 		return req_fail(req, 401, "UserDoesNotExist"), -1;
 	rc = account_password_reuse_check(req, db, c->user_id, cred.hash, password);
@@ -243,11 +243,11 @@ enum authsvc_status h_reset_password(void *state, void *tstate, struct authsvc_r
 		return req_fail(req, 400, "PasswordInvalid");
 	core_token_hash(token, hash);
 	if (db_begin(db, &err) < 0)
-		return fail_store(req, &err);
+		return req_fail_store(req, &err);
 	rc = store_action_take(db, hash, "reset", &row, &err);
 	if (rc != ACTION_LIVE) {
 		db_rollback(db);
-		return rc < 0 ? fail_store(req, &err) : account_token_refused(req, rc);
+		return rc < 0 ? req_fail_store(req, &err) : account_token_refused(req, rc);
 	}
 	rc = reset_checks(req, db, &row, password, &c);
 	action_row_release(&row);
@@ -260,7 +260,7 @@ enum authsvc_status h_reset_password(void *state, void *tstate, struct authsvc_r
 		db_rollback(db);
 		if (err.code == 422)
 			return req_fail(req, 422, err.msg);
-		return fail_store(req, &err);
+		return req_fail_store(req, &err);
 	}
 	log_info("password reset req=%s user=%s", req->id, c.user_id);
 	req_reply_empty(req, 204);

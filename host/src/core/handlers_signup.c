@@ -65,7 +65,7 @@ static enum authsvc_status invite_work(struct authsvc_req *req, const char *cons
 
 	rc = provision_user_taken(db, NULL, args[0], &err);
 	if (rc < 0)
-		return fail_store(req, &err);
+		return req_fail_store(req, &err);
 	if (rc == 1) { /* no invitation: a word to the owner, and the same row write */
 		log_info("signup: no invitation sent req=%s reason=\"address in use\"", req->id);
 		st = account_decoy(req, "signup", ac->signup_ttl_s);
@@ -84,7 +84,7 @@ static enum authsvc_status invite_work(struct authsvc_req *req, const char *cons
 				 ac->signup_ttl_s, &err);
 	if (rc < 0) {
 		OPENSSL_cleanse(token, sizeof(token));
-		return fail_store(req, &err);
+		return req_fail_store(req, &err);
 	}
 	st = account_send_token(req, "signup", ac->signup_url, token, ac->signup_ttl_s, &to);
 	OPENSSL_cleanse(token, sizeof(token));
@@ -153,7 +153,7 @@ enum authsvc_status h_signup_verify_token(void *state, void *tstate, struct auth
 		return AUTHSVC_OK;
 	rc = store_action_peek(&req->worker->db, hash, "signup", &row, &err);
 	if (rc < 0)
-		return fail_store(req, &err);
+		return req_fail_store(req, &err);
 	if (rc != ACTION_LIVE)
 		return account_token_refused(req, rc);
 	req_reply_json(req, 200,
@@ -232,7 +232,7 @@ static int signup_add(struct authsvc_req *req, struct user_spec *spec, const cha
 		return req_fail_validation(req, "", "invalid", err.msg), -1;
 	if (err.code == 404) /* account.signup_tenant or signup_role names nothing */
 		log_error("signup: %s (check account.signup_tenant and signup_role)", err.msg);
-	return fail_store(req, &err), -1;
+	return req_fail_store(req, &err), -1;
 }
 
 /* The checks and the insert of create-user, after the token was taken. */
@@ -290,11 +290,11 @@ enum authsvc_status h_signup_create_user(void *state, void *tstate, struct auths
 	if (signup_bearer(req, hash) == NULL)
 		return AUTHSVC_OK;
 	if (db_begin(db, &err) < 0)
-		return fail_store(req, &err);
+		return req_fail_store(req, &err);
 	rc = store_action_take(db, hash, "signup", &row, &err);
 	if (rc != ACTION_LIVE) {
 		db_rollback(db);
-		return rc < 0 ? fail_store(req, &err) : account_token_refused(req, rc);
+		return rc < 0 ? req_fail_store(req, &err) : account_token_refused(req, rc);
 	}
 	rc = create_user(req, &row, uid, &spec);
 	account_lower(spec.username, luser, sizeof(luser)); /* as stored */
@@ -306,7 +306,7 @@ enum authsvc_status h_signup_create_user(void *state, void *tstate, struct auths
 	}
 	if (db_commit(db, &err) < 0) {
 		db_rollback(db);
-		return fail_store(req, &err);
+		return req_fail_store(req, &err);
 	}
 	log_info("signup: user created req=%s user=%s", req->id, uid);
 	req_reply_json(req, 200,

@@ -8,24 +8,13 @@
 #include "core/app.h"
 #include "core/bearer.h"
 #include "core/issue.h"
-#include "core/login.h"
+#include "core/mfa_gate.h"
 #include "core/session.h"
 #include "http/workers.h"
-#include "log/log.h"
 #include "store/clients.h"
 #include "store/sessions.h"
 #include "store/users.h"
 #include "tokens/opaque.h"
-
-enum authsvc_status fail_store(struct authsvc_req *req, const struct err *err)
-{
-	if (err->code == 503) {
-		req->retry_after = 1;
-		return req_fail(req, 503, "Service temporarily unavailable. Please retry.");
-	}
-	log_error("store error req=%s detail=\"%s\"", req->id, err->msg);
-	return req_fail(req, 500, "Internal Server Error");
-}
 
 enum authsvc_status h_token(void *state, void *tstate, struct authsvc_req *req)
 {
@@ -42,16 +31,16 @@ enum authsvc_status h_token(void *state, void *tstate, struct authsvc_req *req)
 	(void)tstate;
 	rc = store_client_find(db, client_id, &c, &err);
 	if (rc < 0)
-		return fail_store(req, &err);
+		return req_fail_store(req, &err);
 	if (rc == 0)
 		return req_fail(req, 401, "Client Invalid");
 	core_token_hash(code, hash);
 	if (db_begin(db, &err) < 0)
-		return fail_store(req, &err);
+		return req_fail_store(req, &err);
 	rc = store_code_consume(db, hash, c.client_id, &row, &err);
 	if (rc < 0) {
 		db_rollback(db);
-		return fail_store(req, &err);
+		return req_fail_store(req, &err);
 	}
 	if (rc != CODE_OK) {
 		db_rollback(db);
@@ -62,7 +51,7 @@ enum authsvc_status h_token(void *state, void *tstate, struct authsvc_req *req)
 	}
 	if (row.mfa) {
 		if (db_commit(db, &err) < 0) /* the code stays burned */
-			return fail_store(req, &err);
+			return req_fail_store(req, &err);
 		return req_fail(req, 401, "User Verification Failed");
 	}
 	return session_issue(req, db, &c, row.user_id, row.tenant_id, "ACCESS", NULL);

@@ -6,19 +6,16 @@
 #include <openssl/crypto.h>
 
 #include "core/app.h"
-#include "core/handlers.h"
 #include "core/issue.h"
-#include "core/otp.h"
 #include "core/password.h"
 #include "http/workers.h"
 #include "log/log.h"
 #include "core/hooks.h"
 #include "store/failures.h"
-#include "store/sessions.h"
-#include "tokens/opaque.h"
 
 /* A PASSWORD_CHECK hook vouched for who->username: find that local user. */
-static enum authsvc_status resolve_hook_identity(struct db *db, struct authsvc_identity *who)
+static enum authsvc_status resolve_hook_identity(struct authsvc_req *req, struct db *db,
+						 struct authsvc_identity *who)
 {
 	struct user_cred cred;
 	struct err err = {0};
@@ -28,8 +25,7 @@ static enum authsvc_status resolve_hook_identity(struct db *db, struct authsvc_i
 	rc = store_user_credentials(db, who->username, &cred, &err);
 	if (rc <= 0) {
 		user_cred_release(&cred);
-		return rc < 0 ? (err.code == 503 ? AUTHSVC_UNAVAILABLE : AUTHSVC_ERROR)
-			      : AUTHSVC_NOT_FOUND;
+		return rc < 0 ? req_store_status(req, &err) : AUTHSVC_NOT_FOUND;
 	}
 	snprintf(who->user_id, sizeof(who->user_id), "%s", cred.user_id);
 	snprintf(who->username, sizeof(who->username), "%s", cred.username);
@@ -51,10 +47,10 @@ static enum authsvc_status password_check(struct authsvc_req *req, struct db *db
 
 	st = hooks_password_check(&req->app->hooks, req, username, password, who);
 	if (st != AUTHSVC_DECLINED)
-		return st == AUTHSVC_OK ? resolve_hook_identity(db, who) : st;
+		return st == AUTHSVC_OK ? resolve_hook_identity(req, db, who) : st;
 	rc = store_user_credentials(db, username, &cred, &err);
 	if (rc < 0)
-		return err.code == 503 ? AUTHSVC_UNAVAILABLE : AUTHSVC_ERROR;
+		return req_store_status(req, &err);
 	if (rc == 0 || strcmp(cred.provider, "internal") != 0 || cred.hash[0] != '$') {
 		/* same work as a real check, so unknown users (and users without a
 		 * password, "" or "!") cannot be told apart */
@@ -93,7 +89,7 @@ enum authsvc_status core_password_verify(struct authsvc_req *req, const char *us
 	struct err err = {0};
 	enum authsvc_status st;
 	char ip[64];
-	int locked;
+	int locked, rc = 0;
 
 	if (who == NULL)
 		return AUTHSVC_ERROR;
@@ -105,7 +101,7 @@ enum authsvc_status core_password_verify(struct authsvc_req *req, const char *us
 	if (bp->enabled) {
 		locked = store_failures_locked(db, username, ip, &err);
 		if (locked < 0)
-			return err.code == 503 ? AUTHSVC_UNAVAILABLE : AUTHSVC_ERROR;
+			return req_store_status(req, &err);
 		if (locked > 0) {
 			req->retry_after = locked;
 			return AUTHSVC_THROTTLED;
@@ -114,120 +110,17 @@ enum authsvc_status core_password_verify(struct authsvc_req *req, const char *us
 	st = password_check(req, db, username, password, who);
 	if (!bp->enabled)
 		return st;
+	/* A failure that cannot be counted must not pass as counted, and a
+	 * success whose clearing fails answers the same way, so that while
+	 * the counters cannot be written no answer tells a right password
+	 * from a wrong one: both end in 503 (fail closed). */
 	if (st == AUTHSVC_DENIED || st == AUTHSVC_NOT_FOUND)
-		store_failures_add(db, bp, username, ip, &err);
+		rc = store_failures_add(db, bp, username, ip, &err);
 	else if (st == AUTHSVC_OK)
-		store_failures_clear(db, username, &err);
-	return st;
-}
-
-int core_check_eligible(struct authsvc_req *req, const struct client *c, const struct user_ctx *u)
-{
-	if (u->nclients == 0) {
-		req_fail(req, 422, "Client User Missing");
-		return -1;
-	}
-	if (!u->client_allowed) {
-		req_fail(req, 401, "Client Invalid");
-		return -1;
-	}
-	(void)c;
-	if (u->ut_status == 0) {
-		req_fail(req, 400, "User not active yet");
-		return -1;
-	}
-	if (u->ut_status == 2 || u->ut_status == 4 || u->ut_status > 4 || u->tenant_status != 1) {
-		req_fail(req, 401, "UserInactive");
-		return -1;
-	}
-	if (!u->role_found) {
-		req_fail(req, 422, "UnprocessableData");
-		return -1;
-	}
-	return 0;
-}
-
-static enum authsvc_status issue_code(struct authsvc_req *req, struct db *db,
-				      const struct client *c, const struct user_ctx *u)
-{
-	char code[44], hash[65];
-	struct err err = {0};
-
-	if (tokens_random_b64url(code, sizeof(code), 32) < 0)
-		return AUTHSVC_ERROR;
-	core_token_hash(code, hash);
-	if (store_code_create(db, hash, c->client_id, u->user_id, u->tenant_id, false, c->code_ttl,
-			      &err) < 0) {
-		fail_store(req, &err);
-		return AUTHSVC_OK;
-	}
-	req_reply_json(req, 200, json_pack("{s:s}", "code", code));
-	OPENSSL_cleanse(code, sizeof(code));
-	return AUTHSVC_OK;
-}
-
-static enum authsvc_status issue_tokens(struct authsvc_req *req, struct db *db,
-					const struct client *c, const struct user_ctx *u)
-{
-	struct err err = {0};
-	json_t *resp = NULL;
-
-	if (db_begin(db, &err) < 0 ||
-	    core_issue_tokens(req, db, c, u, "ACCESS", NULL, &resp, &err) < 0 ||
-	    db_commit(db, &err) < 0) {
-		db_rollback(db);
-		json_decref(resp);
-		fail_store(req, &err);
-		return AUTHSVC_OK;
-	}
-	req->no_store = true;
-	req_reply_json(req, 200, resp);
-	return AUTHSVC_OK;
-}
-
-enum authsvc_status core_complete_login(struct authsvc_req *req, const struct authsvc_identity *who,
-					uint32_t flags)
-{
-	return core_finish_login(req, who, flags, false);
-}
-
-enum authsvc_status core_finish_login(struct authsvc_req *req, const struct authsvc_identity *who,
-				      uint32_t flags, bool mfa_done)
-{
-	struct db *db;
-	struct user_ctx u;
-	struct err err = {0};
-	enum authsvc_status st;
-	int rc;
-
-	if (req == NULL || who == NULL || req->worker == NULL || req->client == NULL)
-		return AUTHSVC_ERROR;
-	db = &req->worker->db;
-	rc = store_user_context(db, who->user_id, NULL, req->client->id, &u, &err);
+		rc = store_failures_clear(db, username, &err);
 	if (rc < 0) {
-		fail_store(req, &err);
-		return AUTHSVC_OK;
-	}
-	if (rc == 0)
-		return req_fail(req, 401, "UserDoesNotExist");
-	if (core_check_eligible(req, req->client, &u) < 0) {
-		user_ctx_release(&u);
-		return AUTHSVC_OK;
-	}
-	if (!mfa_done && core_mfa_applies(req, &u)) {
-		st = core_mfa_begin(req, db, &u, flags);
-		user_ctx_release(&u);
-		return st;
-	}
-	if (flags & AUTHSVC_LOGIN_TOKENS)
-		st = issue_tokens(req, db, req->client, &u);
-	else
-		st = issue_code(req, db, req->client, &u);
-	user_ctx_release(&u);
-	if (st == AUTHSVC_OK && req->status == 200) {
-		struct authsvc_identity done = *who;
-
-		hooks_login_succeeded(&req->app->hooks, req, &done);
+		memset(who, 0, sizeof(*who));
+		return req_store_status(req, &err);
 	}
 	return st;
 }

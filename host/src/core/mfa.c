@@ -1,11 +1,10 @@
 /*
- * The MFA gate (BEHAVIOUR §5.4, with the [REC] fixes): a login that needs
- * a second factor ends at the gate with an MFA-flagged code, which
- * /auth/token refuses. The MFA transaction (otp_pending, space 'mfa', key
- * = the user id) binds the second step to the first: same user, same
- * client, within mfa.ttl. /auth/verify-otp checks the second factor
- * against that transaction only, burns it, and only then issues a normal
- * code. A direct-token login (/auth/login-token) cannot pass the gate.
+ * The second step of an MFA login: POST /auth/verify-otp checks the
+ * second factor against the MFA transaction the gate (mfa_gate.c) opened,
+ * and only that one: same user, same client, within mfa.ttl. It burns
+ * the transaction and only then finishes the login (finish.c) with a
+ * normal code. A direct-token login (/auth/login-token) cannot pass the
+ * gate. Also the host API's mfa_lookup.
  */
 #include "core/otp.h"
 
@@ -15,10 +14,10 @@
 #include <openssl/crypto.h>
 
 #include "core/app.h"
-#include "core/deliver.h"
 #include "core/handlers.h"
 #include "core/issue.h"
-#include "core/login.h"
+#include "core/finish.h"
+#include "core/mfa_gate.h"
 #include "core/otp_code.h"
 #include "http/request.h"
 #include "http/workers.h"
@@ -27,87 +26,6 @@
 #include "store/failures.h"
 #include "store/otp.h"
 #include "tokens/opaque.h"
-
-static bool method_otp(const struct authsvc_req *req)
-{
-	return strcmp(req->app->cfg->mfa.method, "otp") == 0;
-}
-
-bool core_mfa_applies(struct authsvc_req *req, const struct user_ctx *u)
-{
-	const struct mfa_conf *m = &req->app->cfg->mfa;
-	struct user_contact c;
-	struct err err = {0};
-
-	if (strcmp(m->mode, "off") == 0 || req->client == NULL ||
-	    !config_client_listed(m->clients, m->nclients, req->client->client_id))
-		return false;
-	if (req->otp_factor && method_otp(req))
-		return false; /* a code sent to the user already proved this login */
-	if (strcmp(m->mode, "all") == 0)
-		return true;
-	/* "users": the user's own switch; fail closed if it cannot be read */
-	return store_user_contact(&req->worker->db, u->user_id, true, &c, &err) != 1 ||
-	       c.mfa_enabled;
-}
-
-enum authsvc_status core_mfa_begin(struct authsvc_req *req, struct db *db, const struct user_ctx *u,
-				   uint32_t flags)
-{
-	const struct config *cfg = req->app->cfg;
-	struct user_contact c;
-	struct err err = {0};
-	char code[44], code_hash[65], otp[16], otp_hash[65];
-	enum authsvc_status st;
-
-	if (flags & AUTHSVC_LOGIN_TOKENS)
-		return req_fail(req, 401, "User Verification Failed");
-	if (method_otp(req)) {
-		if ((st = core_delivery_ready(req)) != AUTHSVC_OK ||
-		    (st = core_send_limit(req, "otp", u->username)) != AUTHSVC_OK)
-			return st;
-		if (store_user_contact(db, u->user_id, true, &c, &err) != 1)
-			return err.code ? fail_store(req, &err)
-					: req_fail(req, 401, "UserDoesNotExist");
-		if (!notify_can_reach(req->app->notifier,
-				      &(struct notify_to){c.email, c.phone, c.username})) {
-			log_warn("mfa: no address to send the code to req=%s user=%s", req->id,
-				 u->user_id);
-			return req_fail(req, 401, "User Verification Failed");
-		}
-		if ((st = core_otp_make(req, "mfa", u->user_id, otp, otp_hash)) != AUTHSVC_OK)
-			return st;
-	}
-	if (tokens_random_b64url(code, sizeof(code), 32) < 0)
-		return AUTHSVC_ERROR;
-	core_token_hash(code, code_hash);
-	if (store_otp_put(db, "mfa", u->user_id, u->user_id, req->client->client_id,
-			  method_otp(req) ? otp_hash : NULL, code_hash, cfg->otp.ttl_s,
-			  cfg->mfa.ttl_s, &err) < 0) {
-		OPENSSL_cleanse(code, sizeof(code));
-		if (method_otp(req))
-			OPENSSL_cleanse(otp, sizeof(otp));
-		return fail_store(req, &err);
-	}
-	if (method_otp(req) && (st = core_otp_deliver(req, "otp", &c, otp)) != AUTHSVC_OK) {
-		OPENSSL_cleanse(code, sizeof(code));
-		return st;
-	}
-	log_info("mfa required req=%s user=%s client=%s method=%s", req->id, u->user_id,
-		 req->client->client_id, cfg->mfa.method);
-	req_reply_json(req, 200, json_pack("{s:s}", "code", code));
-	OPENSSL_cleanse(code, sizeof(code));
-	return AUTHSVC_OK;
-}
-
-bool core_mfa_code_known(struct db *db, const char *code_hash)
-{
-	struct otp_row row;
-	struct err err = {0};
-	bool expired;
-
-	return store_otp_by_code(db, code_hash, &row, &expired, &err) == 1 || expired;
-}
 
 enum authsvc_status core_mfa_lookup(struct authsvc_req *req, const char *code,
 				    const char *client_id, struct authsvc_identity *who_out)
@@ -131,7 +49,7 @@ enum authsvc_status core_mfa_lookup(struct authsvc_req *req, const char *code,
 	core_token_hash(code, hash);
 	rc = store_otp_by_code(db, hash, &row, &expired, &err);
 	if (rc < 0)
-		return err.code == 503 ? AUTHSVC_UNAVAILABLE : AUTHSVC_ERROR;
+		return req_store_status(req, &err);
 	if (strcmp(row.client_id, client_id) != 0)
 		return AUTHSVC_DENIED;
 	if (expired)
@@ -140,7 +58,7 @@ enum authsvc_status core_mfa_lookup(struct authsvc_req *req, const char *code,
 		return AUTHSVC_DENIED;
 	rc = store_user_contact(db, row.user_id, true, &c, &err);
 	if (rc < 0)
-		return err.code == 503 ? AUTHSVC_UNAVAILABLE : AUTHSVC_ERROR;
+		return req_store_status(req, &err);
 	if (rc == 0)
 		return AUTHSVC_DENIED;
 	memset(who_out, 0, sizeof(*who_out));
@@ -157,7 +75,7 @@ static enum authsvc_status second_factor(struct authsvc_req *req, const struct o
 	struct authsvc_identity who = {0};
 	char hash[65];
 
-	if (method_otp(req)) {
+	if (core_mfa_method_otp(req)) {
 		if (!row->otp_live)
 			return AUTHSVC_EXPIRED;
 		otp_code_hash("mfa", c->user_id, otp, hash);
@@ -178,9 +96,10 @@ static enum authsvc_status wrong(struct authsvc_req *req, struct db *db, const c
 	struct err err = {0};
 
 	if (store_otp_fail(db, "mfa", user_id, req->app->cfg->otp.max_attempts, &err) < 0)
-		return fail_store(req, &err);
-	if (bp->enabled)
-		store_failures_add(db, bp, account, ip, &err);
+		return req_fail_store(req, &err);
+	/* an attempt that cannot be counted fails closed (see login.c) */
+	if (bp->enabled && store_failures_add(db, bp, account, ip, &err) < 0)
+		return req_fail_store(req, &err);
 	return req_fail(req, 401, "Otp Invalid");
 }
 
@@ -204,7 +123,7 @@ enum authsvc_status h_verify_otp(void *state, void *tstate, struct authsvc_req *
 	if (bp->enabled) {
 		rc = store_failures_locked(db, key, ip, &err);
 		if (rc < 0)
-			return fail_store(req, &err);
+			return req_fail_store(req, &err);
 		if (rc > 0) {
 			req->retry_after = rc;
 			req_fail_status(req, AUTHSVC_THROTTLED);
@@ -218,7 +137,7 @@ enum authsvc_status h_verify_otp(void *state, void *tstate, struct authsvc_req *
 	if (rc == 1)
 		rc = store_otp_get(db, "mfa", c.user_id, &row, &err);
 	if (rc < 0)
-		return fail_store(req, &err);
+		return req_fail_store(req, &err);
 	if (code != NULL)
 		core_token_hash(code, code_hash);
 	if (rc == 0 || (client_id != NULL && strcmp(client_id, row.client_id) != 0) ||
@@ -233,14 +152,16 @@ enum authsvc_status h_verify_otp(void *state, void *tstate, struct authsvc_req *
 		return req_fail(req, 401, "Invalid Credentials"); /* no factor enrolled */
 	if (st != AUTHSVC_OK)
 		return st;
+	/* cleared before the transaction is burned: if the counters cannot be
+	 * written (503), the code still works once they can */
+	if (bp->enabled && store_failures_clear(db, key, &err) < 0)
+		return req_fail_store(req, &err);
 	/* burn the transaction; a concurrent verify of the same one loses */
 	rc = store_otp_take(db, "mfa", c.user_id, NULL, row.code_hash, &err);
 	if (rc < 0)
-		return fail_store(req, &err);
+		return req_fail_store(req, &err);
 	if (rc == 0)
 		return req_fail(req, 401, "Otp Token Incorrect or Expired");
-	if (bp->enabled)
-		store_failures_clear(db, key, &err);
 	st = core_use_client(req, row.client_id);
 	if (st != AUTHSVC_OK)
 		return st == AUTHSVC_DENIED ? req_fail(req, 401, "Client Invalid") : st;

@@ -25,14 +25,6 @@
 #include "store/provision.h"
 #include "tokens/opaque.h"
 
-static enum authsvc_status store_status(struct authsvc_req *req, const struct err *err)
-{
-	if (err->code == 503)
-		return AUTHSVC_UNAVAILABLE;
-	log_error("store error req=%s detail=\"%s\"", req->id, err->msg);
-	return AUTHSVC_ERROR;
-}
-
 static void identity_from(const struct user_contact *c, struct authsvc_identity *who)
 {
 	memset(who, 0, sizeof(*who));
@@ -61,7 +53,7 @@ enum authsvc_status core_user_find(struct authsvc_req *req, const char *username
 		return AUTHSVC_ERROR;
 	rc = store_user_contact(&req->worker->db, username, false, &c, &err);
 	if (rc < 0)
-		return store_status(req, &err);
+		return req_store_status(req, &err);
 	if (rc == 0)
 		return AUTHSVC_NOT_FOUND;
 	identity_from(&c, who_out);
@@ -78,7 +70,7 @@ enum authsvc_status core_use_client(struct authsvc_req *req, const char *client_
 		return AUTHSVC_ERROR;
 	rc = store_client_find(&req->worker->db, client_id, c, &err);
 	if (rc < 0)
-		return store_status(req, &err);
+		return req_store_status(req, &err);
 	if (rc == 0)
 		return AUTHSVC_DENIED;
 	req->client = c;
@@ -145,14 +137,14 @@ static enum authsvc_status signup_create(struct authsvc_req *req, struct db *db,
 	spec.client_ids = clients;
 	spec.nclients = 1;
 	if (provision_user_add(db, &spec, uid, sizeof(uid), &err) < 0 && err.code != 409) {
-		log_error("passwordless sign-up failed req=%s detail=\"%s\" (check "
-			  "account.signup_tenant and signup_role)",
-			  req->id, err.msg);
-		return err.code == 503 ? AUTHSVC_UNAVAILABLE : AUTHSVC_ERROR;
+		log_warn("passwordless sign-up failed req=%s (check account.signup_tenant and "
+			 "signup_role)",
+			 req->id);
+		return req_store_status(req, &err);
 	}
 	rc = store_user_contact(db, key, false, c, &err);
 	if (rc < 0)
-		return store_status(req, &err);
+		return req_store_status(req, &err);
 	if (rc == 0)
 		return AUTHSVC_EXPIRED;
 	log_info("passwordless sign-up req=%s user=%s", req->id, c->user_id);
@@ -175,7 +167,7 @@ static enum authsvc_status send_new(struct authsvc_req *req, struct db *db, cons
 		return AUTHSVC_ERROR; /* a route without ROUTE_CLIENT_AUTH */
 	rc = store_user_contact(db, key, false, &c, &err);
 	if (rc < 0)
-		return store_status(req, &err);
+		return req_store_status(req, &err);
 	if (rc == 0 && signup_allowed(req, flags, key)) { /* a first login: mail the key */
 		snprintf(c.email, sizeof(c.email), "%s", key);
 		snprintf(c.username, sizeof(c.username), "%s", key);
@@ -190,7 +182,7 @@ static enum authsvc_status send_new(struct authsvc_req *req, struct db *db, cons
 	if (store_otp_put(db, space, key, rc == 1 && known ? c.user_id : NULL,
 			  req->client->client_id, hash, NULL, oc->ttl_s, oc->ttl_s, &err) < 0) {
 		OPENSSL_cleanse(code, sizeof(code));
-		return store_status(req, &err);
+		return req_store_status(req, &err);
 	}
 	if (!known) {
 		OPENSSL_cleanse(code, sizeof(code));
@@ -214,7 +206,7 @@ static enum authsvc_status send_mfa(struct authsvc_req *req, struct db *db, cons
 	if (rc == 1)
 		rc = store_otp_get(db, "mfa", c.user_id, &row, &err);
 	if (rc < 0)
-		return store_status(req, &err);
+		return req_store_status(req, &err);
 	if (rc == 0 || strcmp(req->app->cfg->mfa.method, "otp") != 0 ||
 	    !notify_can_reach(req->app->notifier,
 			      &(struct notify_to){c.email, c.phone, c.username}))
@@ -224,7 +216,7 @@ static enum authsvc_status send_mfa(struct authsvc_req *req, struct db *db, cons
 		return st;
 	if (store_otp_renew(db, "mfa", c.user_id, hash, oc->ttl_s, &err) < 0) {
 		OPENSSL_cleanse(code, sizeof(code));
-		return store_status(req, &err);
+		return req_store_status(req, &err);
 	}
 	return core_otp_deliver(req, "otp", &c, code);
 }
@@ -288,7 +280,7 @@ enum authsvc_status core_otp_check(struct authsvc_req *req, const char *space, c
 	if (bp->enabled) {
 		locked = store_failures_locked(db, lkey, ip, &err);
 		if (locked < 0)
-			return store_status(req, &err);
+			return req_store_status(req, &err);
 		if (locked > 0) {
 			req->retry_after = locked;
 			return AUTHSVC_THROTTLED;
@@ -296,25 +288,28 @@ enum authsvc_status core_otp_check(struct authsvc_req *req, const char *space, c
 	}
 	rc = store_otp_get(db, space, lkey, &row, &err);
 	if (rc < 0)
-		return store_status(req, &err);
+		return req_store_status(req, &err);
 	if (rc == 0 || !row.otp_live)
 		return AUTHSVC_EXPIRED;
 	otp_code_hash(space, lkey, otp, hash);
 	if (!tokens_equal_ct(hash, row.otp_hash) ||
 	    (row.user_id[0] == '\0' && !signup_allowed(req, flags, lkey))) {
 		if (store_otp_fail(db, space, lkey, req->app->cfg->otp.max_attempts, &err) < 0)
-			return store_status(req, &err);
-		if (bp->enabled)
-			store_failures_add(db, bp, lkey, ip, &err);
+			return req_store_status(req, &err);
+		/* an attempt that cannot be counted fails closed (see login.c) */
+		if (bp->enabled && store_failures_add(db, bp, lkey, ip, &err) < 0)
+			return req_store_status(req, &err);
 		return AUTHSVC_DENIED;
 	}
+	/* cleared before the code is used up: if the counters cannot be
+	 * written (503), the code still works once they can */
+	if (bp->enabled && store_failures_clear(db, lkey, &err) < 0)
+		return req_store_status(req, &err);
 	rc = store_otp_take(db, space, lkey, hash, NULL, &err);
 	if (rc < 0)
-		return store_status(req, &err);
+		return req_store_status(req, &err);
 	if (rc == 0)
 		return AUTHSVC_EXPIRED; /* a concurrent check used it first */
-	if (bp->enabled)
-		store_failures_clear(db, lkey, &err);
 	if (row.user_id[0] == '\0') {
 		enum authsvc_status st = signup_create(req, db, lkey, row.client_id, &c);
 
@@ -323,7 +318,7 @@ enum authsvc_status core_otp_check(struct authsvc_req *req, const char *space, c
 	} else {
 		rc = store_user_contact(db, row.user_id, true, &c, &err);
 		if (rc < 0)
-			return store_status(req, &err);
+			return req_store_status(req, &err);
 		if (rc == 0)
 			return AUTHSVC_EXPIRED;
 	}
@@ -347,7 +342,7 @@ enum authsvc_status core_secret_get(struct authsvc_req *req, const char *user_id
 		return AUTHSVC_ERROR;
 	rc = store_totp_get(&req->worker->db, user_id, &stored, &conf, &err);
 	if (rc < 0)
-		return store_status(req, &err);
+		return req_store_status(req, &err);
 	if (rc == 0)
 		return AUTHSVC_NOT_FOUND;
 	rc = secret_open(req->app->mfa_key, user_id, stored, buf, bufsz);
@@ -382,7 +377,7 @@ enum authsvc_status core_secret_set(struct authsvc_req *req, const char *user_id
 	rc = store_totp_set(&req->worker->db, user_id, stored, &err);
 	free(stored);
 	if (rc < 0)
-		return store_status(req, &err);
+		return req_store_status(req, &err);
 	return rc == 1 ? AUTHSVC_OK : rc == 2 ? AUTHSVC_DENIED : AUTHSVC_NOT_FOUND;
 }
 
@@ -397,6 +392,6 @@ enum authsvc_status core_secret_use_step(struct authsvc_req *req, const char *us
 		return AUTHSVC_ERROR;
 	rc = store_totp_use_step(&req->worker->db, user_id, (long long)step, &err);
 	if (rc < 0)
-		return store_status(req, &err);
+		return req_store_status(req, &err);
 	return rc == 1 ? AUTHSVC_OK : AUTHSVC_DENIED;
 }

@@ -1,7 +1,8 @@
 /*
  * One-time codes and per-user secrets as the host API offers them to
  * plugins (ABI 1.1: user_find, otp_send, otp_check, secret_get,
- * secret_set, secret_use_step), and the MFA gate of the core (mfa.c).
+ * secret_set, secret_use_step), and the host API's mfa_lookup and
+ * POST /auth/verify-otp (mfa.c; the gate itself is mfa_gate.h).
  * Workers only.
  */
 #ifndef AUTHSVC_CORE_OTP_H
@@ -43,14 +44,6 @@ enum authsvc_status core_use_client(struct authsvc_req *req, const char *client_
 /* The host API's mfa_lookup. */
 enum authsvc_status core_mfa_lookup(struct authsvc_req *req, const char *code,
 				    const char *client_id, struct authsvc_identity *who_out);
-/* true when the MFA gate holds this login back (mfa.mode, clients, user flag). */
-bool core_mfa_applies(struct authsvc_req *req, const struct user_ctx *u);
-/* Stop a login at the gate: an MFA-flagged code (and an OTP sent when
- * mfa.method = "otp"), or 401 for a direct-token login. Replies. */
-enum authsvc_status core_mfa_begin(struct authsvc_req *req, struct db *db, const struct user_ctx *u,
-				   uint32_t flags);
-/* true when hash is an MFA-flagged code (for /auth/token's message). */
-bool core_mfa_code_known(struct db *db, const char *code_hash);
 /* POST /auth/verify-otp. */
 enum authsvc_status h_verify_otp(void *state, void *tstate, struct authsvc_req *req);
 

@@ -85,7 +85,7 @@ static bool client_authenticate(struct authsvc_req *req, struct worker *w)
 		rc = store_failures_locked(&w->db, NULL, ip, &err);
 		if (rc != 0) {
 			if (rc < 0) {
-				fail_store(req, &err);
+				req_fail_store(req, &err);
 				return false;
 			}
 			req->retry_after = rc;
@@ -95,13 +95,15 @@ static bool client_authenticate(struct authsvc_req *req, struct worker *w)
 	}
 	rc = store_client_find(&w->db, id, c, &err);
 	if (rc < 0) {
-		fail_store(req, &err);
+		req_fail_store(req, &err);
 		return false;
 	}
 	if (rc == 0 || !client_check_secret(c, secret)) {
-		if (bp->enabled)
-			store_failures_add(&w->db, bp, NULL, ip, &err);
-		req_fail(req, 401, "Client Verification Failed");
+		/* a failure that cannot be counted fails closed (see login.c) */
+		if (bp->enabled && store_failures_add(&w->db, bp, NULL, ip, &err) < 0)
+			req_fail_store(req, &err);
+		else
+			req_fail(req, 401, "Client Verification Failed");
 		return false;
 	}
 	req->client = c;

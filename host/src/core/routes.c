@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "activity/handlers.h"
 #include "core/handlers.h"
 #include "core/otp.h"
 #include "plugins/loader.h"
@@ -86,7 +85,7 @@ int core_routes_register(struct app *app, char *msg, size_t msgsz)
 		if (router_add(&app->router, &r, msg, msgsz) < 0)
 			return -1;
 	}
-	return activity_routes_register(app, msg, msgsz);
+	return 0;
 }
 
 static json_t *body_schema(const struct authsvc_field *fields, bool open)

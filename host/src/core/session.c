@@ -5,7 +5,7 @@
 #include "core/app.h"
 #include "core/handlers.h"
 #include "core/issue.h"
-#include "core/login.h"
+#include "core/finish.h"
 #include "log/log.h"
 #include "store/users.h"
 #include "tokens/opaque.h"
@@ -25,7 +25,7 @@ static int close_with(struct authsvc_req *req, struct db *db, int status, const 
 static int close_store_error(struct authsvc_req *req, struct db *db, const struct err *err)
 {
 	db_rollback(db);
-	fail_store(req, err);
+	req_fail_store(req, err);
 	return -1;
 }
 
@@ -42,7 +42,7 @@ int session_open(struct authsvc_req *req, struct db *db, const char *refresh, co
 	}
 	core_token_hash(refresh, hash);
 	if (db_begin(db, &err) < 0) {
-		fail_store(req, &err);
+		req_fail_store(req, &err);
 		return -1;
 	}
 	rc = store_refresh_lock(db, hash, row, &err);
@@ -86,7 +86,7 @@ int session_rotate(struct authsvc_req *req, struct db *db, const char *refresh, 
 		core_token_hash(refresh, hash);
 		core_token_hash(access, ahash);
 		if (db_begin(db, &err) < 0) {
-			fail_store(req, &err);
+			req_fail_store(req, &err);
 			return -1;
 		}
 		rc = store_refresh_rotate(db, hash, ahash, tenant, row, c, u, &err);

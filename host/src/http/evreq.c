@@ -10,7 +10,7 @@
 #include <event2/keyvalq_struct.h>
 
 #include "config/config.h"
-#include "core/app.h"
+#include "config/config.h"
 #include "http/body.h"
 #include "http/router.h"
 #include "log/log.h"
@@ -66,9 +66,9 @@ static void free_text(const void *data, size_t len, void *arg)
 
 /* CORS: only for an Origin in cors.allowed_origins; others get no CORS
  * headers at all, and the browser keeps the response from the page. */
-static void cors_headers(const struct authsvc_req *req, struct evkeyvalq *out)
+static void cors_headers(const struct authsvc_req *req, const struct config *cfg,
+			 struct evkeyvalq *out)
 {
-	const struct config *cfg = req->app->cfg;
 	const char *origin = req_header(req, "Origin");
 	char age[16];
 
@@ -91,7 +91,7 @@ static void cors_headers(const struct authsvc_req *req, struct evkeyvalq *out)
 	evhttp_add_header(out, "Access-Control-Max-Age", age);
 }
 
-void evreq_reply(struct evhttp_request *ev, struct authsvc_req *req)
+void evreq_reply(struct evhttp_request *ev, struct authsvc_req *req, const struct config *cfg)
 {
 	struct evkeyvalq *out = evhttp_request_get_output_headers(ev);
 	struct evbuffer *buf = evbuffer_new();
@@ -107,7 +107,7 @@ void evreq_reply(struct evhttp_request *ev, struct authsvc_req *req)
 		evhttp_add_header(out, "Location", req->location);
 	if (req->close_connection)
 		evhttp_add_header(out, "Connection", "close");
-	cors_headers(req, out);
+	cors_headers(req, cfg, out);
 	if (req->retry_after > 0) {
 		snprintf(ra, sizeof(ra), "%d", req->retry_after);
 		evhttp_add_header(out, "Retry-After", ra);

@@ -16,9 +16,12 @@
 struct evhttp_request;
 
 /* 0, or the HTTP status to answer (400 bad URI, 431 too many headers). */
+struct config;
+
 int evreq_copy(struct evhttp_request *ev, struct authsvc_req *req);
 /* 0 with req->body set, or a status (413, 400, 415, 422) and *msg. */
 int evreq_body(struct evhttp_request *ev, struct authsvc_req *req, size_t max, const char **msg);
-void evreq_reply(struct evhttp_request *ev, struct authsvc_req *req);
+/* cfg: the CORS settings. */
+void evreq_reply(struct evhttp_request *ev, struct authsvc_req *req, const struct config *cfg);
 
 #endif

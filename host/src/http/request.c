@@ -4,6 +4,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "log/log.h"
+
 void req_init(struct authsvc_req *req, struct app *app)
 {
 	memset(req, 0, sizeof(*req));
@@ -162,4 +164,19 @@ void req_fail_status(struct authsvc_req *req, enum authsvc_status st)
 		req_fail(req, 500, "Internal Server Error");
 		break;
 	}
+}
+
+enum authsvc_status req_store_status(struct authsvc_req *req, const struct err *err)
+{
+	int code = err != NULL ? err->code : 0;
+
+	log_error("store error req=%s status=%d detail=\"%s\"", req->id, code == 503 ? 503 : 500,
+		  err != NULL && err->msg[0] != '\0' ? err->msg : "(none)");
+	return code == 503 ? AUTHSVC_UNAVAILABLE : AUTHSVC_ERROR;
+}
+
+enum authsvc_status req_fail_store(struct authsvc_req *req, const struct err *err)
+{
+	req_fail_status(req, req_store_status(req, err));
+	return AUTHSVC_OK;
 }

@@ -21,6 +21,7 @@
 
 #include "authsvc/plugin.h"
 #include "util/arena.h"
+#include "util/err.h"
 
 struct route;
 struct worker;
@@ -93,6 +94,23 @@ enum authsvc_status req_fail_validation(struct authsvc_req *req, const char *pat
 					const char *message);
 /* Map a handler status that did not reply to the envelope. */
 void req_fail_status(struct authsvc_req *req, enum authsvc_status st);
+
+/*
+ * A failed store call (err as store/ filled it): the one way a request
+ * ends on one. The cause (err->msg, never a secret) is logged at error
+ * level with the request id. err->code 503 (database unavailable, a
+ * statement or lock timeout, a serialisation failure or deadlock: the
+ * client may retry) answers 503 with Retry-After; anything else 500.
+ * Returns AUTHSVC_OK (the reply is set), like req_fail.
+ */
+enum authsvc_status req_fail_store(struct authsvc_req *req, const struct err *err);
+/*
+ * The same judgement for code that returns a status instead of replying
+ * (the host API, helpers a handler calls): logs as req_fail_store does and
+ * returns AUTHSVC_UNAVAILABLE for err->code 503, AUTHSVC_ERROR otherwise;
+ * req_fail_status turns those into the same 503 + Retry-After or 500.
+ */
+enum authsvc_status req_store_status(struct authsvc_req *req, const struct err *err);
 
 /* "UnauthorizedError" for 401 and so on. */
 const char *http_error_name(int status);

@@ -19,8 +19,7 @@
 #include <event2/keyvalq_struct.h>
 #include <event2/thread.h>
 
-#include "core/app.h"
-#include "core/pipeline.h"
+#include "config/config.h"
 #include "http/body.h"
 #include "http/conns.h"
 #include "http/evreq.h"
@@ -62,7 +61,10 @@ struct loop {
 };
 
 struct server {
-	struct app *app;
+	const struct config *cfg;
+	const struct router *router;
+	struct app *app; /* opaque here: handed to each request */
+	struct server_calls calls;
 	struct loop *loops;
 	int nloops;
 	struct event *sigterm, *sigint; /* on loops[0] */
@@ -92,7 +94,7 @@ static void job_finish(struct server_job *sj)
 
 	if (tracked)
 		evhttp_request_set_on_complete_cb(sj->ev, reply_sent, lp);
-	evreq_reply(sj->ev, &sj->req);
+	evreq_reply(sj->ev, &sj->req, lp->srv->cfg);
 	if (sj->after_fn != NULL) {
 		if (lp->srv->pool.w != NULL)
 			workers_push_after(&lp->srv->pool, sj->after_fn, sj->after_data);
@@ -132,7 +134,7 @@ static void job_run(struct job *job, struct worker *w)
 		req_fail(&sj->req, 503, "Client went away");
 		return;
 	}
-	pipeline_run(&sj->req, w);
+	sj->loop->srv->calls.run(&sj->req, w);
 	sj->after_fn = w->after_fn; /* the reply goes first */
 	sj->after_data = w->after_data;
 	w->after_fn = NULL;
@@ -235,7 +237,7 @@ static void on_request(struct evhttp_request *ev, void *arg)
 		return;
 	}
 	if (req->method == M_OPTIONS && req_header(req, "Access-Control-Request-Method") != NULL &&
-	    router_path_known(&srv->app->router, req->path)) {
+	    router_path_known(srv->router, req->path)) {
 		req->cors_preflight = true; /* answered on the loop, no handler */
 		req_reply_empty(req, 204);
 		reply_now(sj);
@@ -246,7 +248,7 @@ static void on_request(struct evhttp_request *ev, void *arg)
 		reply_now(sj);
 		return;
 	}
-	req->route = router_match(&srv->app->router, req);
+	req->route = router_match(srv->router, req);
 	if (req->route == NULL) {
 		snprintf(text, sizeof(text), "Endpoint \"%s %.100s\" not found",
 			 http_method_name(req->method), req->path);
@@ -254,18 +256,18 @@ static void on_request(struct evhttp_request *ev, void *arg)
 		reply_now(sj);
 		return;
 	}
-	rc = evreq_body(ev, req, srv->app->cfg->max_body_bytes, &msg);
+	rc = evreq_body(ev, req, srv->cfg->max_body_bytes, &msg);
 	if (rc != 0) {
 		req_fail(req, rc, msg);
 		reply_now(sj);
 		return;
 	}
-	if (!pipeline_front(req)) {
+	if (!srv->calls.front(req)) {
 		reply_now(sj);
 		return;
 	}
 	if (req->route->flags & ROUTE_ON_LOOP) {
-		pipeline_run(req, NULL);
+		srv->calls.run(req, NULL);
 		reply_now(sj);
 		return;
 	}
@@ -298,7 +300,7 @@ static void drain_timeout(evutil_socket_t fd, short what, void *arg)
 static void loop_drain(evutil_socket_t fd, short what, void *arg)
 {
 	struct loop *lp = arg;
-	struct timeval tv = {lp->srv->app->cfg->drain_timeout_s, 0};
+	struct timeval tv = {lp->srv->cfg->drain_timeout_s, 0};
 
 	(void)fd;
 	(void)what;
@@ -395,7 +397,7 @@ static struct event_base *loop_base_new(void)
 static int loop_init(struct server *srv, struct loop *lp, int index, const struct addrinfo *ai,
 		     struct err *err)
 {
-	const struct config *cfg = srv->app->cfg;
+	const struct config *cfg = srv->cfg;
 	evutil_socket_t fd;
 
 	lp->srv = srv;
@@ -434,10 +436,10 @@ static int loop_init(struct server *srv, struct loop *lp, int index, const struc
 	return 0;
 }
 
-struct server *server_new(struct app *app, struct err *err)
+struct server *server_new(const struct config *cfg, const struct router *router, struct app *app,
+			  const struct server_calls *calls, struct err *err)
 {
 	struct server *srv = calloc(1, sizeof(*srv));
-	const struct config *cfg = app->cfg;
 	struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE}, *ai = NULL;
 	char host[256], port[8];
 	int rc;
@@ -446,7 +448,10 @@ struct server *server_new(struct app *app, struct err *err)
 		err_set(err, 0, "out of memory");
 		return NULL;
 	}
+	srv->cfg = cfg;
+	srv->router = router;
 	srv->app = app;
+	srv->calls = *calls;
 	if (split_listen(cfg->listen, host, sizeof(host), port, sizeof(port)) < 0) {
 		err_set(err, 0, "listen: expected HOST:PORT, got %s", cfg->listen);
 		goto fail;
@@ -476,7 +481,8 @@ struct server *server_new(struct app *app, struct err *err)
 		err_set(err, 0, "cannot set up signals");
 		goto fail;
 	}
-	if (workers_start(&srv->pool, app, cfg->workers, cfg->queue_max, err) < 0)
+	if (workers_start(&srv->pool, app, cfg, cfg->workers, cfg->queue_max, &calls->workers,
+			  err) < 0)
 		goto fail;
 	log_info("listening addr=%s loops=%d workers=%d", cfg->listen, cfg->loops, cfg->workers);
 	return srv;

@@ -15,12 +15,35 @@
 #ifndef AUTHSVC_HTTP_SERVER_H
 #define AUTHSVC_HTTP_SERVER_H
 
+#include <stdbool.h>
+
+#include "http/workers.h"
 #include "util/err.h"
 
 struct app;
+struct config;
+struct router;
 struct server;
+struct authsvc_req;
 
-struct server *server_new(struct app *app, struct err *err);
+/*
+ * What the layers above http/ do with a request, handed in by the app so
+ * that http/ calls nothing above itself: front runs on the loop thread
+ * before a request is queued (body validation, bearer; false when it
+ * already has its error reply), run runs the route (on a worker, or with
+ * w NULL on the loop for ROUTE_ON_LOOP routes) and leaves exactly one
+ * reply. workers: the worker pool's thread callbacks (workers.h).
+ */
+struct server_calls {
+	bool (*front)(struct authsvc_req *req);
+	void (*run)(struct authsvc_req *req, struct worker *w);
+	struct worker_calls workers;
+};
+
+/* cfg and router are borrowed for the server's life; app is opaque here,
+ * handed to every request (req->app); calls is copied. */
+struct server *server_new(const struct config *cfg, const struct router *router, struct app *app,
+			  const struct server_calls *calls, struct err *err);
 int server_run(struct server *srv);
 void server_free(struct server *srv);
 

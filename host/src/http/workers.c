@@ -7,9 +7,8 @@
 #include <unistd.h>
 #include <string.h>
 
-#include "core/app.h"
+#include "config/config.h"
 #include "log/log.h"
-#include "plugins/loader.h"
 
 /* Workers run bulk work (password hashing, signing, database round trips);
  * the loops answer cheap requests and must stay responsive under a login
@@ -32,17 +31,10 @@ static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 	struct workers *p = w->pool;
-	struct err err = {0};
 
-	set_priority(w, p->app->cfg);
-
-	if (db_connect(&w->db, p->app->cfg->database_url, p->app->cfg->statement_timeout_ms, &err) <
-	    0)
-		log_warn("worker database connect failed worker=%d, will retry per request",
-			 w->index);
-	/* committed revocations go out in the listener's next batch */
-	db_set_announce(&w->db, revocations_announce, &p->app->revoked);
-	plugins_thread_init(p->app->plugins, w);
+	set_priority(w, p->cfg);
+	if (p->calls.start != NULL)
+		p->calls.start(w);
 	for (;;) {
 		struct job *job;
 
@@ -66,7 +58,8 @@ static void *worker_main(void *arg)
 		}
 		job->done(job);
 	}
-	plugins_thread_fini(p->app->plugins, w);
+	if (p->calls.stop != NULL)
+		p->calls.stop(w);
 	db_close(&w->db);
 	return NULL;
 }
@@ -130,10 +123,14 @@ void workers_push_after(struct workers *p, worker_after_fn fn, void *data)
 	}
 }
 
-int workers_start(struct workers *p, struct app *app, int n, int max_queued, struct err *err)
+int workers_start(struct workers *p, struct app *app, const struct config *cfg, int n,
+		  int max_queued, const struct worker_calls *calls, struct err *err)
 {
 	memset(p, 0, sizeof(*p));
 	p->app = app;
+	p->cfg = cfg;
+	if (calls != NULL)
+		p->calls = *calls;
 	p->max_queued = max_queued;
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->cv, NULL);

@@ -7,6 +7,11 @@
  * when it is full: answer 503 + Retry-After). A worker runs job->run(job)
  * and then job->done(job) — the latter hands the job back to the loop
  * thread; workers never call evhttp.
+ *
+ * The pool only runs threads: what a worker owns besides (its database
+ * connection, the plugins' per-worker state) is set up and torn down by
+ * the thread callbacks the app hands to workers_start, so http/ calls
+ * nothing above itself.
  */
 #ifndef AUTHSVC_HTTP_WORKERS_H
 #define AUTHSVC_HTTP_WORKERS_H
@@ -18,6 +23,7 @@
 #include "util/err.h"
 
 struct app;
+struct config;
 struct workers;
 struct worker;
 
@@ -36,6 +42,13 @@ struct worker {
 	void *after_data;
 };
 
+/* Run on each worker's own thread: start before its first job, stop after
+ * its last (the pool still closes w->db after stop). Either may be NULL. */
+struct worker_calls {
+	void (*start)(struct worker *w);
+	void (*stop)(struct worker *w);
+};
+
 struct job {
 	void (*run)(struct job *job, struct worker *w);
 	void (*done)(struct job *job);
@@ -43,7 +56,8 @@ struct job {
 };
 
 struct workers {
-	struct app *app;
+	struct app *app;	  /* opaque here: for the callbacks and the jobs */
+	const struct config *cfg; /* worker_nice, worker_sched */
 	struct worker *w;
 	int n;
 	pthread_mutex_t mu;
@@ -51,9 +65,12 @@ struct workers {
 	struct job *head, *tail;
 	int queued, max_queued;
 	bool stopping;
+	struct worker_calls calls;
 };
 
-int workers_start(struct workers *p, struct app *app, int n, int max_queued, struct err *err);
+/* cfg is borrowed; calls (may be NULL: none) is copied. */
+int workers_start(struct workers *p, struct app *app, const struct config *cfg, int n,
+		  int max_queued, const struct worker_calls *calls, struct err *err);
 /* false when the queue is full or the pool is stopping. Loop thread. */
 bool workers_push(struct workers *p, struct job *job);
 /*

@@ -7,6 +7,7 @@
 
 #include <openssl/crypto.h>
 
+#include "core/finish.h"
 #include "core/login.h"
 #include "core/otp.h"
 #include "http/request.h"

@@ -1,0 +1,130 @@
+/*
+ * Finishing a login (see finish.h): eligibility, the MFA gate, the auth
+ * code or the token pair, then the LOGIN_SUCCEEDED hooks.
+ */
+#include "core/finish.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "core/app.h"
+#include "core/issue.h"
+#include "core/mfa_gate.h"
+#include "http/request.h"
+#include "http/workers.h"
+#include "core/hooks.h"
+#include "store/sessions.h"
+#include "tokens/opaque.h"
+
+int core_check_eligible(struct authsvc_req *req, const struct client *c, const struct user_ctx *u)
+{
+	if (u->nclients == 0) {
+		req_fail(req, 422, "Client User Missing");
+		return -1;
+	}
+	if (!u->client_allowed) {
+		req_fail(req, 401, "Client Invalid");
+		return -1;
+	}
+	(void)c;
+	if (u->ut_status == 0) {
+		req_fail(req, 400, "User not active yet");
+		return -1;
+	}
+	if (u->ut_status == 2 || u->ut_status == 4 || u->ut_status > 4 || u->tenant_status != 1) {
+		req_fail(req, 401, "UserInactive");
+		return -1;
+	}
+	if (!u->role_found) {
+		req_fail(req, 422, "UnprocessableData");
+		return -1;
+	}
+	return 0;
+}
+
+static enum authsvc_status issue_code(struct authsvc_req *req, struct db *db,
+				      const struct client *c, const struct user_ctx *u)
+{
+	char code[44], hash[65];
+	struct err err = {0};
+
+	if (tokens_random_b64url(code, sizeof(code), 32) < 0)
+		return AUTHSVC_ERROR;
+	core_token_hash(code, hash);
+	if (store_code_create(db, hash, c->client_id, u->user_id, u->tenant_id, false, c->code_ttl,
+			      &err) < 0) {
+		req_fail_store(req, &err);
+		return AUTHSVC_OK;
+	}
+	req_reply_json(req, 200, json_pack("{s:s}", "code", code));
+	OPENSSL_cleanse(code, sizeof(code));
+	return AUTHSVC_OK;
+}
+
+static enum authsvc_status issue_tokens(struct authsvc_req *req, struct db *db,
+					const struct client *c, const struct user_ctx *u)
+{
+	struct err err = {0};
+	json_t *resp = NULL;
+
+	if (db_begin(db, &err) < 0 ||
+	    core_issue_tokens(req, db, c, u, "ACCESS", NULL, &resp, &err) < 0 ||
+	    db_commit(db, &err) < 0) {
+		db_rollback(db);
+		json_decref(resp);
+		req_fail_store(req, &err);
+		return AUTHSVC_OK;
+	}
+	req->no_store = true;
+	req_reply_json(req, 200, resp);
+	return AUTHSVC_OK;
+}
+
+enum authsvc_status core_complete_login(struct authsvc_req *req, const struct authsvc_identity *who,
+					uint32_t flags)
+{
+	return core_finish_login(req, who, flags, false);
+}
+
+enum authsvc_status core_finish_login(struct authsvc_req *req, const struct authsvc_identity *who,
+				      uint32_t flags, bool mfa_done)
+{
+	struct db *db;
+	struct user_ctx u;
+	struct err err = {0};
+	enum authsvc_status st;
+	int rc;
+
+	if (req == NULL || who == NULL || req->worker == NULL || req->client == NULL)
+		return AUTHSVC_ERROR;
+	db = &req->worker->db;
+	rc = store_user_context(db, who->user_id, NULL, req->client->id, &u, &err);
+	if (rc < 0) {
+		req_fail_store(req, &err);
+		return AUTHSVC_OK;
+	}
+	if (rc == 0)
+		return req_fail(req, 401, "UserDoesNotExist");
+	if (core_check_eligible(req, req->client, &u) < 0) {
+		user_ctx_release(&u);
+		return AUTHSVC_OK;
+	}
+	if (!mfa_done && core_mfa_applies(req, &u)) {
+		st = core_mfa_begin(req, db, &u, flags);
+		user_ctx_release(&u);
+		return st;
+	}
+	if (flags & AUTHSVC_LOGIN_TOKENS)
+		st = issue_tokens(req, db, req->client, &u);
+	else
+		st = issue_code(req, db, req->client, &u);
+	user_ctx_release(&u);
+	if (st == AUTHSVC_OK && req->status == 200) {
+		struct authsvc_identity done = *who;
+
+		hooks_login_succeeded(&req->app->hooks, req, &done);
+	}
+	return st;
+}
