@@ -19,6 +19,7 @@
 
 #include "log/log.h"
 #include "notify/channels.h"
+#include "util/hex.h"
 
 typedef int (*channel_fn)(const struct notify_conf *, const struct notify_msg *, char *, size_t);
 
@@ -195,8 +196,7 @@ static struct notify_msg *msg_build(const struct notify_conf *nc, const char *ev
 		msg_free(m);
 		return NULL;
 	}
-	for (size_t i = 0; i < sizeof(rnd); i++)
-		snprintf(m->id + 2 * i, 3, "%02x", rnd[i]);
+	hex_encode(rnd, sizeof(rnd), m->id);
 	return m;
 }
 

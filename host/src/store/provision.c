@@ -9,6 +9,8 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "util/hex.h"
+
 #define UUID_LEN 36
 
 static int check_len(const char *what, const char *v, size_t max, bool required, struct err *err)
@@ -74,18 +76,6 @@ int provision_role_add(struct db *db, const char *name, const char *permissions_
 			"  FROM unnest(string_to_array($2, ',')) WITH ORDINALITY AS u(p, n)"
 			"  WHERE btrim(p) <> ''), '{}'))",
 			2, params, "role already exists", err));
-}
-
-static void hex_encode(const unsigned char *in, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = digits[in[i] >> 4];
-		out[2 * i + 1] = digits[in[i] & 0xf];
-	}
-	out[2 * n] = '\0';
 }
 
 /* "sha256:" + 64 hex digits + NUL */
