@@ -1,4 +1,6 @@
 """POST /logout and GET /logout/redirect (BEHAVIOUR §5.9, §6)."""
+import urllib.parse
+
 import harness
 from harness import expect, expect_error
 
@@ -79,6 +81,20 @@ def test_logout_redirect_to_clients_logout_url(t):
              url=url)
     r = expect(t.http("GET", "/logout/redirect?state=client_id%3Dweb"), 302)
     assert r.headers.get("location", "").startswith(url), f"Location: {r.headers}"
+
+
+def test_logout_redirect_carries_the_states_other_parameters_whole(t):
+    url = "https://app.example.com/signed-out?from=app"
+    t.db.sql("UPDATE main.auth_clients SET logout_redirect_url = :'url' WHERE client_id = 'web'",
+             url=url)
+    long_value = "\u00e9" * 500  # 1000 bytes, 3000 once percent-encoded
+    state = urllib.parse.urlencode({"client_id": "web", "next": "/a b&c", "v": long_value})
+    r = expect(t.http("GET", "/logout/redirect?state=" + urllib.parse.quote(state)), 302)
+    location = r.headers.get("location", "")
+    base, _, query = location.partition("?")
+    assert base == "https://app.example.com/signed-out", f"Location: {location[:200]}"
+    assert urllib.parse.parse_qs(query) == {"from": ["app"], "next": ["/a b&c"],
+                                            "v": [long_value]}, f"Location: {location[:200]}"
 
 
 def test_logout_redirect_client_without_url_is_200(t):

@@ -10,6 +10,7 @@
 #include <openssl/rand.h>
 
 #include "util/hex.h"
+#include "util/sbuf.h"
 
 #define UUID_LEN 36
 
@@ -197,13 +198,12 @@ static bool seen_before(const char *const *ids, size_t i)
 /* The clients' integer ids as an array literal "{1,2}" (integers only). */
 static char *client_ids_array(struct db *db, const struct user_spec *spec, struct err *err)
 {
-	size_t i, len = 1, cap = 3 + spec->nclients * 12; /* "{" "}" NUL, "," + 10 digits */
-	char *out = malloc(cap), id[16];
+	struct sbuf sb = SBUF_INIT(SBUF_MAX_DEFAULT);
+	char id[16], *out;
+	size_t i;
 	int rc;
 
-	if (out == NULL)
-		return err_set(err, 500, "out of memory"), NULL;
-	out[0] = '{';
+	sbuf_addch(&sb, '{');
 	for (i = 0; i < spec->nclients; i++) {
 		if (seen_before(spec->client_ids, i))
 			continue;
@@ -216,12 +216,15 @@ static char *client_ids_array(struct db *db, const struct user_spec *spec, struc
 			else if (rc == 2)
 				err_set(err, 500, "client id %s is not unique",
 					spec->client_ids[i]);
-			free(out);
+			sbuf_release(&sb);
 			return NULL;
 		}
-		len += (size_t)snprintf(out + len, cap - len, "%s%s", len > 1 ? "," : "", id);
+		sbuf_addf(&sb, "%s%s", sb.len > 1 ? "," : "", id);
 	}
-	snprintf(out + len, cap - len, "}");
+	sbuf_addch(&sb, '}');
+	out = sbuf_detach(&sb, NULL);
+	if (out == NULL)
+		err_set(err, 500, "out of memory");
 	return out;
 }
 
