@@ -97,6 +97,25 @@ def test_logout_redirect_carries_the_states_other_parameters_whole(t):
                                             "v": [long_value]}, f"Location: {location[:200]}"
 
 
+def test_logout_url_longer_than_its_buffer_is_a_logged_500_not_a_cut_url(t):
+    # 174 characters fit varchar(200), but they are 324 bytes: more than the
+    # 200 the client row holds. Before, the Location header was cut short.
+    url = "https://app.example.com/" + "\u00e9" * 150
+    (old,), = t.db.sql("SELECT '=' || coalesce(logout_redirect_url, '') FROM main.auth_clients"
+                       " WHERE client_id = 'web'")  # '=': an empty value is still a row
+    t.db.sql("UPDATE main.auth_clients SET logout_redirect_url = :'url' WHERE client_id = 'web'",
+             url=url)
+    try:
+        r = t.http("GET", "/logout/redirect?state=client_id%3Dweb")
+        expect_error(r, 500)
+        assert "location" not in r.headers, f"{r.headers}"
+        harness.wait_until(lambda: "(logout_redirect_url) holds 324 bytes" in
+                           open(t.server.log_path).read(), 3, what="the logged cause")
+    finally:
+        t.db.sql("UPDATE main.auth_clients SET logout_redirect_url = nullif(:'old', '')"
+                 " WHERE client_id = 'web'", old=old[1:])
+
+
 def test_logout_redirect_client_without_url_is_200(t):
     r = expect(t.http("GET", "/logout/redirect?state=client_id%3Dmobile"), 200)
     assert "location" not in r.headers, f"{r.headers}"

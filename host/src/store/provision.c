@@ -137,21 +137,23 @@ int provision_client_add(struct db *db, const struct client_spec *spec, struct e
 	return rc;
 }
 
-/* 1 found (id copied), 0 not found, -1 error. */
+/* 1 found (id copied), 0 not found, 2 more than one, -1 error (err; also
+ * when the id does not fit idsz). */
 static int lookup_id(struct db *db, const char *sql, const char *arg, char *id, size_t idsz,
 		     struct err *err)
 {
 	const char *params[1] = {arg};
 	PGresult *res = db_exec(db, sql, arg != NULL ? 1 : 0, arg != NULL ? params : NULL, err);
-	int n;
+	int n, rc;
 
 	if (res == NULL)
 		return -1;
 	n = PQntuples(res);
-	if (n == 1)
-		snprintf(id, idsz, "%s", PQgetvalue(res, 0, 0));
+	rc = n == 1 ? 1 : (n == 0 ? 0 : 2);
+	if (rc == 1 && db_copy_value(res, 0, 0, id, idsz, err) < 0)
+		rc = -1;
 	PQclear(res);
-	return n == 1 ? 1 : (n == 0 ? 0 : 2);
+	return rc;
 }
 
 static int find_tenant(struct db *db, const char *key, char *id, size_t idsz, struct err *err)
@@ -285,7 +287,10 @@ static int user_insert(struct db *db, const struct user_spec *spec, const char *
 			7, params, "user already exists", err);
 	if (res == NULL)
 		return -1;
-	snprintf(uid, uidsz, "%s", PQgetvalue(res, 0, 0));
+	if (db_copy_value(res, 0, 0, uid, uidsz, err) < 0) {
+		PQclear(res);
+		return -1;
+	}
 	PQclear(res);
 	params[0] = uid;
 	params[1] = spec->password_hash;
