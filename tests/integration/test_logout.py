@@ -1,4 +1,6 @@
 """POST /logout and GET /logout/redirect (BEHAVIOUR §5.9, §6)."""
+import urllib.parse
+
 import harness
 from harness import expect, expect_error
 
@@ -79,6 +81,39 @@ def test_logout_redirect_to_clients_logout_url(t):
              url=url)
     r = expect(t.http("GET", "/logout/redirect?state=client_id%3Dweb"), 302)
     assert r.headers.get("location", "").startswith(url), f"Location: {r.headers}"
+
+
+def test_logout_redirect_carries_the_states_other_parameters_whole(t):
+    url = "https://app.example.com/signed-out?from=app"
+    t.db.sql("UPDATE main.auth_clients SET logout_redirect_url = :'url' WHERE client_id = 'web'",
+             url=url)
+    long_value = "\u00e9" * 500  # 1000 bytes, 3000 once percent-encoded
+    state = urllib.parse.urlencode({"client_id": "web", "next": "/a b&c", "v": long_value})
+    r = expect(t.http("GET", "/logout/redirect?state=" + urllib.parse.quote(state)), 302)
+    location = r.headers.get("location", "")
+    base, _, query = location.partition("?")
+    assert base == "https://app.example.com/signed-out", f"Location: {location[:200]}"
+    assert urllib.parse.parse_qs(query) == {"from": ["app"], "next": ["/a b&c"],
+                                            "v": [long_value]}, f"Location: {location[:200]}"
+
+
+def test_logout_url_longer_than_its_buffer_is_a_logged_500_not_a_cut_url(t):
+    # 174 characters fit varchar(200), but they are 324 bytes: more than the
+    # 200 the client row holds. Before, the Location header was cut short.
+    url = "https://app.example.com/" + "\u00e9" * 150
+    (old,), = t.db.sql("SELECT '=' || coalesce(logout_redirect_url, '') FROM main.auth_clients"
+                       " WHERE client_id = 'web'")  # '=': an empty value is still a row
+    t.db.sql("UPDATE main.auth_clients SET logout_redirect_url = :'url' WHERE client_id = 'web'",
+             url=url)
+    try:
+        r = t.http("GET", "/logout/redirect?state=client_id%3Dweb")
+        expect_error(r, 500)
+        assert "location" not in r.headers, f"{r.headers}"
+        harness.wait_until(lambda: "(logout_redirect_url) holds 324 bytes" in
+                           open(t.server.log_path).read(), 3, what="the logged cause")
+    finally:
+        t.db.sql("UPDATE main.auth_clients SET logout_redirect_url = nullif(:'old', '')"
+                 " WHERE client_id = 'web'", old=old[1:])
 
 
 def test_logout_redirect_client_without_url_is_200(t):

@@ -2,7 +2,7 @@
  * tokens/jwt_codec: sign/verify round trips and every way a token must be
  * refused. Links host/src/tokens/{jwt_codec,keyring,opaque}.c and
  * host/src/util/err.c with -ljwt -lcrypto -ljansson -lcmocka.
- * Also prints (information only, never asserted) verify rates.
+ * Sign and verify rates are measured by bench/jwt-rate.c, not here.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -722,14 +722,6 @@ static void test_changed_ring_forgets(void **state)
 	keyring_release(&kr);
 }
 
-static double seconds_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* libjwt, an independent implementation, reads our tokens and we read its:
  * same claims, each algorithm. */
 static void test_libjwt_agrees(void **state)
@@ -784,128 +776,37 @@ static void test_libjwt_agrees(void **state)
 	}
 }
 
-/* Information only: never asserted. */
-static void test_print_verify_rates(void **state)
+/* A token longer than tokens_jwt_verify accepts is refused at signing, with
+ * an error, instead of being issued and then refused by every verifier. */
+static void test_sign_refuses_token_too_long_to_verify(void **state)
 {
-	const struct {
-		const struct keyring *kr;
-		const char *name;
-	} rings[] = {{&rs, "RS256"}, {&es, "ES256"}, {&hs, "HS256"}};
-	size_t r;
+	char pad[TOKENS_JWT_MAX_LEN];
+	char *last = NULL;
+	size_t n;
 
 	(void)state;
-	for (r = 0; r < 3; r++) {
-		enum { DISTINCT = 16 * VERIFIED_SLOTS };
-		char *tok = sign_default(rings[r].kr), *many[DISTINCT];
-		double t0, dt;
-		int i, n = 0;
+	memset(pad, 'p', sizeof(pad));
+	for (n = TOKENS_JWT_MAX_LEN / 2; n < sizeof(pad); n++) {
+		json_t *c = claims_new(ISS, "access", NOW + 600);
+		struct err err = {0};
+		char *tok;
 
-		/* first sight of a token: more tokens than the per-thread memory
-		 * holds, in turn, so each one is checked in full */
-		for (i = 0; i < DISTINCT; i++) {
-			json_t *c = claims_new(ISS, "access", NOW + 600);
-
-			json_object_set_new(c, "n", json_integer(i));
-			many[i] = sign_claims(rings[r].kr, c);
+		json_object_set_new(c, "pad", json_stringn(pad, n));
+		tok = tokens_jwt_sign(&hs, c, &err);
+		json_decref(c);
+		if (tok == NULL) {
+			assert_int_equal(err.code, 500);
+			break;
 		}
-		t0 = seconds_now();
-		do {
-			for (i = 0; i < 200; i++)
-				assert_int_equal(verify(rings[r].kr, many[(n + i) % DISTINCT]),
-						 TOKEN_OK);
-			n += 200;
-			dt = seconds_now() - t0;
-		} while (dt < 0.5);
-		print_message("[ rate ] tokens_jwt_verify %s, first sight: %.0f ops/s\n",
-			      rings[r].name, n / dt);
-		for (i = 0; i < DISTINCT; i++)
-			free(many[i]);
-		n = 0;
-		t0 = seconds_now();
-		do {
-			for (i = 0; i < 200; i++)
-				assert_int_equal(verify(rings[r].kr, tok), TOKEN_OK);
-			n += 200;
-			dt = seconds_now() - t0;
-		} while (dt < 0.5);
-		print_message("[ rate ] tokens_jwt_verify %s, repeated token: %.0f ops/s\n",
-			      rings[r].name, n / dt);
-		if (rings[r].kr->alg == JWT_KIND_RS256) {
-			char *dot = strrchr(tok, '.');
-			unsigned char sig[512];
-			size_t siglen = 0;
-			EVP_PKEY *pkey = rings[r].kr->keys[0].pkey;
-
-			assert_int_equal(tokens_b64url_decode(dot + 1, strlen(dot + 1), sig,
-							      sizeof(sig), &siglen),
-					 0);
-			n = 0;
-			t0 = seconds_now();
-			do {
-				for (i = 0; i < 200; i++) {
-					EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-
-					assert_int_equal(EVP_DigestVerifyInit(
-							     ctx, NULL, EVP_sha256(), NULL, pkey),
-							 1);
-					assert_int_equal(EVP_DigestVerify(ctx, sig, siglen,
-									  (unsigned char *)tok,
-									  (size_t)(dot - tok)),
-							 1);
-					EVP_MD_CTX_free(ctx);
-				}
-				n += 200;
-				dt = seconds_now() - t0;
-			} while (dt < 0.5);
-			print_message("[ rate ] raw EVP_DigestVerify RS256 (cached EVP_PKEY): %.0f "
-				      "ops/s\n",
-				      n / dt);
-		}
-		free(tok);
+		assert_true(strlen(tok) <= TOKENS_JWT_MAX_LEN);
+		free(last);
+		last = tok;
 	}
-}
-
-/* Information only: tokens_jwt_sign against libjwt's sign (which re-reads
- * the PEM key each time), RS256. */
-static void test_print_sign_rates(void **state)
-{
-	const struct signing_key *k = &rs.keys[0];
-	json_t *claims = claims_new(ISS, "access", NOW + 600);
-	double t0 = seconds_now(), dt;
-	int n = 0;
-
-	(void)state;
-	do {
-		for (int i = 0; i < 20; i++) {
-			struct err err = {0};
-
-			free(tokens_jwt_sign(&rs, claims, &err));
-		}
-		n += 20;
-		dt = seconds_now() - t0;
-	} while (dt < 0.5);
-	print_message("[ rate ] tokens_jwt_sign RS256 (cached EVP_PKEY): %.0f ops/s\n", n / dt);
-	n = 0;
-	t0 = seconds_now();
-	do {
-		for (int i = 0; i < 20; i++) {
-			jwt_t *jwt = NULL;
-
-			assert_int_equal(jwt_new(&jwt), 0);
-			assert_int_equal(jwt_add_grant(jwt, "sub", "user-1"), 0);
-			assert_int_equal(jwt_set_alg(jwt, JWT_ALG_RS256,
-						     (unsigned char *)k->private_pem,
-						     (int)k->private_pem_len),
-					 0);
-			free(jwt_encode_str(jwt));
-			jwt_free(jwt);
-		}
-		n += 20;
-		dt = seconds_now() - t0;
-	} while (dt < 0.5);
-	print_message("[ rate ] libjwt jwt_encode_str RS256 (PEM read per call): %.0f ops/s\n",
-		      n / dt);
-	json_decref(claims);
+	assert_true(n < sizeof(pad)); /* the cap was reached */
+	assert_non_null(last);	      /* and the longest token below it was issued */
+	assert_true(strlen(last) > TOKENS_JWT_MAX_LEN - 8);
+	assert_int_equal(verify(&hs, last), TOKEN_OK);
+	free(last);
 }
 
 int main(void)
@@ -928,8 +829,7 @@ int main(void)
 	    cmocka_unit_test(test_rotation_old_key_verifies),
 	    cmocka_unit_test(test_repeat_skips_only_the_signature),
 	    cmocka_unit_test(test_changed_ring_forgets),
-	    cmocka_unit_test(test_print_verify_rates),
-	    cmocka_unit_test(test_print_sign_rates),
+	    cmocka_unit_test(test_sign_refuses_token_too_long_to_verify),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -1,14 +1,14 @@
 /*
  * The activity_query object and the parts of a LoopBack filter other than
  * where: fields, order, limit/skip → SQL over main.login_activity (see
- * filter.h). The column whitelist and the capped string buffer live here and
- * are shared with where.c and users.c through filter_internal.h.
+ * filter.h). The column whitelist lives here and is shared with where.c and
+ * users.c through filter_internal.h; SQL text is built in a struct sbuf
+ * capped at ACTIVITY_SQL_MAX.
  */
 #include "activity/filter.h"
 
 #include <ctype.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,57 +28,6 @@ const struct activity_col activity_cols[ACTIVITY_F_COUNT] = {
     {"deviceInfo", "device_info", "device_info", ACTIVITY_COL_TEXT},
     {"ipAddress", "ip_address", "ip_address", ACTIVITY_COL_TEXT},
 };
-
-/* ---------------------------------------------------------------- string buffer */
-
-void activity_sb_add(struct sbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (b->failed)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0 || b->len + (size_t)n + 1 > ACTIVITY_SQL_MAX) {
-		b->failed = true;
-		return;
-	}
-	if (b->len + (size_t)n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		char *p;
-
-		while (cap < b->len + (size_t)n + 1)
-			cap *= 2;
-		p = realloc(b->p, cap);
-		if (p == NULL) {
-			b->failed = true;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	va_start(ap, fmt);
-	vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
-	va_end(ap);
-	b->len += (size_t)n;
-}
-
-/* Hand the text over (never NULL unless failed); the sbuf is emptied. */
-char *activity_sb_take(struct sbuf *b)
-{
-	char *p = b->p;
-
-	if (b->failed) {
-		free(b->p);
-		p = NULL;
-	} else if (p == NULL) {
-		p = calloc(1, 1);
-	}
-	memset(b, 0, sizeof(*b));
-	return p;
-}
 
 /* ---------------------------------------------------------------- the query */
 
@@ -255,7 +204,7 @@ static int order_item(struct sbuf *b, const char *s, const char *e, struct err *
 			return err_set(err, 400, "Invalid order '%.*s': expected ASC or DESC",
 				       (int)((e - s) > 64 ? 64 : e - s), s);
 	}
-	activity_sb_add(b, "%s%s %s", b->len ? ", " : "", activity_cols[f].ref, dir);
+	sbuf_addf(b, "%s%s %s", b->len ? ", " : "", activity_cols[f].ref, dir);
 	return 0;
 }
 
@@ -277,7 +226,7 @@ static int order_string(struct sbuf *b, const json_t *v, struct err *err)
 
 static int order_parse(struct activity_query *q, const json_t *v, struct err *err)
 {
-	struct sbuf b = {0};
+	struct sbuf b = SBUF_INIT(ACTIVITY_SQL_MAX);
 	json_t *e;
 	size_t i;
 
@@ -291,12 +240,12 @@ static int order_parse(struct activity_query *q, const json_t *v, struct err *er
 		goto out_free;
 	}
 	free(q->order);
-	q->order = activity_sb_take(&b);
+	q->order = sbuf_detach(&b, NULL);
 	if (q->order == NULL)
 		return err_set(err, 400, "order is too long");
 	return 0;
 out_free:
-	free(activity_sb_take(&b));
+	free(sbuf_detach(&b, NULL));
 	return -1;
 }
 
@@ -372,7 +321,7 @@ void activity_select_list(struct sbuf *b, unsigned fields)
 	for (int f = 0; f < ACTIVITY_F_COUNT; f++) {
 		if (!((fields >> f) & 1u))
 			continue;
-		activity_sb_add(b, "%s%s", first ? "" : ", ", activity_cols[f].sel);
+		sbuf_addf(b, "%s%s", first ? "" : ", ", activity_cols[f].sel);
 		first = false;
 	}
 }
@@ -380,7 +329,7 @@ void activity_select_list(struct sbuf *b, unsigned fields)
 const char *activity_finish_sql(struct activity_query *q, struct sbuf *b, struct err *err)
 {
 	free(q->sql);
-	q->sql = activity_sb_take(b);
+	q->sql = sbuf_detach(b, NULL);
 	if (q->sql == NULL)
 		err_set(err, 400, "The filter is too large");
 	return q->sql;
@@ -389,24 +338,24 @@ const char *activity_finish_sql(struct activity_query *q, struct sbuf *b, struct
 const char *activity_query_sql(struct activity_query *q, enum activity_sql_kind kind,
 			       struct err *err)
 {
-	struct sbuf b = {0};
+	struct sbuf b = SBUF_INIT(ACTIVITY_SQL_MAX);
 	const char *where = q->where && q->where[0] ? q->where : "TRUE";
 	char num[24];
 	int nl, no;
 
 	if (kind == ACTIVITY_SQL_COUNT) {
-		activity_sb_add(&b, "SELECT count(*) FROM main.login_activity WHERE %s", where);
+		sbuf_addf(&b, "SELECT count(*) FROM main.login_activity WHERE %s", where);
 		return activity_finish_sql(q, &b, err);
 	}
-	activity_sb_add(&b, "SELECT ");
+	sbuf_addf(&b, "SELECT ");
 	activity_select_list(&b, q->fields);
-	activity_sb_add(&b, " FROM main.login_activity WHERE %s", where);
+	sbuf_addf(&b, " FROM main.login_activity WHERE %s", where);
 	if (kind == ACTIVITY_SQL_ONE) {
-		activity_sb_add(&b, " LIMIT 1");
+		sbuf_addf(&b, " LIMIT 1");
 		return activity_finish_sql(q, &b, err);
 	}
 	/* Default order: newest first, so a bare limit is a stable "latest N". */
-	activity_sb_add(&b, " ORDER BY %s", q->order && q->order[0] ? q->order : "login_time DESC");
+	sbuf_addf(&b, " ORDER BY %s", q->order && q->order[0] ? q->order : "login_time DESC");
 	snprintf(num, sizeof(num), "%" PRIu64, q->limit);
 	nl = activity_param_push(q, strdup(num), err);
 	if (nl < 0)
@@ -415,9 +364,9 @@ const char *activity_query_sql(struct activity_query *q, enum activity_sql_kind 
 	no = activity_param_push(q, strdup(num), err);
 	if (no < 0)
 		goto out_free;
-	activity_sb_add(&b, " LIMIT $%d::bigint OFFSET $%d::bigint", nl, no);
+	sbuf_addf(&b, " LIMIT $%d::bigint OFFSET $%d::bigint", nl, no);
 	return activity_finish_sql(q, &b, err);
 out_free:
-	free(activity_sb_take(&b));
+	free(sbuf_detach(&b, NULL));
 	return NULL;
 }

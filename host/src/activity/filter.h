@@ -56,7 +56,8 @@
 #define ACTIVITY_LIMIT_MAX 1000
 /* Largest skip/offset accepted. */
 #define ACTIVITY_SKIP_MAX 1000000000ULL
-/* Caps that keep a hostile filter from building a huge statement. */
+/* Caps that keep a hostile filter from building a huge statement
+ * (ACTIVITY_SQL_MAX: bytes of SQL text). */
 #define ACTIVITY_PARAMS_MAX 512
 #define ACTIVITY_DEPTH_MAX  8
 #define ACTIVITY_SQL_MAX    (64 * 1024)

@@ -16,6 +16,7 @@
 
 #include "activity/filter.h"
 #include "util/err.h"
+#include "util/sbuf.h"
 
 enum activity_col_type { ACTIVITY_COL_TEXT, ACTIVITY_COL_UUID, ACTIVITY_COL_TIME };
 
@@ -32,21 +33,6 @@ extern const struct activity_col activity_cols[ACTIVITY_F_COUNT];
 
 /* The enum activity_field of JSON property prop, or -1 when unknown. */
 int activity_col_find(const char *prop);
-
-/*
- * A growable string with a hard cap of ACTIVITY_SQL_MAX (curl dynbuf).
- * Start from {0}. Once an append fails (too long, out of memory) the buffer
- * stays failed and later appends do nothing; activity_sb_take reports it.
- */
-struct sbuf {
-	char *p;
-	size_t len, cap;
-	bool failed;
-};
-
-void activity_sb_add(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Hand the text over (never NULL unless failed); the sbuf is emptied. */
-char *activity_sb_take(struct sbuf *b);
 
 /*
  * Append v (malloc'd, taken, freed on error) to q->params: its $n number,

@@ -89,33 +89,33 @@ static int users_actor_cond(struct activity_query *q, const struct activity_user
 	json_t *e;
 
 	if (json_array_size(u->identifiers) == 0) {
-		activity_sb_add(b, " AND %s", u->inclusion ? "FALSE" : "TRUE");
+		sbuf_addf(b, " AND %s", u->inclusion ? "FALSE" : "TRUE");
 		return 0;
 	}
-	activity_sb_add(b, " AND actor %sIN (", u->inclusion ? "" : "NOT ");
+	sbuf_addf(b, " AND actor %sIN (", u->inclusion ? "" : "NOT ");
 	if (u->by_username && u->actor_is_user_tenant)
-		activity_sb_add(b, "SELECT ut.id::text FROM main.user_tenants ut JOIN main.users us"
-				   " ON us.id = ut.user_id WHERE NOT us.deleted AND NOT ut.deleted"
-				   " AND lower(us.username) IN (");
+		sbuf_addf(b, "SELECT ut.id::text FROM main.user_tenants ut JOIN main.users us"
+			     " ON us.id = ut.user_id WHERE NOT us.deleted AND NOT ut.deleted"
+			     " AND lower(us.username) IN (");
 	else if (u->by_username)
-		activity_sb_add(b, "SELECT us.id::text FROM main.users us WHERE NOT us.deleted"
-				   " AND lower(us.username) IN (");
+		sbuf_addf(b, "SELECT us.id::text FROM main.users us WHERE NOT us.deleted"
+			     " AND lower(us.username) IN (");
 	json_array_foreach(u->identifiers, i, e)
 	{
 		int n = activity_param_push(q, strdup(json_string_value(e)), err);
 
 		if (n < 0)
 			return -1;
-		activity_sb_add(b, u->by_username ? "%slower($%d)" : "%s$%d", i ? ", " : "", n);
+		sbuf_addf(b, u->by_username ? "%slower($%d)" : "%s$%d", i ? ", " : "", n);
 	}
-	activity_sb_add(b, u->by_username ? "))" : ")");
+	sbuf_addf(b, u->by_username ? "))" : ")");
 	return 0;
 }
 
 const char *activity_users_sql(struct activity_query *q, const struct activity_users *u,
 			       const char *tenant, struct err *err)
 {
-	struct sbuf b = {0};
+	struct sbuf b = SBUF_INIT(ACTIVITY_SQL_MAX);
 	bool daily = u->range == ACTIVITY_RANGE_DAILY;
 	int ns, ne, nt;
 
@@ -125,27 +125,27 @@ const char *activity_users_sql(struct activity_query *q, const struct activity_u
 	ne = activity_param_push(q, strdup(u->end), err);
 	if (ne < 0)
 		return NULL;
-	activity_sb_add(&b, "SELECT d, ");
+	sbuf_addf(&b, "SELECT d, ");
 	activity_select_list(&b, ACTIVITY_FIELDS_ALL);
-	activity_sb_add(&b,
-			" FROM (SELECT DISTINCT ON (k, login_type, actor) *,"
-			" to_char(login_time AT TIME ZONE 'UTC', '%s') AS d,"
-			" date_trunc('%s', login_time AT TIME ZONE 'UTC') AS k"
-			" FROM main.login_activity"
-			" WHERE login_time BETWEEN $%d::timestamptz AND $%d::timestamptz",
-			daily ? "YYYY-MM-DD" : "MM-YYYY", daily ? "day" : "month", ns, ne);
+	sbuf_addf(&b,
+		  " FROM (SELECT DISTINCT ON (k, login_type, actor) *,"
+		  " to_char(login_time AT TIME ZONE 'UTC', '%s') AS d,"
+		  " date_trunc('%s', login_time AT TIME ZONE 'UTC') AS k"
+		  " FROM main.login_activity"
+		  " WHERE login_time BETWEEN $%d::timestamptz AND $%d::timestamptz",
+		  daily ? "YYYY-MM-DD" : "MM-YYYY", daily ? "day" : "month", ns, ne);
 	if (tenant != NULL) {
 		nt = activity_param_push(q, strdup(tenant), err);
 		if (nt < 0)
 			goto out_free;
-		activity_sb_add(&b, " AND tenant_id = $%d", nt);
+		sbuf_addf(&b, " AND tenant_id = $%d", nt);
 	}
 	if (u->has_filter && users_actor_cond(q, u, &b, err) < 0)
 		goto out_free;
-	activity_sb_add(&b, " ORDER BY k, login_type, actor, login_time, id) s"
-			    " ORDER BY k, login_type, login_time, id");
+	sbuf_addf(&b, " ORDER BY k, login_type, actor, login_time, id) s"
+		      " ORDER BY k, login_type, login_time, id");
 	return activity_finish_sql(q, &b, err);
 out_free:
-	free(activity_sb_take(&b));
+	free(sbuf_detach(&b, NULL));
 	return NULL;
 }

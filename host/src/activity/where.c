@@ -125,7 +125,7 @@ static int emit_param(struct wctx *w, const struct activity_col *c, const json_t
 
 	if (n < 0)
 		return -1;
-	activity_sb_add(&w->b, "$%d%s", n, as_text ? "" : cast_of(c));
+	sbuf_addf(&w->b, "$%d%s", n, as_text ? "" : cast_of(c));
 	return 0;
 }
 
@@ -140,30 +140,30 @@ static int cond_op(struct wctx *w, const struct activity_col *c, const struct op
 		if (strcmp(op->name, "eq") != 0 && strcmp(op->name, "neq") != 0)
 			return err_set(w->err, 400, "Invalid value for '%s': %s needs a value",
 				       c->prop, op->name);
-		activity_sb_add(&w->b, "%s IS %sNULL", ref, op->name[0] == 'n' ? "NOT " : "");
+		sbuf_addf(&w->b, "%s IS %sNULL", ref, op->name[0] == 'n' ? "NOT " : "");
 		return 0;
 	}
 	switch (op->kind) {
 	case OP_CMP:
-		activity_sb_add(&w->b, "%s %s ", ref, op->sql);
+		sbuf_addf(&w->b, "%s %s ", ref, op->sql);
 		return emit_param(w, c, v, false);
 	case OP_LIST:
 		if (!json_is_array(v))
 			return err_set(w->err, 400, "Invalid value for '%s': %s expects an array",
 				       c->prop, op->name);
 		if (json_array_size(v) == 0) {
-			activity_sb_add(&w->b, "%s", op->name[0] == 'n' ? "TRUE" : "FALSE");
+			sbuf_addf(&w->b, "%s", op->name[0] == 'n' ? "TRUE" : "FALSE");
 			return 0;
 		}
-		activity_sb_add(&w->b, "%s %s (", ref, op->sql);
+		sbuf_addf(&w->b, "%s %s (", ref, op->sql);
 		json_array_foreach(v, i, e)
 		{
 			if (i > 0)
-				activity_sb_add(&w->b, ", ");
+				sbuf_addf(&w->b, ", ");
 			if (emit_param(w, c, e, false) < 0)
 				return -1;
 		}
-		activity_sb_add(&w->b, ")");
+		sbuf_addf(&w->b, ")");
 		return 0;
 	case OP_BETWEEN:
 		if (!json_is_array(v) || json_array_size(v) != 2)
@@ -171,10 +171,10 @@ static int cond_op(struct wctx *w, const struct activity_col *c, const struct op
 			    w->err, 400,
 			    "Invalid value for '%s': between expects an array of two values",
 			    c->prop);
-		activity_sb_add(&w->b, "%s BETWEEN ", ref);
+		sbuf_addf(&w->b, "%s BETWEEN ", ref);
 		if (emit_param(w, c, json_array_get(v, 0), false) < 0)
 			return -1;
-		activity_sb_add(&w->b, " AND ");
+		sbuf_addf(&w->b, " AND ");
 		return emit_param(w, c, json_array_get(v, 1), false);
 	case OP_LIKE:
 	case OP_REGEXP:
@@ -184,14 +184,14 @@ static int cond_op(struct wctx *w, const struct activity_col *c, const struct op
 		return err_set(w->err, 400, "Operator '%s' is not supported for '%s'", op->name,
 			       c->prop);
 	if (c->type == ACTIVITY_COL_UUID)
-		activity_sb_add(&w->b, "%s::text ", ref);
+		sbuf_addf(&w->b, "%s::text ", ref);
 	else
-		activity_sb_add(&w->b, "%s ", ref);
+		sbuf_addf(&w->b, "%s ", ref);
 	if (op->kind == OP_LIKE) {
 		if (!json_is_string(v))
 			return err_set(w->err, 400, "Invalid value for '%s': %s expects a string",
 				       c->prop, op->name);
-		activity_sb_add(&w->b, "%s ", op->sql);
+		sbuf_addf(&w->b, "%s ", op->sql);
 		return emit_param(w, c, v, true);
 	} else {
 		bool icase;
@@ -199,7 +199,7 @@ static int cond_op(struct wctx *w, const struct activity_col *c, const struct op
 
 		if (n < 0)
 			return -1;
-		activity_sb_add(&w->b, "%s $%d", icase ? "~*" : "~", n);
+		sbuf_addf(&w->b, "%s $%d", icase ? "~*" : "~", n);
 	}
 	return 0;
 }
@@ -217,7 +217,7 @@ static int cond_prop(struct wctx *w, const char *prop, const json_t *v)
 		return cond_op(w, &activity_cols[f], &ops[0], v);
 	if (json_object_size(v) == 0)
 		return err_set(w->err, 400, "Invalid value for '%s': empty condition", prop);
-	activity_sb_add(&w->b, "(");
+	sbuf_addf(&w->b, "(");
 	json_object_foreach((json_t *)v, key, ov)
 	{
 		const struct op *op = NULL;
@@ -229,12 +229,12 @@ static int cond_prop(struct wctx *w, const char *prop, const json_t *v)
 			return err_set(w->err, 400, "Unknown operator '%.64s' for property '%s'",
 				       key, prop);
 		if (!first)
-			activity_sb_add(&w->b, " AND ");
+			sbuf_addf(&w->b, " AND ");
 		first = false;
 		if (cond_op(w, &activity_cols[f], op, ov) < 0)
 			return -1;
 	}
-	activity_sb_add(&w->b, ")");
+	sbuf_addf(&w->b, ")");
 	return 0;
 }
 
@@ -246,15 +246,15 @@ static int cond_logic(struct wctx *w, const char *key, const json_t *v, int dept
 	if (!json_is_array(v) || json_array_size(v) == 0)
 		return err_set(w->err, 400, "'%s' in where expects a non-empty array of conditions",
 			       key);
-	activity_sb_add(&w->b, "(");
+	sbuf_addf(&w->b, "(");
 	json_array_foreach(v, i, e)
 	{
 		if (i > 0)
-			activity_sb_add(&w->b, " %s ", key[0] == 'a' ? "AND" : "OR");
+			sbuf_addf(&w->b, " %s ", key[0] == 'a' ? "AND" : "OR");
 		if (where_obj(w, e, depth + 1) < 0)
 			return -1;
 	}
-	activity_sb_add(&w->b, ")");
+	sbuf_addf(&w->b, ")");
 	return 0;
 }
 
@@ -270,16 +270,16 @@ static int where_obj(struct wctx *w, const json_t *obj, int depth)
 	if (!json_is_object(obj))
 		return err_set(w->err, 400, "where must be an object");
 	if (json_object_size(obj) == 0) {
-		activity_sb_add(&w->b, "TRUE");
+		sbuf_addf(&w->b, "TRUE");
 		return 0;
 	}
-	activity_sb_add(&w->b, "(");
+	sbuf_addf(&w->b, "(");
 	json_object_foreach((json_t *)obj, key, v)
 	{
 		int rc;
 
 		if (!first)
-			activity_sb_add(&w->b, " AND ");
+			sbuf_addf(&w->b, " AND ");
 		first = false;
 		if (strcmp(key, "and") == 0 || strcmp(key, "or") == 0)
 			rc = cond_logic(w, key, v, depth);
@@ -288,14 +288,14 @@ static int where_obj(struct wctx *w, const json_t *obj, int depth)
 		if (rc < 0)
 			return -1;
 	}
-	activity_sb_add(&w->b, ")");
+	sbuf_addf(&w->b, ")");
 	return 0;
 }
 
 /* AND a new condition (malloc'd, taken) into q->where. */
 static int where_and(struct activity_query *q, char *cond, struct err *err)
 {
-	struct sbuf b = {0};
+	struct sbuf b = SBUF_INIT(ACTIVITY_SQL_MAX);
 
 	if (cond == NULL)
 		return err_set(err, 400, "The filter is too large");
@@ -304,9 +304,9 @@ static int where_and(struct activity_query *q, char *cond, struct err *err)
 		q->where = cond;
 		return 0;
 	}
-	activity_sb_add(&b, "%s AND %s", q->where, cond);
+	sbuf_addf(&b, "%s AND %s", q->where, cond);
 	free(cond);
-	cond = activity_sb_take(&b);
+	cond = sbuf_detach(&b, NULL);
 	if (cond == NULL)
 		return err_set(err, 400, "The filter is too large");
 	free(q->where);
@@ -316,21 +316,21 @@ static int where_and(struct activity_query *q, char *cond, struct err *err)
 
 int activity_where_parse(struct activity_query *q, const json_t *where, struct err *err)
 {
-	struct wctx w = {q, {0}, err};
+	struct wctx w = {q, SBUF_INIT(ACTIVITY_SQL_MAX), err};
 
 	if (where == NULL)
 		return 0;
 	if (where_obj(&w, where, 0) < 0) {
-		free(activity_sb_take(&w.b));
+		free(sbuf_detach(&w.b, NULL));
 		return -1;
 	}
-	return where_and(q, activity_sb_take(&w.b), err);
+	return where_and(q, sbuf_detach(&w.b, NULL), err);
 }
 
 int activity_query_and_eq(struct activity_query *q, enum activity_field field, const char *value,
 			  struct err *err)
 {
-	struct sbuf b = {0};
+	struct sbuf b = SBUF_INIT(ACTIVITY_SQL_MAX);
 	const struct activity_col *c;
 	int n;
 
@@ -344,6 +344,6 @@ int activity_query_and_eq(struct activity_query *q, enum activity_field field, c
 	n = activity_param_push(q, strdup(value), err);
 	if (n < 0)
 		return -1;
-	activity_sb_add(&b, "%s = $%d%s", c->ref, n, cast_of(c));
-	return where_and(q, activity_sb_take(&b), err);
+	sbuf_addf(&b, "%s = $%d%s", c->ref, n, cast_of(c));
+	return where_and(q, sbuf_detach(&b, NULL), err);
 }

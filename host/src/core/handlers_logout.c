@@ -13,6 +13,7 @@
 #include "store/clients.h"
 #include "store/sessions.h"
 #include "tokens/opaque.h"
+#include "util/sbuf.h"
 
 enum authsvc_status h_logout(void *state, void *tstate, struct authsvc_req *req)
 {
@@ -69,52 +70,47 @@ static int state_pair(void *arg, char *key, char *val)
 	return 0;
 }
 
-static char *url_encode(const char *s)
+/* Append s percent-encoded (RFC 3986: all but unreserved characters). */
+static void add_encoded(struct sbuf *sb, const char *s)
 {
-	static const char hex[] = "0123456789ABCDEF";
-	char *out = malloc(strlen(s) * 3 + 1), *o = out;
-
-	if (out == NULL)
-		return NULL;
 	for (; *s != '\0'; s++) {
 		unsigned char c = (unsigned char)*s;
 
 		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		    c == '-' || c == '_' || c == '.' || c == '~') {
-			*o++ = (char)c;
-		} else {
-			*o++ = '%';
-			*o++ = hex[c >> 4];
-			*o++ = hex[c & 15];
-		}
+		    c == '-' || c == '_' || c == '.' || c == '~')
+			sbuf_addch(sb, (char)c);
+		else
+			sbuf_addf(sb, "%%%02X", c);
 	}
-	*o = '\0';
-	return out;
 }
 
-/* Append the state's other parameters to url as a query; arena string. */
-static const char *redirect_with(struct authsvc_req *req, const char *url, json_t *rest)
+/*
+ * Append the state's other parameters to url as a query; arena string, or
+ * NULL when out of memory. The cap cannot be reached by any state: each
+ * pair comes back as "&" key "=" value with every byte at most tripled,
+ * within 3 * state_len + 2 bytes of the state it was parsed from.
+ */
+static const char *redirect_with(struct authsvc_req *req, const char *url, json_t *rest,
+				 size_t state_len)
 {
-	size_t cap = strlen(url) + 2;
+	struct sbuf sb = SBUF_INIT(strlen(url) + 3 * state_len + 2);
 	const char *k;
 	json_t *v;
 	char *out, sep = strchr(url, '?') ? '&' : '?';
 
-	json_object_foreach(rest, k, v) cap += strlen(k) * 3 + strlen(json_string_value(v)) * 3 + 2;
-	out = arena_alloc(&req->arena, cap);
-	if (out == NULL)
-		return NULL;
-	snprintf(out, cap, "%s", url);
+	sbuf_addstr(&sb, url);
 	json_object_foreach(rest, k, v)
 	{
-		char *ek = url_encode(k), *ev = url_encode(json_string_value(v));
-		size_t len = strlen(out);
-
-		if (ek != NULL && ev != NULL)
-			snprintf(out + len, cap - len, "%c%s=%s", sep, ek, ev);
+		sbuf_addch(&sb, sep);
+		add_encoded(&sb, k);
+		sbuf_addch(&sb, '=');
+		add_encoded(&sb, json_string_value(v));
 		sep = '&';
-		free(ek);
-		free(ev);
+	}
+	out = sbuf_detach(&sb, NULL);
+	if (out != NULL && arena_add_cleanup(&req->arena, free, out) < 0) {
+		free(out);
+		out = NULL;
 	}
 	return out;
 }
@@ -149,7 +145,7 @@ enum authsvc_status h_logout_redirect(void *state, void *tstate, struct authsvc_
 		req_reply_json(req, 200, json_pack("{s:b}", "success", 1));
 		return AUTHSVC_OK;
 	}
-	url = redirect_with(req, c.logout_redirect_url, sp.rest);
+	url = redirect_with(req, c.logout_redirect_url, sp.rest, strlen(st));
 	json_decref(sp.rest);
 	if (url == NULL)
 		return AUTHSVC_ERROR;

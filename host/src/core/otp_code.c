@@ -5,6 +5,8 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "util/hex.h"
+
 int otp_code_make(const char *alphabet, int len, char *out, size_t outsz, otp_random_fn rnd)
 {
 	size_t n = strlen(alphabet), limit;
@@ -32,7 +34,6 @@ int otp_code_make(const char *alphabet, int len, char *out, size_t outsz, otp_ra
 
 void otp_code_hash(const char *space, const char *key, const char *code, char out[65])
 {
-	static const char hex[] = "0123456789abcdef";
 	unsigned char md[32];
 	unsigned int mdlen = 0;
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
@@ -47,9 +48,5 @@ void otp_code_hash(const char *space, const char *key, const char *code, char ou
 		EVP_DigestFinal_ex(ctx, md, &mdlen);
 	}
 	EVP_MD_CTX_free(ctx);
-	for (size_t i = 0; i < 32; i++) {
-		out[2 * i] = hex[md[i] >> 4];
-		out[2 * i + 1] = hex[md[i] & 15];
-	}
-	out[64] = '\0';
+	hex_encode(md, sizeof(md), out);
 }

@@ -4,16 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+#include "util/hex.h"
 
 char *http_url_decode(const char *s, size_t len, int plus_space)
 {
@@ -30,8 +21,8 @@ char *http_url_decode(const char *s, size_t len, int plus_space)
 
 			if (len - i < 3)
 				goto bad;
-			hi = hexval((unsigned char)s[i + 1]);
-			lo = hexval((unsigned char)s[i + 2]);
+			hi = hex_digit((unsigned char)s[i + 1], 0);
+			lo = hex_digit((unsigned char)s[i + 2], 0);
 			if (hi < 0 || lo < 0)
 				goto bad;
 			c = hi * 16 + lo;

@@ -19,6 +19,8 @@
 
 #include "log/log.h"
 #include "notify/channels.h"
+#include "util/hex.h"
+#include "util/sbuf.h"
 
 typedef int (*channel_fn)(const struct notify_conf *, const struct notify_msg *, char *, size_t);
 
@@ -69,57 +71,37 @@ static long long now_ms(void)
 
 /* ---- templates ---- */
 
-static void var_text(const json_t *v, char *buf, size_t n)
+/* The text of a template variable into sb: a string as it is, an integer
+ * in decimal, anything else (or no variable) as "". */
+static void add_var(struct sbuf *sb, const json_t *v)
 {
 	if (json_is_string(v))
-		snprintf(buf, n, "%s", json_string_value(v));
+		sbuf_addstr(sb, json_string_value(v));
 	else if (json_is_integer(v))
-		snprintf(buf, n, "%lld", (long long)json_integer_value(v));
-	else
-		buf[0] = '\0';
+		sbuf_addf(sb, "%lld", (long long)json_integer_value(v));
 }
 
 char *notify_render(const char *tmpl, const json_t *vars, bool header)
 {
-	size_t cap = strlen(tmpl) + 256, len = 0;
-	char *out = malloc(cap);
+	struct sbuf sb;
+	char *out;
 
-	if (out == NULL)
-		return NULL;
+	sbuf_init_wipe(&sb, NOTIFY_TEXT_MAX); /* codes and links: no copies left behind */
 	for (const char *p = tmpl; *p != '\0';) {
-		const char *end;
-		char val[2048], name[64];
-		const char *add = p;
-		size_t addlen = 1;
+		const char *end = p[0] == '{' && p[1] == '{' ? strstr(p + 2, "}}") : NULL;
+		char name[64];
 
-		if (p[0] == '{' && p[1] == '{' && (end = strstr(p + 2, "}}")) != NULL &&
-		    (size_t)(end - p - 2) < sizeof(name)) {
+		if (end != NULL && (size_t)(end - p - 2) < sizeof(name)) {
 			memcpy(name, p + 2, (size_t)(end - p - 2));
 			name[end - p - 2] = '\0';
-			var_text(vars != NULL ? json_object_get(vars, name) : NULL, val,
-				 sizeof(val));
-			add = val;
-			addlen = strlen(val);
+			add_var(&sb, vars != NULL ? json_object_get(vars, name) : NULL);
 			p = end + 2;
 		} else {
-			p++;
+			sbuf_addch(&sb, *p++);
 		}
-		if (len + addlen + 1 > cap) {
-			char *grown;
-
-			cap = (len + addlen + 1) * 2;
-			grown = realloc(out, cap);
-			if (grown == NULL) {
-				free(out);
-				return NULL;
-			}
-			out = grown;
-		}
-		memcpy(out + len, add, addlen);
-		len += addlen;
 	}
-	out[len] = '\0';
-	if (header) /* a header never breaks into a second one */
+	out = sbuf_detach(&sb, NULL);
+	if (out != NULL && header) /* a header never breaks into a second one */
 		for (char *c = out; *c != '\0'; c++)
 			if (*c == '\r' || *c == '\n')
 				*c = ' ';
@@ -195,8 +177,7 @@ static struct notify_msg *msg_build(const struct notify_conf *nc, const char *ev
 		msg_free(m);
 		return NULL;
 	}
-	for (size_t i = 0; i < sizeof(rnd); i++)
-		snprintf(m->id + 2 * i, 3, "%02x", rnd[i]);
+	hex_encode(rnd, sizeof(rnd), m->id);
 	return m;
 }
 
@@ -421,7 +402,7 @@ int notify_send(struct notifier *n, const char *event, const struct notify_to *t
 		return err_set(err, 422, "the user has no e-mail address or phone");
 	m = msg_build(n->nc, event, to, vars);
 	if (m == NULL)
-		return err_set(err, 500, "out of memory");
+		return err_set(err, 500, "cannot build the message (out of memory, or too long)");
 	pthread_mutex_lock(&n->mu);
 	if (!ready_locked(n, now_ms(), retry_after)) {
 		pthread_mutex_unlock(&n->mu);

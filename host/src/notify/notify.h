@@ -61,7 +61,11 @@ bool notify_can_reach(const struct notifier *n, const struct notify_to *to);
 int notify_send(struct notifier *n, const char *event, const struct notify_to *to,
 		const json_t *vars, int *retry_after, struct err *err);
 
-/* Render a template: {{name}} from vars. Returns malloc'd text or NULL. */
+/* The longest rendered subject or body, in bytes. */
+#define NOTIFY_TEXT_MAX (64 * 1024)
+
+/* Render a template: {{name}} from vars. Returns malloc'd text, or NULL when
+ * out of memory or the text would pass NOTIFY_TEXT_MAX (never a cut text). */
 char *notify_render(const char *tmpl, const json_t *vars, bool header);
 
 #endif

@@ -9,6 +9,9 @@
 #include <curl/curl.h>
 #include <openssl/crypto.h>
 
+#include "notify/notify.h"
+#include "util/sbuf.h"
+
 struct upload {
 	const char *data;
 	size_t len, off;
@@ -26,8 +29,14 @@ static size_t read_cb(char *buf, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
-/* The bare address of "Name <a@b>" or "a@b" into out; -1 when malformed. */
-static int bare_address(const char *from, char *out, size_t outsz)
+/* An SMTP path is at most 256 octets, angle brackets included (RFC 5321 4.5.3.1.3). */
+#define PATH_MAX_LEN 256
+/* The whole mail: headers, then the body with, at worst, every LF made CRLF. */
+#define MAIL_MAX (4096 + 2 * NOTIFY_TEXT_MAX)
+
+/* The address of "Name <a@b>" or "a@b" as "<a@b>" into sb; -1 when
+ * malformed or too long. */
+static int angle_address(const char *from, struct sbuf *sb)
 {
 	const char *lt = strchr(from, '<'), *gt;
 	size_t n;
@@ -41,86 +50,76 @@ static int bare_address(const char *from, char *out, size_t outsz)
 	} else {
 		n = strlen(from);
 	}
-	if (n == 0 || n >= outsz)
+	if (n == 0 || memchr(from, '@', n) == NULL)
 		return -1;
-	memcpy(out, from, n);
-	out[n] = '\0';
-	return strchr(out, '@') != NULL && strpbrk(out, " \t\r\n<>,") == NULL ? 0 : -1;
+	for (size_t i = 0; i < n; i++)
+		if (strchr(" \t\r\n<>,", from[i]) != NULL)
+			return -1;
+	sbuf_addch(sb, '<');
+	sbuf_add(sb, from, n);
+	return sbuf_addch(sb, '>');
 }
 
 /* The whole message (headers, blank line, CRLF body); malloc'd or NULL. */
 static char *compose(const struct notify_conf *nc, const struct notify_msg *m, size_t *len)
 {
-	char date[64], *out, *p;
-	size_t cap;
+	char date[64];
 	time_t now = time(NULL);
 	struct tm tm;
-	int hl;
+	struct sbuf sb;
 
 	gmtime_r(&now, &tm);
 	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
-	cap = strlen(nc->from) + strlen(m->email) + strlen(m->subject) + 2 * strlen(m->text) + 512;
-	out = malloc(cap);
-	if (out == NULL)
-		return NULL;
-	hl = snprintf(out, cap,
-		      "Date: %s\r\nFrom: %s\r\nTo: <%s>\r\nSubject: %s\r\nMessage-ID: "
-		      "<%s@authsvc>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; "
-		      "charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\nAuto-Submitted: "
-		      "auto-generated\r\n\r\n",
-		      date, nc->from, m->email, m->subject, m->id);
-	if (hl < 0 || (size_t)hl >= cap) {
-		free(out);
-		return NULL;
-	}
-	p = out + hl;
+	sbuf_init_wipe(&sb, MAIL_MAX); /* the body carries codes and links */
+	sbuf_addf(&sb,
+		  "Date: %s\r\nFrom: %s\r\nTo: <%s>\r\nSubject: %s\r\nMessage-ID: "
+		  "<%s@authsvc>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; "
+		  "charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\nAuto-Submitted: "
+		  "auto-generated\r\n\r\n",
+		  date, nc->from, m->email, m->subject, m->id);
 	for (const char *s = m->text; *s != '\0'; s++) { /* bare LF -> CRLF */
 		if (*s == '\n' && (s == m->text || s[-1] != '\r'))
-			*p++ = '\r';
-		*p++ = *s;
+			sbuf_addch(&sb, '\r');
+		sbuf_addch(&sb, *s);
 	}
-	*p = '\0';
-	*len = (size_t)(p - out);
-	return out;
+	return sbuf_detach(&sb, len);
 }
 
 int channel_smtp_send(const struct notify_conf *nc, const struct notify_msg *m, char *why,
 		      size_t whysz)
 {
-	char from[160], rcpt[170];
+	struct sbuf from = SBUF_INIT(PATH_MAX_LEN), rcpt = SBUF_INIT(PATH_MAX_LEN);
 	struct curl_slist *rcpts = NULL;
 	struct upload up = {0};
-	CURL *c;
-	CURLcode rc;
-	char *mail;
+	CURL *c = NULL;
+	CURLcode rc = CURLE_FAILED_INIT; /* until curl_easy_perform answers */
+	char *mail = NULL;
 	size_t len = 0;
 
-	if (bare_address(nc->from, from, sizeof(from) - 2) < 0) {
+	if (angle_address(nc->from, &from) < 0) {
 		snprintf(why, whysz, "notify.from has no usable address");
-		return -1;
+		goto out;
 	}
-	if (bare_address(m->email, rcpt + 1, sizeof(rcpt) - 2) < 0) {
+	if (angle_address(m->email, &rcpt) < 0) {
 		snprintf(why, whysz, "recipient address is malformed");
-		return -1;
+		goto out;
 	}
-	rcpt[0] = '<';
-	memcpy(rcpt + strlen(rcpt), ">", 2); /* room kept by the size - 2 above */
-	memmove(from + 1, from, strlen(from) + 1);
-	from[0] = '<';
-	memcpy(from + strlen(from), ">", 2);
 	mail = compose(nc, m, &len);
+	if (mail == NULL) {
+		snprintf(why, whysz, "cannot compose the mail (out of memory, or too long)");
+		goto out;
+	}
 	c = curl_easy_init();
-	rcpts = curl_slist_append(NULL, rcpt);
-	if (mail == NULL || c == NULL || rcpts == NULL) {
+	rcpts = curl_slist_append(NULL, sbuf_str(&rcpt));
+	if (c == NULL || rcpts == NULL) {
 		snprintf(why, whysz, "out of memory");
-		rc = CURLE_OUT_OF_MEMORY;
 		goto out;
 	}
 	up.data = mail;
 	up.len = len;
 	curl_easy_setopt(c, CURLOPT_URL, nc->smtp_url);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-	curl_easy_setopt(c, CURLOPT_MAIL_FROM, from);
+	curl_easy_setopt(c, CURLOPT_MAIL_FROM, sbuf_str(&from));
 	curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpts);
 	curl_easy_setopt(c, CURLOPT_READFUNCTION, read_cb);
 	curl_easy_setopt(c, CURLOPT_READDATA, &up);
@@ -142,6 +141,8 @@ int channel_smtp_send(const struct notify_conf *nc, const struct notify_msg *m, 
 	if (rc != CURLE_OK)
 		snprintf(why, whysz, "%s", curl_easy_strerror(rc));
 out:
+	sbuf_release(&from);
+	sbuf_release(&rcpt);
 	curl_slist_free_all(rcpts);
 	if (c != NULL)
 		curl_easy_cleanup(c);

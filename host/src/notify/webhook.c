@@ -20,6 +20,8 @@
 #include <openssl/evp.h>
 #include <openssl/params.h>
 
+#include "util/hex.h"
+
 static size_t discard(char *p, size_t size, size_t nmemb, void *arg)
 {
 	(void)p;
@@ -47,7 +49,8 @@ int channel_webhook_send(const struct notify_conf *nc, const struct notify_msg *
 			 size_t whysz)
 {
 	time_t now = time(NULL);
-	char *body = event_body(m, now), sig[64 + 96], ts[24];
+	char *body = event_body(m, now), sig[64 + 2 * EVP_MAX_MD_SIZE], ts[24],
+	     machex[2 * EVP_MAX_MD_SIZE + 1];
 	unsigned char mac[EVP_MAX_MD_SIZE];
 	unsigned int maclen = 0;
 	struct curl_slist *hdrs = NULL;
@@ -78,12 +81,8 @@ int channel_webhook_send(const struct notify_conf *nc, const struct notify_msg *
 			goto oom;
 		maclen = (unsigned int)outl;
 	}
-	{
-		int off = snprintf(sig, sizeof(sig), "X-Authsvc-Signature: t=%s,v1=", ts);
-
-		for (unsigned int i = 0; i < maclen && off + 3 < (int)sizeof(sig); i++)
-			off += snprintf(sig + off, sizeof(sig) - (size_t)off, "%02x", mac[i]);
-	}
+	hex_encode(mac, maclen, machex);
+	snprintf(sig, sizeof(sig), "X-Authsvc-Signature: t=%s,v1=%s", ts, machex);
 	hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
 	hdrs = hdrs ? curl_slist_append(hdrs, sig) : NULL;
 	c = curl_easy_init();

@@ -21,13 +21,22 @@ void action_row_release(struct action_row *row)
 	row->data = NULL;
 }
 
-static void row_from(PGresult *res, struct action_row *out)
+/* 0, or -1 (err) when a value does not fit its field or memory runs out. */
+static int row_from(PGresult *res, struct action_row *out, struct err *err)
 {
-	snprintf(out->client_id, sizeof(out->client_id), "%s", PQgetvalue(res, 0, 0));
-	snprintf(out->user_id, sizeof(out->user_id), "%s", PQgetvalue(res, 0, 1));
-	snprintf(out->email, sizeof(out->email), "%s", PQgetvalue(res, 0, 2));
-	snprintf(out->expiry, sizeof(out->expiry), "%s", PQgetvalue(res, 0, 3));
-	out->data = PQgetisnull(res, 0, 4) ? NULL : strdup(PQgetvalue(res, 0, 4));
+	const struct db_copy cols[] = {
+	    {0, out->client_id, sizeof(out->client_id)},
+	    {1, out->user_id, sizeof(out->user_id)},
+	    {2, out->email, sizeof(out->email)},
+	    {3, out->expiry, sizeof(out->expiry)},
+	};
+
+	if (db_copy_values(res, 0, cols, sizeof(cols) / sizeof(cols[0]), err) < 0)
+		return -1;
+	if (PQgetisnull(res, 0, 4))
+		return 0;
+	out->data = strdup(PQgetvalue(res, 0, 4));
+	return out->data != NULL ? 0 : err_set(err, 500, "out of memory");
 }
 
 /* One statement for a real token and a decoy: the same write either way. */
@@ -89,10 +98,8 @@ int store_action_peek(struct db *db, const char *token_hash, const char *purpose
 		state = ACTION_USED;
 	else if (PQgetvalue(res, 0, 6)[0] == 't')
 		state = ACTION_EXPIRED;
-	else {
-		row_from(res, out);
-		state = ACTION_LIVE;
-	}
+	else
+		state = row_from(res, out, err) < 0 ? -1 : ACTION_LIVE;
 	PQclear(res);
 	return state;
 }
@@ -113,9 +120,9 @@ int store_action_take(struct db *db, const char *token_hash, const char *purpose
 	if (res == NULL)
 		return -1;
 	if (PQntuples(res) == 1) {
-		row_from(res, out);
+		state = row_from(res, out, err) < 0 ? -1 : ACTION_LIVE;
 		PQclear(res);
-		return ACTION_LIVE;
+		return state;
 	}
 	PQclear(res);
 	/* why not: a second read (it sees what a concurrent winner committed) */

@@ -6,43 +6,7 @@
 #include <openssl/evp.h>
 
 #include "tokens/opaque.h"
-
-static void hex_encode(const unsigned char *in, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = digits[in[i] >> 4];
-		out[2 * i + 1] = digits[in[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
-static int hex_decode(const char *in, unsigned char *out, size_t max, size_t *outlen)
-{
-	size_t n = strlen(in);
-
-	if (n % 2 != 0 || n / 2 > max)
-		return -1;
-	for (size_t i = 0; i < n / 2; i++) {
-		unsigned v = 0;
-
-		for (int k = 0; k < 2; k++) {
-			char c = in[2 * i + k];
-
-			v <<= 4;
-			if (c >= '0' && c <= '9')
-				v |= (unsigned)(c - '0');
-			else if (c >= 'a' && c <= 'f')
-				v |= (unsigned)(c - 'a' + 10);
-			else
-				return -1;
-		}
-		out[i] = (unsigned char)v;
-	}
-	*outlen = n / 2;
-	return 0;
-}
+#include "util/hex.h"
 
 char *activity_encrypt(const unsigned char key[32], const char *text)
 {
@@ -90,19 +54,24 @@ char *activity_decrypt(const unsigned char key[32], const char *stored)
 	const char *cth = json_string_value(json_object_get(j, "encryptedData"));
 	const char *tagh = json_string_value(json_object_get(j, "authTag"));
 	unsigned char iv[12], tag[16], *ct = NULL;
-	size_t ivl, tagl, ctl;
+	size_t ctmax;
+	ssize_t ctl;
 	char *pt = NULL;
 	EVP_CIPHER_CTX *ctx = NULL;
 	int n = 0, fin = 0;
 
 	if (ivh == NULL || cth == NULL || tagh == NULL)
 		goto done;
-	ct = malloc(strlen(cth) / 2 + 1);
-	pt = malloc(strlen(cth) / 2 + 1);
+	ctmax = strlen(cth) / 2;
+	ct = malloc(ctmax + 1);
+	pt = malloc(ctmax + 1);
 	ctx = EVP_CIPHER_CTX_new();
-	if (ct == NULL || pt == NULL || ctx == NULL || hex_decode(ivh, iv, sizeof(iv), &ivl) < 0 ||
-	    ivl != 12 || hex_decode(tagh, tag, sizeof(tag), &tagl) < 0 || tagl != 16 ||
-	    hex_decode(cth, ct, strlen(cth) / 2, &ctl) < 0)
+	if (ct == NULL || pt == NULL || ctx == NULL ||
+	    hex_decode(ivh, strlen(ivh), iv, sizeof(iv), 0) != (ssize_t)sizeof(iv) ||
+	    hex_decode(tagh, strlen(tagh), tag, sizeof(tag), 0) != (ssize_t)sizeof(tag))
+		goto fail;
+	ctl = hex_decode(cth, strlen(cth), ct, ctmax, 0);
+	if (ctl < 0)
 		goto fail;
 	if (EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, iv) != 1 ||
 	    EVP_DecryptUpdate(ctx, (unsigned char *)pt, &n, ct, (int)ctl) != 1 ||

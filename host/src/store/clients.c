@@ -6,24 +6,30 @@
 
 #include "tokens/opaque.h"
 
-void client_read(const PGresult *res, int row, int col, struct client *out)
+int client_read(const PGresult *res, int row, int col, struct client *out, struct err *err)
 {
+	const struct db_copy cols[] = {
+	    {col + 1, out->client_id, sizeof(out->client_id)},
+	    {col + 2, out->secret, sizeof(out->secret)},
+	    {col + 7, out->redirect_url, sizeof(out->redirect_url)},
+	    {col + 8, out->logout_redirect_url, sizeof(out->logout_redirect_url)},
+	};
+
+	if (db_copy_values(res, row, cols, sizeof(cols) / sizeof(cols[0]), err) < 0)
+		return -1;
 	out->id = (int)strtol(PQgetvalue(res, row, col), NULL, 10);
-	snprintf(out->client_id, sizeof(out->client_id), "%s", PQgetvalue(res, row, col + 1));
-	snprintf(out->secret, sizeof(out->secret), "%s", PQgetvalue(res, row, col + 2));
 	out->is_public = strcmp(PQgetvalue(res, row, col + 3), "public") == 0;
 	out->access_ttl = (int)strtol(PQgetvalue(res, row, col + 4), NULL, 10);
 	out->refresh_ttl = (int)strtol(PQgetvalue(res, row, col + 5), NULL, 10);
 	out->code_ttl = (int)strtol(PQgetvalue(res, row, col + 6), NULL, 10);
-	snprintf(out->redirect_url, sizeof(out->redirect_url), "%s", PQgetvalue(res, row, col + 7));
-	snprintf(out->logout_redirect_url, sizeof(out->logout_redirect_url), "%s",
-		 PQgetvalue(res, row, col + 8));
+	return 0;
 }
 
 int store_client_find(struct db *db, const char *client_id, struct client *out, struct err *err)
 {
 	const char *params[1] = {client_id};
 	PGresult *res;
+	int rc;
 
 	memset(out, 0, sizeof(*out));
 	if (strlen(client_id) > 50)
@@ -37,9 +43,9 @@ int store_client_find(struct db *db, const char *client_id, struct client *out, 
 		PQclear(res);
 		return 0;
 	}
-	client_read(res, 0, 0, out);
+	rc = client_read(res, 0, 0, out, err);
 	PQclear(res);
-	return 1;
+	return rc < 0 ? -1 : 1;
 }
 
 bool client_check_secret(const struct client *c, const char *presented)

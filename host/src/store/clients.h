@@ -23,12 +23,14 @@ struct client {
 /* The columns client_read parses, in order (table alias-free). */
 #define CLIENT_COLS                                                                                \
 	"id, client_id, client_secret, client_type, access_token_expiration,"                      \
-	" refresh_token_expiration, auth_code_expiration, coalesce(redirect_url, ''),"             \
-	" coalesce(logout_redirect_url, '')"
+	" refresh_token_expiration, auth_code_expiration,"                                         \
+	" coalesce(redirect_url, '') AS redirect_url,"                                             \
+	" coalesce(logout_redirect_url, '') AS logout_redirect_url"
 #define CLIENT_NCOLS 9
 
-/* Fill out from CLIENT_COLS starting at column col of a result row. */
-void client_read(const PGresult *res, int row, int col, struct client *out);
+/* Fill out from CLIENT_COLS starting at column col of a result row: 0, or
+ * -1 (err, 500) when a value does not fit its field. */
+int client_read(const PGresult *res, int row, int col, struct client *out, struct err *err);
 
 /* 1 found, 0 not found, -1 database error (err). */
 int store_client_find(struct db *db, const char *client_id, struct client *out, struct err *err);

@@ -41,11 +41,20 @@ int store_user_contact(struct db *db, const char *key, bool by_id, struct user_c
 		PQclear(res);
 		return 0;
 	}
-	snprintf(out->user_id, sizeof(out->user_id), "%s", PQgetvalue(res, 0, 0));
-	snprintf(out->username, sizeof(out->username), "%s", PQgetvalue(res, 0, 1));
-	snprintf(out->email, sizeof(out->email), "%s", PQgetvalue(res, 0, 2));
-	snprintf(out->phone, sizeof(out->phone), "%s", PQgetvalue(res, 0, 3));
-	snprintf(out->provider, sizeof(out->provider), "%s", PQgetvalue(res, 0, 4));
+	{
+		const struct db_copy cols[] = {
+		    {0, out->user_id, sizeof(out->user_id)},
+		    {1, out->username, sizeof(out->username)},
+		    {2, out->email, sizeof(out->email)},
+		    {3, out->phone, sizeof(out->phone)},
+		    {4, out->provider, sizeof(out->provider)},
+		};
+
+		if (db_copy_values(res, 0, cols, sizeof(cols) / sizeof(cols[0]), err) < 0) {
+			PQclear(res);
+			return -1;
+		}
+	}
 	out->mfa_enabled = PQgetvalue(res, 0, 5)[0] == 't';
 	PQclear(res);
 	return 1;

@@ -390,3 +390,32 @@ void db_revoked(struct db *db)
 	else if (db->announce != NULL)
 		db->announce(db->announce_arg);
 }
+
+int db_copy_value(const PGresult *res, int row, int col, char *buf, size_t size, struct err *err)
+{
+	const char *v = PQgetvalue(res, row, col);
+	int len = PQgetlength(res, row, col);
+
+	if (v == NULL)
+		return err_set(err, 500, "no column %d in row %d of the result", col, row);
+	if (size == 0 || len < 0 || (size_t)len >= size) {
+		if (size > 0)
+			buf[0] = '\0';
+		return err_set(err, 500,
+			       "column %d (%.63s) holds %d bytes, more than the %zu it may have",
+			       col, PQfname(res, col) != NULL ? PQfname(res, col) : "?", len,
+			       size > 0 ? size - 1 : 0);
+	}
+	memcpy(buf, v, (size_t)len);
+	buf[len] = '\0';
+	return 0;
+}
+
+int db_copy_values(const PGresult *res, int row, const struct db_copy *cols, size_t n,
+		   struct err *err)
+{
+	for (size_t i = 0; i < n; i++)
+		if (db_copy_value(res, row, cols[i].col, cols[i].buf, cols[i].size, err) < 0)
+			return -1;
+	return 0;
+}

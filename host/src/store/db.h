@@ -11,6 +11,7 @@
 #define AUTHSVC_STORE_DB_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include <libpq-fe.h>
 
@@ -78,6 +79,26 @@ void db_rollback(struct db *db);
 void db_set_announce(struct db *db, void (*announce)(void *arg), void *arg);
 /* The statement that just succeeded inserted into revoked_tokens. */
 void db_revoked(struct db *db);
+
+/*
+ * Copy the text of the value at (row, col) of res into buf (size bytes, NUL
+ * included); a NULL value copies as "". 0, or -1 with err set (500, naming
+ * the column) when the value does not fit: a value longer than the buffer
+ * made for it is a schema or data bug, and is reported, never cut short.
+ */
+int db_copy_value(const PGresult *res, int row, int col, char *buf, size_t size, struct err *err);
+
+/* One column to copy into a fixed buffer, for db_copy_values. */
+struct db_copy {
+	int col;
+	char *buf;
+	size_t size;
+};
+
+/* db_copy_value for each of cols[0..n) of one row, in order: 0, or -1 at
+ * the first value that does not fit (err set, later buffers untouched). */
+int db_copy_values(const PGresult *res, int row, const struct db_copy *cols, size_t n,
+		   struct err *err);
 
 /* SQLSTATE of the last failed db_exec on this thread ("" if none), e.g.
  * "23505" for a unique violation. */

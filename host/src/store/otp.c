@@ -75,14 +75,21 @@ int store_otp_renew(struct db *db, const char *space, const char *key, const cha
 	" coalesce(code_hash, ''), coalesce(otp_expires_at > now(), false), attempts,"             \
 	" expires_at > now()"
 
-static void row_read(PGresult *res, struct otp_row *out)
+/* 0, or -1 (err) when a value does not fit its field. */
+static int row_read(PGresult *res, struct otp_row *out, struct err *err)
 {
-	snprintf(out->user_id, sizeof(out->user_id), "%s", PQgetvalue(res, 0, 0));
-	snprintf(out->client_id, sizeof(out->client_id), "%s", PQgetvalue(res, 0, 1));
-	snprintf(out->otp_hash, sizeof(out->otp_hash), "%s", PQgetvalue(res, 0, 2));
-	snprintf(out->code_hash, sizeof(out->code_hash), "%s", PQgetvalue(res, 0, 3));
+	const struct db_copy cols[] = {
+	    {0, out->user_id, sizeof(out->user_id)},
+	    {1, out->client_id, sizeof(out->client_id)},
+	    {2, out->otp_hash, sizeof(out->otp_hash)},
+	    {3, out->code_hash, sizeof(out->code_hash)},
+	};
+
+	if (db_copy_values(res, 0, cols, sizeof(cols) / sizeof(cols[0]), err) < 0)
+		return -1;
 	out->otp_live = PQgetvalue(res, 0, 4)[0] == 't' && out->otp_hash[0] != '\0';
 	out->attempts = (int)strtol(PQgetvalue(res, 0, 5), NULL, 10);
+	return 0;
 }
 
 int store_otp_get(struct db *db, const char *space, const char *key, struct otp_row *out,
@@ -100,8 +107,8 @@ int store_otp_get(struct db *db, const char *space, const char *key, struct otp_
 	if (res == NULL)
 		return -1;
 	found = PQntuples(res) == 1;
-	if (found)
-		row_read(res, out);
+	if (found && row_read(res, out, err) < 0)
+		found = -1;
 	PQclear(res);
 	return found;
 }
@@ -121,8 +128,9 @@ int store_otp_by_code(struct db *db, const char *code_hash, struct otp_row *out,
 			       1, p, err);
 	if (res == NULL)
 		return -1;
-	if (PQntuples(res) == 1) {
-		row_read(res, out);
+	if (PQntuples(res) == 1 && row_read(res, out, err) < 0) {
+		found = -1;
+	} else if (PQntuples(res) == 1) {
 		*expired = PQgetvalue(res, 0, 6)[0] != 't';
 		found = !*expired;
 	}

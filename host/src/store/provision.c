@@ -9,6 +9,9 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "util/hex.h"
+#include "util/sbuf.h"
+
 #define UUID_LEN 36
 
 static int check_len(const char *what, const char *v, size_t max, bool required, struct err *err)
@@ -76,18 +79,6 @@ int provision_role_add(struct db *db, const char *name, const char *permissions_
 			2, params, "role already exists", err));
 }
 
-static void hex_encode(const unsigned char *in, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = digits[in[i] >> 4];
-		out[2 * i + 1] = digits[in[i] & 0xf];
-	}
-	out[2 * n] = '\0';
-}
-
 /* "sha256:" + 64 hex digits + NUL */
 static int secret_digest(const char *secret, char out[7 + 64 + 1], struct err *err)
 {
@@ -146,21 +137,23 @@ int provision_client_add(struct db *db, const struct client_spec *spec, struct e
 	return rc;
 }
 
-/* 1 found (id copied), 0 not found, -1 error. */
+/* 1 found (id copied), 0 not found, 2 more than one, -1 error (err; also
+ * when the id does not fit idsz). */
 static int lookup_id(struct db *db, const char *sql, const char *arg, char *id, size_t idsz,
 		     struct err *err)
 {
 	const char *params[1] = {arg};
 	PGresult *res = db_exec(db, sql, arg != NULL ? 1 : 0, arg != NULL ? params : NULL, err);
-	int n;
+	int n, rc;
 
 	if (res == NULL)
 		return -1;
 	n = PQntuples(res);
-	if (n == 1)
-		snprintf(id, idsz, "%s", PQgetvalue(res, 0, 0));
+	rc = n == 1 ? 1 : (n == 0 ? 0 : 2);
+	if (rc == 1 && db_copy_value(res, 0, 0, id, idsz, err) < 0)
+		rc = -1;
 	PQclear(res);
-	return n == 1 ? 1 : (n == 0 ? 0 : 2);
+	return rc;
 }
 
 static int find_tenant(struct db *db, const char *key, char *id, size_t idsz, struct err *err)
@@ -207,13 +200,12 @@ static bool seen_before(const char *const *ids, size_t i)
 /* The clients' integer ids as an array literal "{1,2}" (integers only). */
 static char *client_ids_array(struct db *db, const struct user_spec *spec, struct err *err)
 {
-	size_t i, len = 1, cap = 3 + spec->nclients * 12; /* "{" "}" NUL, "," + 10 digits */
-	char *out = malloc(cap), id[16];
+	struct sbuf sb = SBUF_INIT(SBUF_MAX_DEFAULT);
+	char id[16], *out;
+	size_t i;
 	int rc;
 
-	if (out == NULL)
-		return err_set(err, 500, "out of memory"), NULL;
-	out[0] = '{';
+	sbuf_addch(&sb, '{');
 	for (i = 0; i < spec->nclients; i++) {
 		if (seen_before(spec->client_ids, i))
 			continue;
@@ -226,12 +218,15 @@ static char *client_ids_array(struct db *db, const struct user_spec *spec, struc
 			else if (rc == 2)
 				err_set(err, 500, "client id %s is not unique",
 					spec->client_ids[i]);
-			free(out);
+			sbuf_release(&sb);
 			return NULL;
 		}
-		len += (size_t)snprintf(out + len, cap - len, "%s%s", len > 1 ? "," : "", id);
+		sbuf_addf(&sb, "%s%s", sb.len > 1 ? "," : "", id);
 	}
-	snprintf(out + len, cap - len, "}");
+	sbuf_addch(&sb, '}');
+	out = sbuf_detach(&sb, NULL);
+	if (out == NULL)
+		err_set(err, 500, "out of memory");
 	return out;
 }
 
@@ -292,7 +287,10 @@ static int user_insert(struct db *db, const struct user_spec *spec, const char *
 			7, params, "user already exists", err);
 	if (res == NULL)
 		return -1;
-	snprintf(uid, uidsz, "%s", PQgetvalue(res, 0, 0));
+	if (db_copy_value(res, 0, 0, uid, uidsz, err) < 0) {
+		PQclear(res);
+		return -1;
+	}
 	PQclear(res);
 	params[0] = uid;
 	params[1] = spec->password_hash;

@@ -52,11 +52,14 @@ int store_code_consume(struct db *db, const char *code_hash, const char *client_
 	if (res == NULL)
 		return -1;
 	if (PQntuples(res) == 1) {
-		snprintf(out->user_id, sizeof(out->user_id), "%s", PQgetvalue(res, 0, 0));
-		snprintf(out->tenant_id, sizeof(out->tenant_id), "%s", PQgetvalue(res, 0, 1));
+		if (db_copy_value(res, 0, 0, out->user_id, sizeof(out->user_id), err) < 0 ||
+		    db_copy_value(res, 0, 1, out->tenant_id, sizeof(out->tenant_id), err) < 0)
+			n = -1;
+		else
+			n = CODE_OK;
 		out->mfa = PQgetvalue(res, 0, 2)[0] == 't';
 		PQclear(res);
-		return CODE_OK;
+		return n;
 	}
 	PQclear(res);
 	res = db_exec_prepared(
@@ -86,6 +89,21 @@ int store_refresh_insert(struct db *db, const struct refresh_new *r, struct err 
 	    9, params, err);
 }
 
+/* family_id, client_id, user_id, tenant_id, access_jti: columns 0-4 of
+ * both refresh statements. 0, or -1 (err) when a value does not fit. */
+static int refresh_ids_read(const PGresult *res, struct refresh_row *out, struct err *err)
+{
+	const struct db_copy cols[] = {
+	    {0, out->family_id, sizeof(out->family_id)},
+	    {1, out->client_id, sizeof(out->client_id)},
+	    {2, out->user_id, sizeof(out->user_id)},
+	    {3, out->tenant_id, sizeof(out->tenant_id)},
+	    {4, out->access_jti, sizeof(out->access_jti)},
+	};
+
+	return db_copy_values(res, 0, cols, sizeof(cols) / sizeof(cols[0]), err);
+}
+
 int store_refresh_lock(struct db *db, const char *token_hash, struct refresh_row *out,
 		       struct err *err)
 {
@@ -107,12 +125,11 @@ int store_refresh_lock(struct db *db, const char *token_hash, struct refresh_row
 		return 0;
 	}
 	snprintf(out->token_hash, sizeof(out->token_hash), "%s", token_hash);
-	snprintf(out->family_id, sizeof(out->family_id), "%s", PQgetvalue(res, 0, 0));
-	snprintf(out->client_id, sizeof(out->client_id), "%s", PQgetvalue(res, 0, 1));
-	snprintf(out->user_id, sizeof(out->user_id), "%s", PQgetvalue(res, 0, 2));
-	snprintf(out->tenant_id, sizeof(out->tenant_id), "%s", PQgetvalue(res, 0, 3));
-	snprintf(out->access_jti, sizeof(out->access_jti), "%s", PQgetvalue(res, 0, 4));
-	snprintf(out->access_hash, sizeof(out->access_hash), "%s", PQgetvalue(res, 0, 5));
+	if (refresh_ids_read(res, out, err) < 0 ||
+	    db_copy_value(res, 0, 5, out->access_hash, sizeof(out->access_hash), err) < 0) {
+		PQclear(res);
+		return -1;
+	}
 	out->access_exp = strtoll(PQgetvalue(res, 0, 6), NULL, 10);
 	out->expired = PQgetvalue(res, 0, 7)[0] == 't';
 	out->used = PQgetvalue(res, 0, 8)[0] == 't';
@@ -156,16 +173,14 @@ int store_refresh_rotate(struct db *db, const char *token_hash, const char *acce
 	}
 	db_revoked(db);
 	snprintf(out->token_hash, sizeof(out->token_hash), "%s", token_hash);
-	snprintf(out->family_id, sizeof(out->family_id), "%s", PQgetvalue(res, 0, 0));
-	snprintf(out->client_id, sizeof(out->client_id), "%s", PQgetvalue(res, 0, 1));
-	snprintf(out->user_id, sizeof(out->user_id), "%s", PQgetvalue(res, 0, 2));
-	snprintf(out->tenant_id, sizeof(out->tenant_id), "%s", PQgetvalue(res, 0, 3));
-	snprintf(out->access_jti, sizeof(out->access_jti), "%s", PQgetvalue(res, 0, 4));
+	if (refresh_ids_read(res, out, err) < 0 ||
+	    (!PQgetisnull(res, 0, 6) && client_read(res, 0, 6, c, err) < 0)) {
+		PQclear(res);
+		return -1;
+	}
 	snprintf(out->access_hash, sizeof(out->access_hash), "%s", access_hash);
 	out->access_exp = strtoll(PQgetvalue(res, 0, 5), NULL, 10);
 	out->used = true;
-	if (!PQgetisnull(res, 0, 6))
-		client_read(res, 0, 6, c);
 	rc = user_ctx_read(res, 0, 6 + CLIENT_NCOLS, u, err);
 	PQclear(res);
 	return rc < 0 ? -1 : 1;

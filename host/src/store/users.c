@@ -27,9 +27,12 @@ int store_user_credentials(struct db *db, const char *username, struct user_cred
 		PQclear(res);
 		return 0;
 	}
-	snprintf(out->user_id, sizeof(out->user_id), "%s", PQgetvalue(res, 0, 0));
-	snprintf(out->username, sizeof(out->username), "%s", PQgetvalue(res, 0, 1));
-	snprintf(out->provider, sizeof(out->provider), "%s", PQgetvalue(res, 0, 2));
+	if (db_copy_value(res, 0, 0, out->user_id, sizeof(out->user_id), err) < 0 ||
+	    db_copy_value(res, 0, 1, out->username, sizeof(out->username), err) < 0 ||
+	    db_copy_value(res, 0, 2, out->provider, sizeof(out->provider), err) < 0) {
+		PQclear(res);
+		return -1;
+	}
 	out->hash = strdup(PQgetvalue(res, 0, 3));
 	PQclear(res);
 	return out->hash != NULL ? 1 : err_set(err, 500, "out of memory");
@@ -86,11 +89,12 @@ int user_ctx_read(const PGresult *res, int row, int col, struct user_ctx *out, s
 	memset(out, 0, sizeof(*out));
 	if (PQgetisnull(res, row, col))
 		return 0;
-	snprintf(out->user_id, sizeof(out->user_id), "%s", PQgetvalue(res, row, col));
-	snprintf(out->user_tenant_id, sizeof(out->user_tenant_id), "%s",
-		 PQgetvalue(res, row, col + 1));
-	snprintf(out->tenant_id, sizeof(out->tenant_id), "%s", PQgetvalue(res, row, col + 2));
-	snprintf(out->username, sizeof(out->username), "%s", PQgetvalue(res, row, col + 3));
+	if (db_copy_value(res, row, col, out->user_id, sizeof(out->user_id), err) < 0 ||
+	    db_copy_value(res, row, col + 1, out->user_tenant_id, sizeof(out->user_tenant_id),
+			  err) < 0 ||
+	    db_copy_value(res, row, col + 2, out->tenant_id, sizeof(out->tenant_id), err) < 0 ||
+	    db_copy_value(res, row, col + 3, out->username, sizeof(out->username), err) < 0)
+		return -1;
 	out->ut_status = (int)strtol(PQgetvalue(res, row, col + 4), NULL, 10);
 	out->tenant_status = (int)strtol(PQgetvalue(res, row, col + 5), NULL, 10);
 	out->role_found = PQgetvalue(res, row, col + 6)[0] == 't';

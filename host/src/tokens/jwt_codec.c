@@ -15,18 +15,24 @@
 
 #include "tokens/opaque.h"
 #include "tokens/verified.h"
+#include "util/sbuf.h"
 
 /* A header or payload bigger than this cannot be ours (the token is capped anyway). */
 #define SEGMENT_MAX TOKENS_JWT_MAX_LEN
 
-/* base64url (no padding) of len bytes appended at out[*pos]; 0 or -1. */
-static int put_b64(const unsigned char *in, size_t len, char *out, size_t outsz, size_t *pos)
+/* Append base64url (no padding) of in[0..len) to sb: 0, or -1 (sb failed)
+ * when it would pass the cap. */
+static int add_b64(struct sbuf *sb, const unsigned char *in, size_t len)
 {
-	int n = tokens_b64url_encode(in, len, out + *pos, outsz - *pos);
+	size_t room = (len + 2) / 3 * 4;
+	int n;
 
+	if (sbuf_grow(sb, room) < 0)
+		return -1;
+	n = tokens_b64url_encode(in, len, sb->buf + sb->len, room + 1);
 	if (n < 0)
 		return -1;
-	*pos += (size_t)n;
+	sbuf_setlen(sb, sb->len + (size_t)n);
 	return 0;
 }
 
@@ -85,7 +91,8 @@ char *tokens_jwt_sign(const struct keyring *kr, const json_t *claims, struct err
 {
 	const struct signing_key *key = keyring_signing_key(kr);
 	unsigned char sig[512];
-	size_t sig_len = sizeof(sig), pos = 0, cap;
+	size_t sig_len = sizeof(sig);
+	struct sbuf sb = SBUF_INIT(TOKENS_JWT_MAX_LEN);
 	char *header = NULL, *payload = NULL, *token = NULL;
 	json_t *h;
 
@@ -114,23 +121,22 @@ char *tokens_jwt_sign(const struct keyring *kr, const json_t *claims, struct err
 		err_set(err, 500, "cannot encode the token");
 		goto out;
 	}
-	cap = (strlen(header) + strlen(payload) + sizeof(sig)) / 3 * 4 + 16;
-	token = malloc(cap);
-	if (token == NULL || put_b64((unsigned char *)header, strlen(header), token, cap, &pos) < 0)
-		goto fail;
-	token[pos++] = '.';
-	if (put_b64((unsigned char *)payload, strlen(payload), token, cap, &pos) < 0 ||
-	    sign_bytes(kr, key, token, pos, sig, &sig_len) < 0)
-		goto fail;
-	token[pos++] = '.';
-	if (put_b64(sig, sig_len, token, cap, &pos) < 0)
-		goto fail;
-	token[pos] = '\0';
-	goto out;
-fail:
-	err_set(err, 500, "cannot sign the token");
-	free(token);
-	token = NULL;
+	/* a token verify would refuse for its length is not issued either */
+	if (add_b64(&sb, (unsigned char *)header, strlen(header)) < 0 || sbuf_addch(&sb, '.') < 0 ||
+	    add_b64(&sb, (unsigned char *)payload, strlen(payload)) < 0 ||
+	    sign_bytes(kr, key, sb.buf, sb.len, sig, &sig_len) < 0 || sbuf_addch(&sb, '.') < 0 ||
+	    add_b64(&sb, sig, sig_len) < 0) {
+		if (sbuf_failed(&sb))
+			err_set(err, 500, "the token would pass %d bytes (or memory ran out)",
+				TOKENS_JWT_MAX_LEN);
+		else
+			err_set(err, 500, "cannot sign the token");
+		sbuf_release(&sb);
+		goto out;
+	}
+	token = sbuf_detach(&sb, NULL);
+	if (token == NULL)
+		err_set(err, 500, "out of memory");
 out:
 	free(header);
 	free(payload);

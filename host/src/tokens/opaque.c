@@ -8,9 +8,10 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "util/hex.h"
+
 static const char b64url_alphabet[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-static const char hex_digits[] = "0123456789abcdef";
 
 int tokens_random_bytes(void *buf, size_t n)
 {
@@ -26,17 +27,6 @@ int tokens_random_bytes(void *buf, size_t n)
 		n -= (size_t)chunk;
 	}
 	return 0;
-}
-
-static void hex_encode(const unsigned char *in, size_t len, char *out)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		out[2 * i] = hex_digits[in[i] >> 4];
-		out[2 * i + 1] = hex_digits[in[i] & 0x0f];
-	}
-	out[2 * len] = '\0';
 }
 
 int tokens_random_hex(char *out, size_t nbytes)

@@ -6,6 +6,8 @@
 
 #include <openssl/sha.h>
 
+#include "util/hex.h"
+
 /* 24 bytes a revoked token: the jti as 16 bytes (ours are 32 hex digits of
  * random bytes; any other jti by its SHA-256, cut to 16 bytes) and its exp
  * (0: empty slot). */
@@ -14,25 +16,12 @@ struct rev_entry {
 	int64_t exp;
 };
 
-static int hexval(char c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 static void jti_key(const char *jti, unsigned char key[16])
 {
 	unsigned char md[SHA256_DIGEST_LENGTH];
-	size_t i;
 
-	/* jti[2i] is not NUL when reached: each earlier pair was two hex digits */
-	for (i = 0; i < 16; i++) {
-		int hi = hexval(jti[2 * i]), lo = hi >= 0 ? hexval(jti[2 * i + 1]) : -1;
-
-		if (lo < 0)
-			break;
-		key[i] = (unsigned char)(hi << 4 | lo);
-	}
-	if (i == 16 && jti[32] == '\0')
+	/* lowercase only: one spelling per key, as we issue them */
+	if (strnlen(jti, 33) == 32 && hex_decode(jti, 32, key, 16, HEX_LOWER_ONLY) == 16)
 		return;
 	SHA256((const unsigned char *)jti, strlen(jti), md);
 	memcpy(key, md, 16);
