@@ -1,6 +1,6 @@
 /* jwt-rate: how many tokens per second tokens_jwt_sign and tokens_jwt_verify
  * manage on one core, next to raw OpenSSL and libjwt doing the same. Built
- * by CMake only with -DAUTHSVC_BENCH=ON (links authsvc_core and libjwt);
+ * by CMake only with -DAUTHSVC_BENCH=ON (links authsvc_host and libjwt);
  * not part of the server, and nothing here fails on a timing.
  *
  *   jwt-rate [SECONDS]     each measurement runs SECONDS (default 1)

@@ -2,19 +2,10 @@
 
 #include <string.h>
 
+#include "util/hex.h"
+
 #define KEY32_HEX_LEN 64 /* 2 digits a byte */
 #define KEY32_B64_LEN 43 /* ceil(32 * 8 / 6) characters, before padding */
-
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* The standard alphabet (RFC 4648 section 4); '=' and everything else: -1. */
 static int b64_value(char c)
@@ -34,14 +25,7 @@ static int b64_value(char c)
 
 static int decode_hex(const char *s, unsigned char *out)
 {
-	for (size_t i = 0; i < KEY32_LEN; i++) {
-		int hi = hex_value(s[2 * i]), lo = hex_value(s[2 * i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return -1;
-		out[i] = (unsigned char)(hi << 4 | lo);
-	}
-	return 0;
+	return hex_decode(s, KEY32_HEX_LEN, out, KEY32_LEN, 0) == KEY32_LEN ? 0 : -1;
 }
 
 /* 43 base64 characters: 258 bits, of which the last 2 must be zero. */
