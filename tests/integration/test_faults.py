@@ -8,11 +8,8 @@ import threading
 import time
 
 import harness
-from harness import USERNAME, concurrently, expect, expect_error, wait_until
+from harness import USERNAME, expect, expect_error, wait_until
 
-# An expensive hash: logins of unknown users verify against the dummy hash,
-# which is made with these settings at start, so they keep a worker busy.
-SLOW_PASSWORD = {"argon2_m_cost_kib": 65536, "argon2_t_cost": 3, "argon2_parallelism": 1}
 SCRIPT = os.path.join(harness.REPO, "scripts", "pg-cluster")
 
 
@@ -22,32 +19,117 @@ def unknown_login(srv, user="nobody-at-all"):
                           "password": "not-the-password-1"})
 
 
+def lock_waiters(t, table, query_prefix):
+    """Sessions whose statement starting with query_prefix waits for a lock
+    on main.<table>: a request that a worker is running, held by the lock."""
+    return int(t.db.value(
+        "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+        "WHERE NOT l.granted AND l.relation = :'rel'::regclass "
+        "AND a.query LIKE :'prefix' || '%'", rel=f"main.{table}", prefix=query_prefix))
+
+
+def tcp_queues(port):
+    """{(local_port, remote_port): (tx_queue, rx_queue)} of the established
+    IPv4 loopback connections with an end on `port` (/proc/net/tcp)."""
+    out = {}
+    with open("/proc/net/tcp") as f:
+        next(f)
+        for line in f:
+            fields = line.split()
+            local, remote, state, queues = fields[1], fields[2], fields[3], fields[4]
+            lport, rport = int(local.split(":")[1], 16), int(remote.split(":")[1], 16)
+            if state == "01" and port in (lport, rport):
+                tx, rx = (int(x, 16) for x in queues.split(":"))
+                out[(lport, rport)] = (tx, rx)
+    return out
+
+
+def requests_read(port, client_ports):
+    """True once every request sent from client_ports has been read by the
+    server: the client's bytes are acknowledged (its tx_queue is empty) and
+    the server's socket holds none of them (its rx_queue is empty). evhttp
+    reads a whole small request at once and hands it on in the same call."""
+    q = tcp_queues(port)
+    for cport in client_ports:
+        client, server = q.get((cport, port)), q.get((port, cport))
+        if client is None or server is None or client[0] != 0 or server[1] != 0:
+            return False
+    return True
+
+
+# The barrier of the tests below: a request that writes a table which a
+# second session holds locked stays in its worker for as long as the test
+# holds the lock, however fast or slow the machine. /auth/login-token
+# inserts into main.refresh_tokens; a failed login counts the failure in
+# main.auth_failures. The statement timeout is set far above the time a
+# test holds a lock.
+TOKEN_INSERT = "INSERT INTO refresh_tokens"
+FAILURE_INSERT = "INSERT INTO auth_failures"
+HELD = {"statement_timeout_ms": int(harness.scaled(120) * 1000)}
+
+
+def post_raw(port, path, username, password, timeout):
+    """An open connection that has sent POST `path` with a login body (the
+    answer is read with .getresponse())."""
+    conn = httpclient.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    conn.connect()
+    conn.request("POST", path, body=(
+        '{"client_id":"web","client_secret":"%s","username":"%s","password":"%s"}'
+        % (harness.CLIENT_SECRET, username, password)),
+        headers={"Content-Type": "application/json"})
+    return conn
+
+
+def login_token_raw(port, timeout):
+    """post_raw of /auth/login-token for the standard user."""
+    return post_raw(port, "/auth/login-token", USERNAME, harness.PASSWORD, timeout)
+
+
+def refused_or_503(port):
+    """A new connection to a draining server is refused or answered 503."""
+    try:
+        conn = httpclient.HTTPConnection("127.0.0.1", port, timeout=harness.scaled(2))
+        conn.request("GET", "/health")
+        status = conn.getresponse().status
+        conn.close()
+        return status == 503 and "503"
+    except (ConnectionRefusedError, ConnectionResetError, BrokenPipeError,
+            httpclient.RemoteDisconnected):
+        return "refused"
+
+
 # ---------------------------------------------------------------- queue full
 
 def test_full_queue_answers_503_with_retry_after(t):
-    srv = t.start_server("busy", workers=1, queue_max=1, password=SLOW_PASSWORD)
-    statuses = []
-    saw_503 = None
-    for _ in range(3):  # a round where nothing queued up is retried
-        results = concurrently([lambda i=i: unknown_login(srv, f"nobody{i}") for i in range(12)])
-        for r in results:
-            if isinstance(r, Exception):
-                raise AssertionError(f"a request failed without an answer: {r!r}")
-            statuses.append(r.status)
-            if r.status == 503:
-                if "retry-after" not in r.headers:
-                    raise AssertionError(f"503 without Retry-After: {r!r} {r.headers}")
-                assert r.headers["retry-after"].strip().isdigit(), r.headers
-                expect_error(r, 503)
-                saw_503 = r
-            elif r.status != 401:
-                raise AssertionError(f"unexpected answer under load: {r!r}")
-            else:
-                expect_error(r, 401, "Invalid Credentials")
-        if saw_503 is not None:
-            break
-    assert saw_503 is not None, f"no 503 with workers=1, queue_max=1: {statuses}"
-    assert 401 in statuses, f"no request was served: {statuses}"
+    # workers=1, queue_max=1: the worker holds the first login (its failure
+    # count waits for the locked table), the queue holds the second, so the
+    # third finds the queue full
+    srv = t.start_server("busy", workers=1, queue_max=1, **HELD)
+    timeout = harness.scaled(120)
+    held = []
+    holder = t.db.hold("LOCK TABLE main.auth_failures IN EXCLUSIVE MODE")
+    try:
+        held.append(post_raw(srv.port, "/auth/login", "nobody0", "not-the-password-1", timeout))
+        wait_until(lambda: lock_waiters(t, "auth_failures", FAILURE_INSERT) == 1, 30,
+                   what="the worker to wait for the locked table")
+        held.append(post_raw(srv.port, "/auth/login", "nobody1", "not-the-password-1", timeout))
+        wait_until(lambda: requests_read(srv.port, [held[1].sock.getsockname()[1]]), 30,
+                   what="the server to read the queued request")
+        r = unknown_login(srv, "nobody2")
+        expect_error(r, 503)
+        assert r.headers.get("retry-after", "").strip().isdigit(), f"Retry-After: {r.headers}"
+        assert holder.poll() is None, "the lock holder ended early"
+    finally:
+        holder.release()
+    for conn in held:
+        try:
+            resp = conn.getresponse()
+            r = harness.Resp("POST", "/auth/login", resp.status,
+                             {k.lower(): v for k, v in resp.getheaders()},
+                             resp.read().decode("utf-8", "replace"))
+        finally:
+            conn.close()
+        expect_error(r, 401, "Invalid Credentials")
 
     # Healthy afterwards: probes, a real login, a full flow.
     expect(srv.http("GET", "/health"), 200)
@@ -105,78 +187,6 @@ def test_workers_run_in_the_idle_class_by_default(t):
     assert policies.count(SCHED_IDLE) == 3, f"want the 3 workers SCHED_IDLE: {policies}"
     assert policies.count(SCHED_OTHER) >= 3, f"main thread and loops stay normal: {policies}"
     assert thread_nices(srv.proc.pid).count(19) == 3, "worker_nice still applies"
-
-
-def lock_waiters(t, table, query_prefix):
-    """Sessions whose statement starting with query_prefix waits for a lock
-    on main.<table>: a request that a worker is running, held by the lock."""
-    return int(t.db.value(
-        "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-        "WHERE NOT l.granted AND l.relation = :'rel'::regclass "
-        "AND a.query LIKE :'prefix' || '%'", rel=f"main.{table}", prefix=query_prefix))
-
-
-def tcp_queues(port):
-    """{(local_port, remote_port): (tx_queue, rx_queue)} of the established
-    IPv4 loopback connections with an end on `port` (/proc/net/tcp)."""
-    out = {}
-    with open("/proc/net/tcp") as f:
-        next(f)
-        for line in f:
-            fields = line.split()
-            local, remote, state, queues = fields[1], fields[2], fields[3], fields[4]
-            lport, rport = int(local.split(":")[1], 16), int(remote.split(":")[1], 16)
-            if state == "01" and port in (lport, rport):
-                tx, rx = (int(x, 16) for x in queues.split(":"))
-                out[(lport, rport)] = (tx, rx)
-    return out
-
-
-def requests_read(port, client_ports):
-    """True once every request sent from client_ports has been read by the
-    server: the client's bytes are acknowledged (its tx_queue is empty) and
-    the server's socket holds none of them (its rx_queue is empty). evhttp
-    reads a whole small request at once and hands it on in the same call."""
-    q = tcp_queues(port)
-    for cport in client_ports:
-        client, server = q.get((cport, port)), q.get((port, cport))
-        if client is None or server is None or client[0] != 0 or server[1] != 0:
-            return False
-    return True
-
-
-# The barrier of the SIGTERM tests: /auth/login-token inserts into
-# main.refresh_tokens, which a second session holds locked, so each such
-# request stays in a worker for as long as the test holds the lock, however
-# fast or slow the machine. The statement and drain timeouts are set far
-# above the time the test holds it.
-TOKEN_INSERT = "INSERT INTO refresh_tokens"
-HELD = {"statement_timeout_ms": int(harness.scaled(120) * 1000)}
-
-
-def login_token_raw(port, timeout):
-    """An open connection that has sent POST /auth/login-token for the
-    standard user (the answer is read with .getresponse())."""
-    conn = httpclient.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    conn.connect()
-    conn.request("POST", "/auth/login-token", body=(
-        '{"client_id":"web","client_secret":"%s","username":"%s","password":"%s"}'
-        % (harness.CLIENT_SECRET, USERNAME, harness.PASSWORD)),
-        headers={"Content-Type": "application/json"})
-    return conn
-
-
-def refused_or_503(port):
-    """A new connection to a draining server is refused or answered 503."""
-    try:
-        conn = httpclient.HTTPConnection("127.0.0.1", port, timeout=harness.scaled(2))
-        conn.request("GET", "/health")
-        status = conn.getresponse().status
-        conn.close()
-        return status == 503 and "503"
-    except (ConnectionRefusedError, ConnectionResetError, BrokenPipeError,
-            httpclient.RemoteDisconnected):
-        return "refused"
 
 
 def test_sigterm_drains_in_flight_request(t):
@@ -453,7 +463,7 @@ def test_requests_of_departed_clients_are_skipped(t):
             s.sendall(request)
             socks.append(s)
         ports = [s.getsockname()[1] for s in socks]
-        wait_until(lambda: lock_waiters(t, "auth_failures", "INSERT INTO auth_failures") == 1,
+        wait_until(lambda: lock_waiters(t, "auth_failures", FAILURE_INSERT) == 1,
                    30, what="the worker to wait for the locked table")
         wait_until(lambda: requests_read(srv.port, ports), 30,
                    what="the server to read all six requests")
