@@ -161,15 +161,24 @@ def thread_nices(pid):
 SCHED_OTHER, SCHED_IDLE = 0, 5
 
 
+def once_started(pid, field, value, n, what):
+    """thread_stats(pid, field) once n threads show value. A worker sets
+    its nice and class first thing in its own thread, which may not have
+    run yet when the server first answers (a busy machine)."""
+    return wait_until(lambda: (v := thread_stats(pid, field)).count(value) >= n and v, 10,
+                      what=what)
+
+
 def test_workers_run_at_worker_nice(t):
     """The worker threads (hashing, database) yield the CPU to the event
     loops: worker_nice applies to them and to nothing else."""
     srv = t.start_server("nice", workers=3, loops=2, worker_nice=7)
     expect(srv.http("GET", "/health"), 200)
-    nices = thread_nices(srv.proc.pid)
+    nices = once_started(srv.proc.pid, 19, 7, 3, "3 workers at nice 7")
     assert nices.count(7) == 3, f"want 3 threads at nice 7 (the workers): {nices}"
     assert nices.count(0) >= 3, f"main thread and loops should stay at nice 0: {nices}"
-    default = thread_nices(t.server.proc.pid)  # the harness's config: workers = 2
+    default = once_started(t.server.proc.pid, 19, 19, 2,  # the harness's config: workers = 2
+                           "2 workers at nice 19")
     assert default.count(19) == 2, f"want the 2 workers at the default nice 19: {default}"
     policies = thread_stats(srv.proc.pid, 41)  # the harness's worker_sched: normal
     assert set(policies) == {SCHED_OTHER}, f"want no SCHED_IDLE thread: {policies}"
@@ -183,7 +192,7 @@ def test_workers_run_in_the_idle_class_by_default(t):
     expect(srv.http("GET", "/health"), 200)
     tokens = t.tokens_for(server=srv)  # a login: hashing and database work run
     expect(t.me(tokens["accessToken"], server=srv), 200)
-    policies = thread_stats(srv.proc.pid, 41)
+    policies = once_started(srv.proc.pid, 41, SCHED_IDLE, 3, "3 workers in SCHED_IDLE")
     assert policies.count(SCHED_IDLE) == 3, f"want the 3 workers SCHED_IDLE: {policies}"
     assert policies.count(SCHED_OTHER) >= 3, f"main thread and loops stay normal: {policies}"
     assert thread_nices(srv.proc.pid).count(19) == 3, "worker_nice still applies"
