@@ -474,6 +474,31 @@ def rsa_jwk_to_pem(jwk):
 
 # ---------------------------------------------------------------- server
 
+# First lines of the reports the sanitizer runtimes write to stderr (the
+# server log). A sanitizer build's server exits non-zero on such a report
+# (ASan aborts, TSan with halt_on_error=1 exits 66, a leak sets the exit
+# status), and stop() quotes the report so the failure says what it was.
+SANITIZER_REPORT = re.compile(r"WARNING: ThreadSanitizer:|ERROR: AddressSanitizer:|"
+                              r"ERROR: LeakSanitizer:|: runtime error: ")
+
+
+def sanitizer_reports(log_path, limit=3, lines_each=40):
+    """The first `limit` sanitizer reports in a log, each cut to
+    `lines_each` lines; [] when there is none."""
+    try:
+        with open(log_path, errors="replace") as f:
+            lines = f.readlines()
+    except OSError:
+        return []
+    reports = []
+    for i, line in enumerate(lines):
+        if SANITIZER_REPORT.search(line):
+            reports.append("".join(lines[i:i + lines_each]))
+            if len(reports) == limit:
+                break
+    return reports
+
+
 class Server:
     """A real authsvc process with a generated config. Several may share one
     database (several instances behind a load balancer)."""
@@ -555,13 +580,24 @@ class Server:
             self.proc.kill()
             self.proc.wait()
 
+    def sanitizer_failure(self):
+        """An AssertionError message quoting the sanitizer reports in the log,
+        or None when there is none."""
+        reports = sanitizer_reports(self.log_path)
+        if not reports:
+            return None
+        return (f"{self.name}: sanitizer report(s) in {self.log_path}:\n"
+                + "\n".join(reports))
+
     def stop(self):
-        """SIGTERM by PID; assert a clean exit (0) within the drain timeout."""
+        """SIGTERM by PID; assert a clean exit (0) within the drain timeout
+        (scaled) and no sanitizer report in the log."""
         if self.proc is None:
             return
         proc, self.proc = self.proc, None
         if proc.poll() is not None:
-            raise AssertionError(f"{self.name} (pid {proc.pid}) had already exited with "
+            raise AssertionError(self.sanitizer_failure() or
+                                 f"{self.name} (pid {proc.pid}) had already exited with "
                                  f"{proc.returncode}; log tail:\n{self.log_tail()}")
         proc.send_signal(signal.SIGTERM)
         try:
@@ -570,7 +606,11 @@ class Server:
             proc.kill()
             proc.wait()
             raise AssertionError(f"{self.name} (pid {proc.pid}) ignored SIGTERM for "
-                                 f"{self.drain_timeout + 5}s; log tail:\n{self.log_tail()}")
+                                 f"{scaled(self.drain_timeout + 5):.0f}s; log tail:\n"
+                                 f"{self.log_tail()}")
+        report = self.sanitizer_failure()
+        if report:
+            raise AssertionError(report)
         if rc != 0:
             raise AssertionError(f"{self.name} exited with {rc} after SIGTERM; "
                                  f"log tail:\n{self.log_tail()}")
@@ -629,7 +669,11 @@ class Suite:
     def shared_server(self):
         if self.server is None or not self.server.alive():
             if self.server is not None:
-                print(f"# shared server died; log tail:\n{self.server.log_tail()}")
+                dead, self.server = self.server, None
+                print(f"# shared server died; log tail:\n{dead.log_tail()}")
+                report = dead.sanitizer_failure()
+                if report:  # fails the test that found it; the next one restarts
+                    raise AssertionError(report)
             self.server = self.new_server("shared").start()
         return self.server
 

@@ -378,10 +378,23 @@ static evutil_socket_t listen_socket(const struct addrinfo *ai, struct err *err)
 	return fd;
 }
 
-/* epoll changes are collected and handed to the kernel with the next
+/*
+ * epoll changes are collected and handed to the kernel with the next
  * epoll_wait: a keep-alive connection's write interest, on for a reply
  * and off after it, costs one epoll_ctl instead of two. (The changelist's
- * caveat, dup()ed descriptors, does not apply: evhttp owns its sockets.) */
+ * caveat, dup()ed descriptors, does not apply: evhttp owns its sockets.)
+ *
+ * A deferred change can name a number that was closed and reused by another
+ * thread (another loop's accept, a worker's PostgreSQL socket) before it is
+ * applied. That change is always an EPOLL_CTL_DEL, which fails with ENOENT
+ * and is ignored: the op is ADD or MOD (and libevent 2.1 retries a MOD
+ * failing with ENOENT as ADD) only while an event on the fd is still added,
+ * and libevent's evhttp, bufferevent and listener code deletes a socket's
+ * events before closing it. Nothing here puts a descriptor of its own on a
+ * loop, so nothing closes one with an event still added; keep it so, or
+ * drop this flag. docs/reliability.md has the argument in full, and
+ * tests/tsan.supp suppresses the DEL reports this leaves.
+ */
 static struct event_base *loop_base_new(void)
 {
 	struct event_config *ec = event_config_new();
