@@ -25,7 +25,7 @@ def test_account_locks_after_threshold(t):
     srv = guarded(t)
     for _ in range(3):
         expect_error(t.login(password=WRONG, server=srv), 401, "Invalid Credentials")
-    # locked: even the right password is refused, without checking it
+    # locked from this address: even the right password is refused, unchecked
     expect_locked(t.login(server=srv))
     expect_locked(t.login_token(server=srv))
 
