@@ -127,6 +127,7 @@ def device_login(t, srv, address="192.0.2.10"):
     assert token and len(token) == 64, r.headers
     cookie = r.headers.get("set-cookie", "")
     assert cookie.startswith(f"authsvc_device={token};") and "HttpOnly" in cookie, cookie
+    assert token not in open(srv.log_path).read(), "a device token reached the log"
     return token
 
 
