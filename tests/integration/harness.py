@@ -80,7 +80,8 @@ REDIRECT_URL = "http://127.0.0.1:4200/callback"
 USER_AGENT = "authsvc-integration/1.0"
 
 DATA_TABLES = [
-    "login_activity", "refresh_tokens", "auth_codes", "revoked_tokens", "auth_failures",
+    "auth_devices", "login_activity", "refresh_tokens", "auth_codes", "revoked_tokens",
+    "auth_failures",
     "otp_pending", "action_tokens", "send_counters", "password_history",
     "user_permissions", "user_resources", "user_tenants", "user_credentials",
     "users", "roles", "tenant_configs", "tenants", "auth_clients",

@@ -101,6 +101,21 @@ def test_reset_ends_every_session_and_code(t):
     expect(t.me(tokens["accessToken"], server=srv), 200)
 
 
+def test_reset_ends_device_tokens(t):
+    # a device token exempts its client from the account-wide brute-force
+    # rate (docs/security.md); a reset must end that, as change-password does
+    srv = acct_server(t, activity={"trusted_proxies": "127.0.0.1"},
+                      bruteforce={"enabled": True, "account_max_failures": 3,
+                                  "account_rate": 3, "window": 60, "lockout": 60})
+    device = {"X-Device-Token": expect(t.login(server=srv), 200).headers["x-device-token"]}
+    for i in range(5):
+        t.login(password="not-the-password-1", server=srv,
+                headers={"X-Forwarded-For": f"198.51.100.{i + 1}"})
+    expect(t.login(server=srv, headers=device), 200)  # still exempt
+    expect(reset(t, srv, new_token(t, srv)), 204)
+    expect_error(t.login(password=NEW_PASSWORD, server=srv, headers=device), 429)
+
+
 def test_reset_token_is_single_use(t):
     srv = acct_server(t)
     token = new_token(t, srv)

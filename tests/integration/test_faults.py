@@ -485,7 +485,7 @@ def test_requests_of_departed_clients_are_skipped(t):
     # the queue is first in, first out: this answer comes after the five
     expect_error(unknown_login(srv, "someone-else"), 401, "Invalid Credentials")
     n = int(t.db.value("SELECT coalesce(sum(failures), 0) FROM main.auth_failures "
-                       "WHERE kind = 'account' AND subject = 'gone-away'"))
+                       "WHERE kind = 'acct' AND subject = 'gone-away'"))
     assert n == 1, f"{n} of 6 departed logins were worked on"
 
 

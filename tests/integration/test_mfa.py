@@ -104,18 +104,55 @@ def test_second_step_is_bound_to_code_and_client(t):
 
 
 def test_wrong_codes_are_counted_and_burn_the_transaction(t):
+    # guesses that carry the step's MFA code come from whoever passed the
+    # password step: those burn the step
     srv = mfa_server(t, otp={"max_attempts": 3},
                      bruteforce={"enabled": True, "account_max_failures": 100})
-    t.login(server=srv)
+    mine = t.login(server=srv).body["code"]
     otp = mailed_code()
     wrong = "000000" if otp != "000000" else "111111"
     for _ in range(2):
-        expect_error(verify(t, srv, wrong), 401, "Otp Invalid")
+        expect_error(verify(t, srv, wrong, code=mine), 401, "Otp Invalid")
     assert t.db.value("SELECT attempts FROM main.otp_pending") == "2"
-    expect_error(verify(t, srv, wrong), 401, "Otp Invalid")
+    expect_error(verify(t, srv, wrong, code=mine), 401, "Otp Invalid")
     # burned after the third: the right code no longer works
-    expect_error(verify(t, srv, otp), 401, "Otp Token Incorrect or Expired")
+    expect_error(verify(t, srv, otp, code=mine), 401, "Otp Token Incorrect or Expired")
     assert t.db.count("otp_pending") == 0
+
+
+def test_guesses_without_the_step_code_do_not_burn_the_owners_step(t):
+    # Anyone who knows the username can send codes to verify-otp: past
+    # otp.max_attempts such guesses are refused, but the owner's step lives on.
+    srv = mfa_server(t, otp={"max_attempts": 3}, activity={"trusted_proxies": "127.0.0.1"},
+                     bruteforce={"enabled": True, "account_max_failures": 100})
+    mine = t.login(server=srv).body["code"]
+    otp = mailed_code()
+    wrong = "000000" if otp != "000000" else "111111"
+    statuses = []
+    for i in range(8):
+        r = t.http("POST", "/auth/verify-otp", server=srv, json={"key": USERNAME, "otp": wrong},
+                   headers={"X-Forwarded-For": f"198.51.100.{i + 1}"})
+        statuses.append(r.status)
+    assert statuses == [401] * 3 + [429] * 5, statuses
+    assert t.db.value("SELECT attempts FROM main.otp_pending") == "0"
+    r = verify(t, srv, otp, code=mine)
+    expect(r, 200)
+    assert t.exchange(r.body["code"], server=srv)["accessToken"]
+
+
+def test_parallel_wrong_codes_get_no_more_checks_than_the_limit(t):
+    srv = mfa_server(t, otp={"max_attempts": 5},
+                     bruteforce={"enabled": True, "account_max_failures": 100,
+                                 "account_rate": 100})
+    mine = t.login(server=srv).body["code"]
+    otp = mailed_code()
+    wrong = "000000" if otp != "000000" else "111111"
+    results = concurrently([lambda: verify(t, srv, wrong)] * 40)
+    statuses = sorted(r.status for r in results)
+    assert statuses.count(401) <= 5 and statuses.count(401) + statuses.count(429) == 40, \
+        statuses
+    # and the step is still the owner's
+    expect(verify(t, srv, otp, code=mine), 200)
 
 
 def test_wrong_codes_feed_the_brute_force_lock(t):

@@ -169,6 +169,36 @@ static void test_errors(void **state)
 	expect_error("database_url = \"x\"; password = 5;\n", "password: must be a group");
 }
 
+static void test_bruteforce(void **state)
+{
+	struct config c;
+	struct err err = {0};
+
+	(void)state;
+	assert_int_equal(load("database_url = \"x\";\n", &c, &err), 0);
+	assert_true(c.bruteforce.enabled);
+	assert_int_equal(c.bruteforce.account_max_failures, 5);
+	assert_int_equal(c.bruteforce.account_rate, 20);
+	assert_int_equal(c.bruteforce.ip_max_failures, 50);
+	assert_int_equal(c.bruteforce.window_s, 900);
+	assert_int_equal(c.bruteforce.lockout_s, 300);
+	assert_int_equal(c.bruteforce.device_ttl_s, 30 * 86400);
+	config_release(&c);
+	assert_int_equal(load("database_url = \"x\";\n"
+			      "bruteforce = { account_rate = 7; device_ttl = 0; };\n",
+			      &c, &err),
+			 0);
+	assert_int_equal(c.bruteforce.account_rate, 7);
+	assert_int_equal(c.bruteforce.device_ttl_s, 0); /* no device tokens */
+	config_release(&c);
+	expect_error("database_url = \"x\"; bruteforce = { account_rate = 0; };\n",
+		     "account_rate: must be between 1 and 1000000");
+	expect_error("database_url = \"x\"; bruteforce = { device_ttl = -1; };\n",
+		     "device_ttl: must be between 0 and 34560000");
+	expect_error("database_url = \"x\"; bruteforce = { device_tll = 1; };\n",
+		     "bruteforce.device_tll: unknown setting");
+}
+
 static void test_cors_origins(void **state)
 {
 	struct config c;
@@ -208,6 +238,7 @@ int main(void)
 	    cmocka_unit_test(test_worker_nice),
 	    cmocka_unit_test(test_errors),
 	    cmocka_unit_test(test_cors_origins),
+	    cmocka_unit_test(test_bruteforce),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, teardown);

@@ -159,8 +159,10 @@ static const char *const password_keys[] = {"min_length",	    "max_length",
 					    "argon2_parallelism",   "hash_concurrency",
 					    "require_old_password", NULL};
 static const char *const plugin_keys[] = {"file", "enabled", "settings", NULL};
-static const char *const bruteforce_keys[] = {
-    "enabled", "account_max_failures", "ip_max_failures", "window", "lockout", NULL};
+static const char *const bruteforce_keys[] = {"enabled",      "account_max_failures",
+					      "account_rate", "ip_max_failures",
+					      "window",	      "lockout",
+					      "device_ttl",   NULL};
 
 static int load_bruteforce(const config_setting_t *grp, struct config *c, struct err *err)
 {
@@ -170,9 +172,11 @@ static int load_bruteforce(const config_setting_t *grp, struct config *c, struct
 	    cfg_get_bool(grp, "enabled", true, &b->enabled, err) < 0 ||
 	    cfg_get_int(grp, "account_max_failures", 5, 1, 1000000, &b->account_max_failures, err) <
 		0 ||
+	    cfg_get_int(grp, "account_rate", 20, 1, 1000000, &b->account_rate, err) < 0 ||
 	    cfg_get_int(grp, "ip_max_failures", 50, 1, 1000000, &b->ip_max_failures, err) < 0 ||
 	    cfg_get_int(grp, "window", 900, 1, 86400 * 30, &b->window_s, err) < 0 ||
-	    cfg_get_int(grp, "lockout", 300, 1, 86400, &b->lockout_s, err) < 0)
+	    cfg_get_int(grp, "lockout", 300, 1, 86400, &b->lockout_s, err) < 0 ||
+	    cfg_get_int(grp, "device_ttl", 30 * 86400, 0, 400 * 86400, &b->device_ttl_s, err) < 0)
 		return -1;
 	return 0;
 }

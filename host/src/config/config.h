@@ -43,10 +43,14 @@ struct password_policy {
 
 struct bruteforce_policy {
 	bool enabled;		  /* default true */
-	int account_max_failures; /* failures per account within the window; default 5 */
+	int account_max_failures; /* per account from one address or device, within the
+				     window, before that pair is locked out; default 5 */
+	int account_rate;	  /* attempts per window per account, all addresses together,
+				     from clients without a device token; default 20 */
 	int ip_max_failures;	  /* failures per client address within the window; default 50 */
 	int window_s;		  /* default 900 */
-	int lockout_s;		  /* first lockout; doubles with each further one; default 300 */
+	int lockout_s;		  /* how long a pair or address over its limit waits; default 300 */
+	int device_ttl_s;	  /* life of a device token; 0: none issued; default 30 days */
 };
 
 /* notify { ... }: delivery of codes and links (notify/notify.h). */

@@ -15,6 +15,7 @@
 #include "http/request.h"
 #include "http/workers.h"
 #include "core/hooks.h"
+#include "core/throttle.h"
 #include "store/sessions.h"
 #include "tokens/opaque.h"
 
@@ -124,6 +125,7 @@ enum authsvc_status core_finish_login(struct authsvc_req *req, const struct auth
 	if (st == AUTHSVC_OK && req->status == 200) {
 		struct authsvc_identity done = *who;
 
+		core_device_issue(req, db, who->user_id); /* core/throttle.h */
 		hooks_login_succeeded(&req->app->hooks, req, &done);
 	}
 	return st;

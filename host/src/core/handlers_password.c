@@ -12,6 +12,7 @@
 #include "core/issue.h"
 #include "core/session.h"
 #include "core/password.h"
+#include "core/throttle.h"
 #include "http/workers.h"
 #include "store/action_tokens.h"
 #include "store/password_history.h"
@@ -47,7 +48,21 @@ static int change_precheck(struct authsvc_req *req, struct change *ch)
 	return 0;
 }
 
-static int check_passwords(struct authsvc_req *req, struct db *db, struct change *ch)
+/* The oldPassword check; *verdict tells the throttle h_change_password
+ * began whether it was a failure. */
+static int check_old(struct authsvc_req *req, const struct change *ch, const struct user_cred *cred,
+		     enum authsvc_status *verdict)
+{
+	bool rehash;
+
+	*verdict = password_verify(ch->old, cred->hash, &rehash) == 1 ? AUTHSVC_OK : AUTHSVC_DENIED;
+	if (*verdict != AUTHSVC_OK)
+		return req_fail(req, 401, "Incorrect Password"), -1;
+	return 0;
+}
+
+static int check_passwords(struct authsvc_req *req, struct db *db, struct change *ch,
+			   enum authsvc_status *verdict)
 {
 	struct user_cred cred;
 	struct err err = {0};
@@ -65,10 +80,9 @@ static int check_passwords(struct authsvc_req *req, struct db *db, struct change
 		return req_fail(req, ch->old ? 400 : 401, "PasswordCannotBeChangedForExternalUser"),
 		       -1;
 	}
-	if (ch->old != NULL && *ch->old != '\0' &&
-	    password_verify(ch->old, cred.hash, &rehash) != 1) {
+	if (ch->old != NULL && *ch->old != '\0' && check_old(req, ch, &cred, verdict) < 0) {
 		user_cred_release(&cred);
-		return req_fail(req, 401, "Incorrect Password"), -1;
+		return -1;
 	}
 	if (password_verify(ch->password, cred.hash, &rehash) == 1) {
 		user_cred_release(&cred);
@@ -78,20 +92,13 @@ static int check_passwords(struct authsvc_req *req, struct db *db, struct change
 	return 0;
 }
 
-enum authsvc_status h_change_password(void *state, void *tstate, struct authsvc_req *req)
+/* The change itself, in one transaction. */
+static enum authsvc_status change_run(struct authsvc_req *req, struct change *chp,
+				      enum authsvc_status *verdict)
 {
 	struct app *app = req->app;
 	struct db *db = &req->worker->db;
-	struct change ch = {
-	    .refresh = req_body_str(req, "refreshToken"),
-	    .username = req_body_str(req, "username"),
-	    .password = req_body_str(req, "password"),
-	    .old = req_body_str(req, "oldPassword"),
-	    .tenant = json_string_value(json_object_get(req->bearer, "tenantId")),
-	    .uid = json_string_value(json_object_get(req->bearer, "id")),
-	    .jti = json_string_value(json_object_get(req->bearer, "jti")),
-	    .exp = json_integer_value(json_object_get(req->bearer, "exp")),
-	};
+	const struct change ch = *chp;
 	const char *params[2];
 	struct refresh_row row;
 	struct err err = {0};
@@ -99,19 +106,13 @@ enum authsvc_status h_change_password(void *state, void *tstate, struct authsvc_
 	PGresult *res;
 	int rc;
 
-	(void)state;
-	(void)tstate;
-	if (ch.uid == NULL || ch.jti == NULL)
-		return req_fail(req, 401, "Token Invalid");
-	if (change_precheck(req, &ch) < 0)
-		return AUTHSVC_OK;
 	if (session_open(req, db, ch.refresh, req->bearer_token, 0, &row) < 0)
 		return AUTHSVC_OK;
 	if (strcmp(row.user_id, ch.uid) != 0) {
 		db_rollback(db);
 		return req_fail(req, 401, "Token Invalid");
 	}
-	if (check_passwords(req, db, &ch) < 0) {
+	if (check_passwords(req, db, chp, verdict) < 0) {
 		db_rollback(db);
 		return AUTHSVC_OK;
 	}
@@ -149,4 +150,43 @@ enum authsvc_status h_change_password(void *state, void *tstate, struct authsvc_
 store_error:
 	db_rollback(db);
 	return req_fail_store(req, &err);
+}
+
+/* Wrong oldPassword guesses go through the login's throttle
+ * (core/throttle.h): counted before the check and outside the change's
+ * transaction, whose rollback must not undo the count. */
+enum authsvc_status h_change_password(void *state, void *tstate, struct authsvc_req *req)
+{
+	struct db *db = &req->worker->db;
+	struct change ch = {
+	    .refresh = req_body_str(req, "refreshToken"),
+	    .username = req_body_str(req, "username"),
+	    .password = req_body_str(req, "password"),
+	    .old = req_body_str(req, "oldPassword"),
+	    .tenant = json_string_value(json_object_get(req->bearer, "tenantId")),
+	    .uid = json_string_value(json_object_get(req->bearer, "id")),
+	    .jti = json_string_value(json_object_get(req->bearer, "jti")),
+	    .exp = json_integer_value(json_object_get(req->bearer, "exp")),
+	};
+	enum authsvc_status st, verdict = AUTHSVC_INVALID;
+	struct throttle th;
+
+	(void)state;
+	(void)tstate;
+	if (ch.uid == NULL || ch.jti == NULL)
+		return req_fail(req, 401, "Token Invalid");
+	if (change_precheck(req, &ch) < 0)
+		return AUTHSVC_OK;
+	if (ch.old == NULL || *ch.old == '\0')
+		return change_run(req, &ch, &verdict);
+	st = core_throttle_begin(req, db, ch.username, &th);
+	if (st != AUTHSVC_OK) {
+		req_fail_status(req, st);
+		return AUTHSVC_OK;
+	}
+	st = change_run(req, &ch, &verdict);
+	/* fail closed (see login.c) */
+	if (core_throttle_end(req, db, &th, verdict) != AUTHSVC_OK)
+		req_fail_status(req, AUTHSVC_UNAVAILABLE);
+	return st;
 }

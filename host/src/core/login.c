@@ -11,7 +11,7 @@
 #include "http/workers.h"
 #include "log/log.h"
 #include "core/hooks.h"
-#include "store/failures.h"
+#include "core/throttle.h"
 
 /* A PASSWORD_CHECK hook vouched for who->username: find that local user. */
 static enum authsvc_status resolve_hook_identity(struct authsvc_req *req, struct db *db,
@@ -78,18 +78,17 @@ static enum authsvc_status password_check(struct authsvc_req *req, struct db *db
 	return AUTHSVC_OK;
 }
 
-/* The host API's password_verify: brute-force throttle around password_check.
- * A locked account or address is refused before any work, the same way
- * whether the account exists or not. */
+/* The host API's password_verify: brute-force throttle around password_check
+ * (core/throttle.h). The attempt is counted before the password is checked,
+ * so parallel guesses get no more checks than the limit, and a refused one
+ * is answered before any work, the same way whether the account exists or
+ * not. */
 enum authsvc_status core_password_verify(struct authsvc_req *req, const char *username,
 					 const char *password, struct authsvc_identity *who)
 {
-	const struct bruteforce_policy *bp = &req->app->cfg->bruteforce;
+	struct throttle th;
 	struct db *db;
-	struct err err = {0};
-	enum authsvc_status st;
-	char ip[64];
-	int locked, rc = 0;
+	enum authsvc_status st, tst;
 
 	if (who == NULL)
 		return AUTHSVC_ERROR;
@@ -97,30 +96,18 @@ enum authsvc_status core_password_verify(struct authsvc_req *req, const char *us
 	if (req->worker == NULL || username == NULL || password == NULL)
 		return AUTHSVC_ERROR;
 	db = &req->worker->db;
-	core_client_ip(req, ip, sizeof(ip));
-	if (bp->enabled) {
-		locked = store_failures_locked(db, username, ip, &err);
-		if (locked < 0)
-			return req_store_status(req, &err);
-		if (locked > 0) {
-			req->retry_after = locked;
-			return AUTHSVC_THROTTLED;
-		}
-	}
-	st = password_check(req, db, username, password, who);
-	if (!bp->enabled)
+	st = core_throttle_begin(req, db, username, &th);
+	if (st != AUTHSVC_OK)
 		return st;
-	/* A failure that cannot be counted must not pass as counted, and a
+	st = password_check(req, db, username, password, who);
+	/* A failure that cannot be settled must not pass as counted, and a
 	 * success whose clearing fails answers the same way, so that while
 	 * the counters cannot be written no answer tells a right password
 	 * from a wrong one: both end in 503 (fail closed). */
-	if (st == AUTHSVC_DENIED || st == AUTHSVC_NOT_FOUND)
-		rc = store_failures_add(db, bp, username, ip, &err);
-	else if (st == AUTHSVC_OK)
-		rc = store_failures_clear(db, username, &err);
-	if (rc < 0) {
+	tst = core_throttle_end(req, db, &th, st);
+	if (tst != AUTHSVC_OK) {
 		memset(who, 0, sizeof(*who));
-		return req_store_status(req, &err);
+		return tst;
 	}
 	return st;
 }

@@ -23,6 +23,7 @@
 #include "http/workers.h"
 #include "log/log.h"
 #include "core/hooks.h"
+#include "core/throttle.h"
 #include "store/failures.h"
 #include "store/otp.h"
 #include "tokens/opaque.h"
@@ -87,51 +88,92 @@ static enum authsvc_status second_factor(struct authsvc_req *req, const struct o
 	return hooks_mfa_verify(&req->app->hooks, req, &who, otp);
 }
 
-/* A wrong second factor: counted on the transaction (burned at
- * otp.max_attempts) and by the brute-force counters. */
+/* A wrong second factor. One sent with the step's own MFA-flagged code
+ * (the client that passed the password step) is counted on the step, which
+ * burns at otp.max_attempts; one without it was counted on the step's
+ * guess counter before it was checked, and never burns the owner's step.
+ * The throttle counted it either way. */
 static enum authsvc_status wrong(struct authsvc_req *req, struct db *db, const char *user_id,
-				 const char *account, const char *ip)
+				 bool owner)
 {
-	const struct bruteforce_policy *bp = &req->app->cfg->bruteforce;
 	struct err err = {0};
 
-	if (store_otp_fail(db, "mfa", user_id, req->app->cfg->otp.max_attempts, &err) < 0)
-		return req_fail_store(req, &err);
-	/* an attempt that cannot be counted fails closed (see login.c) */
-	if (bp->enabled && store_failures_add(db, bp, account, ip, &err) < 0)
+	if (owner && store_otp_fail(db, "mfa", user_id, req->app->cfg->otp.max_attempts, &err) < 0)
 		return req_fail_store(req, &err);
 	return req_fail(req, 401, "Otp Invalid");
 }
 
+/* Settle the throttle, then answer: a store failure there wins (fail
+ * closed). */
+static enum authsvc_status settle(struct authsvc_req *req, struct db *db, struct throttle *th,
+				  enum authsvc_status verdict, int status, const char *message)
+{
+	enum authsvc_status st = core_throttle_end(req, db, th, verdict);
+
+	if (st != AUTHSVC_OK) {
+		req_fail_status(req, st);
+		return AUTHSVC_OK;
+	}
+	return req_fail(req, status, message);
+}
+
+/* A guess without the step's code, from a client without a device token:
+ * counted on the step before it is checked; past otp.max_attempts such
+ * guesses are refused (429) until the step expires, and the step stays
+ * usable by its owner. 0: go on; 1: answered. */
+static int step_guess(struct authsvc_req *req, struct db *db, struct throttle *th,
+		      const char *code_hash)
+{
+	const struct config *cfg = req->app->cfg;
+	struct err err = {0};
+	enum authsvc_status st;
+	int rc;
+
+	if (!cfg->bruteforce.enabled)
+		return 0;
+	rc = store_failures_take(db, "step", code_hash, cfg->otp.max_attempts, cfg->mfa.ttl_s,
+				 cfg->mfa.ttl_s, &err);
+	if (rc == 0)
+		return 0;
+	if (rc < 0) {
+		req_fail_store(req, &err);
+		return 1;
+	}
+	st = core_throttle_end(req, db, th, AUTHSVC_INVALID);
+	if (st == AUTHSVC_OK) {
+		req->retry_after = rc;
+		st = AUTHSVC_THROTTLED;
+	}
+	req_fail_status(req, st);
+	return 1;
+}
+
 enum authsvc_status h_verify_otp(void *state, void *tstate, struct authsvc_req *req)
 {
-	const struct bruteforce_policy *bp = &req->app->cfg->bruteforce;
 	struct db *db = &req->worker->db;
 	const char *key = req_body_str(req, "key"), *otp = req_body_str(req, "otp");
 	const char *client_id = req_body_str(req, "clientId"), *code = req_body_str(req, "code");
 	struct user_contact c;
 	struct otp_row row;
 	struct authsvc_identity who = {0};
+	struct throttle th;
 	struct err err = {0};
-	char ip[64], code_hash[65] = "";
+	char code_hash[65] = "";
 	enum authsvc_status st;
+	bool owner;
 	int rc;
 
 	(void)state;
 	(void)tstate;
-	core_client_ip(req, ip, sizeof(ip));
-	if (bp->enabled) {
-		rc = store_failures_locked(db, key, ip, &err);
-		if (rc < 0)
-			return req_fail_store(req, &err);
-		if (rc > 0) {
-			req->retry_after = rc;
-			req_fail_status(req, AUTHSVC_THROTTLED);
-			return AUTHSVC_OK;
-		}
+	/* counted before anything is checked (core/throttle.h) */
+	st = core_throttle_begin(req, db, key, &th);
+	if (st != AUTHSVC_OK) {
+		req_fail_status(req, st);
+		return AUTHSVC_OK;
 	}
 	if (strcmp(req->app->cfg->mfa.mode, "off") == 0)
-		return req_fail(req, 400, "MFA is not enabled for this user.");
+		return settle(req, db, &th, AUTHSVC_INVALID, 400,
+			      "MFA is not enabled for this user.");
 	/* unknown user and no transaction answer alike */
 	rc = store_user_contact(db, key, false, &c, &err);
 	if (rc == 1)
@@ -142,26 +184,38 @@ enum authsvc_status h_verify_otp(void *state, void *tstate, struct authsvc_req *
 		core_token_hash(code, code_hash);
 	if (rc == 0 || (client_id != NULL && strcmp(client_id, row.client_id) != 0) ||
 	    (code != NULL && !tokens_equal_ct(code_hash, row.code_hash)))
-		return req_fail(req, 401, "Otp Token Incorrect or Expired");
+		return settle(req, db, &th, AUTHSVC_DENIED, 401, "Otp Token Incorrect or Expired");
+	owner = code != NULL;
+	if (!owner && !req->device_known && step_guess(req, db, &th, row.code_hash))
+		return AUTHSVC_OK;
 	st = second_factor(req, &row, &c, otp);
 	if (st == AUTHSVC_EXPIRED)
-		return req_fail(req, 401, "Otp Token Incorrect or Expired");
+		return settle(req, db, &th, AUTHSVC_DENIED, 401, "Otp Token Incorrect or Expired");
 	if (st == AUTHSVC_DENIED || st == AUTHSVC_NOT_FOUND)
-		return wrong(req, db, c.user_id, key, ip);
-	if (st == AUTHSVC_DECLINED)
-		return req_fail(req, 401, "Invalid Credentials"); /* no factor enrolled */
-	if (st != AUTHSVC_OK)
+		return wrong(req, db, c.user_id, owner); /* stays counted */
+	if (st == AUTHSVC_DECLINED)			 /* no factor enrolled */
+		return settle(req, db, &th, AUTHSVC_INVALID, 401, "Invalid Credentials");
+	if (st != AUTHSVC_OK) {
+		if (core_throttle_end(req, db, &th, AUTHSVC_INVALID) != AUTHSVC_OK)
+			return AUTHSVC_UNAVAILABLE;
 		return st;
-	/* cleared before the transaction is burned: if the counters cannot be
+	}
+	/* settled before the transaction is burned: if the counters cannot be
 	 * written (503), the code still works once they can */
-	if (bp->enabled && store_failures_clear(db, key, &err) < 0)
-		return req_fail_store(req, &err);
+	st = core_throttle_end(req, db, &th, AUTHSVC_OK);
+	if (st != AUTHSVC_OK) {
+		req_fail_status(req, st);
+		return AUTHSVC_OK;
+	}
 	/* burn the transaction; a concurrent verify of the same one loses */
 	rc = store_otp_take(db, "mfa", c.user_id, NULL, row.code_hash, &err);
 	if (rc < 0)
 		return req_fail_store(req, &err);
 	if (rc == 0)
 		return req_fail(req, 401, "Otp Token Incorrect or Expired");
+	if (req->app->cfg->bruteforce.enabled &&
+	    store_failures_forget(db, "step", row.code_hash, &err) < 0)
+		return req_fail_store(req, &err);
 	st = core_use_client(req, row.client_id);
 	if (st != AUTHSVC_OK)
 		return st == AUTHSVC_DENIED ? req_fail(req, 401, "Client Invalid") : st;

@@ -20,7 +20,7 @@
 #include "http/workers.h"
 #include "log/log.h"
 #include "store/clients.h"
-#include "store/failures.h"
+#include "core/throttle.h"
 #include "store/otp.h"
 #include "store/provision.h"
 #include "tokens/opaque.h"
@@ -259,13 +259,14 @@ enum authsvc_status core_otp_check(struct authsvc_req *req, const char *space, c
 				   const char *otp, uint32_t flags,
 				   struct authsvc_identity *who_out)
 {
-	const struct bruteforce_policy *bp = &req->app->cfg->bruteforce;
+	struct throttle th;
 	struct db *db;
 	struct otp_row row;
 	struct user_contact c;
 	struct err err = {0};
-	char lkey[160], ip[64], hash[65];
-	int rc, locked;
+	enum authsvc_status tst;
+	char lkey[160], hash[65];
+	int rc;
 
 	if (req == NULL || req->worker == NULL || space == NULL || key == NULL || otp == NULL ||
 	    who_out == NULL || (flags & ~(uint32_t)AUTHSVC_OTP_SIGNUP) != 0)
@@ -276,35 +277,29 @@ enum authsvc_status core_otp_check(struct authsvc_req *req, const char *space, c
 		return AUTHSVC_DENIED;
 	db = &req->worker->db;
 	lower_copy(key, lkey, sizeof(lkey));
-	core_client_ip(req, ip, sizeof(ip));
-	if (bp->enabled) {
-		locked = store_failures_locked(db, lkey, ip, &err);
-		if (locked < 0)
-			return req_store_status(req, &err);
-		if (locked > 0) {
-			req->retry_after = locked;
-			return AUTHSVC_THROTTLED;
-		}
-	}
+	/* counted before the code is checked (core/throttle.h) */
+	tst = core_throttle_begin(req, db, lkey, &th);
+	if (tst != AUTHSVC_OK)
+		return tst;
 	rc = store_otp_get(db, space, lkey, &row, &err);
 	if (rc < 0)
 		return req_store_status(req, &err);
-	if (rc == 0 || !row.otp_live)
-		return AUTHSVC_EXPIRED;
+	if (rc == 0 || !row.otp_live) {
+		tst = core_throttle_end(req, db, &th, AUTHSVC_DENIED);
+		return tst != AUTHSVC_OK ? tst : AUTHSVC_EXPIRED;
+	}
 	otp_code_hash(space, lkey, otp, hash);
 	if (!tokens_equal_ct(hash, row.otp_hash) ||
 	    (row.user_id[0] == '\0' && !signup_allowed(req, flags, lkey))) {
 		if (store_otp_fail(db, space, lkey, req->app->cfg->otp.max_attempts, &err) < 0)
 			return req_store_status(req, &err);
-		/* an attempt that cannot be counted fails closed (see login.c) */
-		if (bp->enabled && store_failures_add(db, bp, lkey, ip, &err) < 0)
-			return req_store_status(req, &err);
-		return AUTHSVC_DENIED;
+		return AUTHSVC_DENIED; /* counted when the throttle began */
 	}
-	/* cleared before the code is used up: if the counters cannot be
+	/* settled before the code is used up: if the counters cannot be
 	 * written (503), the code still works once they can */
-	if (bp->enabled && store_failures_clear(db, lkey, &err) < 0)
-		return req_store_status(req, &err);
+	tst = core_throttle_end(req, db, &th, AUTHSVC_OK);
+	if (tst != AUTHSVC_OK)
+		return tst;
 	rc = store_otp_take(db, space, lkey, hash, NULL, &err);
 	if (rc < 0)
 		return req_store_status(req, &err);

@@ -81,8 +81,13 @@ static bool client_authenticate(struct authsvc_req *req, struct worker *w)
 		return false;
 	}
 	if (bp->enabled) {
+		/* counted before the secret is checked, handed back when it is
+		 * right (core/throttle.h) */
 		core_client_ip(req, ip, sizeof(ip));
-		rc = store_failures_locked(&w->db, NULL, ip, &err);
+		rc = store_failures_take(&w->db, "ip", ip, bp->ip_max_failures, bp->window_s,
+					 bp->lockout_s, &err);
+		if (rc > 0 && store_failures_give_back(&w->db, "ip", ip, &err) < 0)
+			rc = -1;
 		if (rc != 0) {
 			if (rc < 0) {
 				req_fail_store(req, &err);
@@ -99,11 +104,13 @@ static bool client_authenticate(struct authsvc_req *req, struct worker *w)
 		return false;
 	}
 	if (rc == 0 || !client_check_secret(c, secret)) {
-		/* a failure that cannot be counted fails closed (see login.c) */
-		if (bp->enabled && store_failures_add(&w->db, bp, NULL, ip, &err) < 0)
-			req_fail_store(req, &err);
-		else
-			req_fail(req, 401, "Client Verification Failed");
+		req_fail(req, 401, "Client Verification Failed"); /* it stays counted */
+		return false;
+	}
+	/* a success whose attempt cannot be handed back fails closed too
+	 * (see login.c) */
+	if (bp->enabled && store_failures_give_back(&w->db, "ip", ip, &err) < 0) {
+		req_fail_store(req, &err);
 		return false;
 	}
 	req->client = c;

@@ -81,13 +81,14 @@ static void cors_headers(const struct authsvc_req *req, const struct config *cfg
 	if (!req->cors_preflight) {
 		evhttp_add_header(out, "Access-Control-Expose-Headers",
 				  "Location, Retry-After, "
-				  "X-Request-Id");
+				  "X-Device-Token, X-Request-Id");
 		return;
 	}
 	snprintf(age, sizeof(age), "%d", cfg->cors_max_age_s);
 	evhttp_add_header(out, "Access-Control-Allow-Methods", "GET, POST, PATCH, OPTIONS");
 	evhttp_add_header(out, "Access-Control-Allow-Headers",
-			  "Authorization, Content-Type, code, clientId, device_id");
+			  "Authorization, Content-Type, code, clientId, device_id, "
+			  "X-Device-Token");
 	evhttp_add_header(out, "Access-Control-Max-Age", age);
 }
 
@@ -112,6 +113,8 @@ void evreq_reply(struct evhttp_request *ev, struct authsvc_req *req, const struc
 		snprintf(ra, sizeof(ra), "%d", req->retry_after);
 		evhttp_add_header(out, "Retry-After", ra);
 	}
+	for (size_t i = 0; i < req->nreply_headers; i++)
+		evhttp_add_header(out, req->reply_headers[i].key, req->reply_headers[i].val);
 	if (req->reply != NULL && buf != NULL) {
 		char *text = json_dumps(req->reply, JSON_COMPACT);
 

@@ -52,6 +52,21 @@ char *req_strdup(struct authsvc_req *req, const char *s)
 	return arena_strdup(&req->arena, s);
 }
 
+int req_add_header(struct authsvc_req *req, const char *name, const char *value)
+{
+	struct kv *h;
+
+	if (req->nreply_headers >= sizeof(req->reply_headers) / sizeof(req->reply_headers[0]))
+		return -1;
+	h = &req->reply_headers[req->nreply_headers];
+	h->key = req_strdup(req, name);
+	h->val = req_strdup(req, value);
+	if (h->key == NULL || h->val == NULL)
+		return -1;
+	req->nreply_headers++;
+	return 0;
+}
+
 void req_reply_json(struct authsvc_req *req, int status, json_t *body)
 {
 	if (req->reply != NULL)

@@ -58,16 +58,19 @@ struct authsvc_req {
 	const char *bearer_token; /* the raw access token (arena) */
 	struct client *client;	  /* authenticated client (arena), ROUTE_CLIENT_AUTH routes */
 	bool otp_factor;	  /* a one-time code sent to the user proved this login */
+	bool device_known;	  /* it presented a live device token for the account it tried */
 
 	/* the reply */
 	bool replied;
 	int status;
-	json_t *reply;	       /* owned; NULL for an empty body */
-	const char *location;  /* arena string */
-	int retry_after;       /* seconds; 0: none */
-	bool no_store;	       /* Cache-Control: no-store */
-	bool cors_preflight;   /* an OPTIONS preflight: answer with the CORS allowances */
-	bool close_connection; /* Connection: close after this reply */
+	json_t *reply;		    /* owned; NULL for an empty body */
+	const char *location;	    /* arena string */
+	int retry_after;	    /* seconds; 0: none */
+	bool no_store;		    /* Cache-Control: no-store */
+	bool cors_preflight;	    /* an OPTIONS preflight: answer with the CORS allowances */
+	bool close_connection;	    /* Connection: close after this reply */
+	struct kv reply_headers[4]; /* extra headers (arena strings), req_add_header */
+	size_t nreply_headers;
 };
 
 void req_init(struct authsvc_req *req, struct app *app);
@@ -78,6 +81,9 @@ const char *req_query(const struct authsvc_req *req, const char *key);
 /* A string field of the body; NULL when absent or not a string. */
 const char *req_body_str(const struct authsvc_req *req, const char *key);
 char *req_strdup(struct authsvc_req *req, const char *s);
+/* An extra reply header (both copied to the arena); -1 when there is no
+ * room or memory. Names are the caller's constants, never client input. */
+int req_add_header(struct authsvc_req *req, const char *name, const char *value);
 
 /* Replies; each replaces any earlier one. reply_json steals body. */
 void req_reply_json(struct authsvc_req *req, int status, json_t *body);
