@@ -282,6 +282,19 @@ def test_switch_to_tenant_without_membership_is_401(t):
     expect_error(switch(t, t.tokens_for(), tid), 401)
 
 
+def test_failed_switch_leaves_the_session_alone(t):
+    # The switch revokes the old access token in its transaction and then
+    # fails (no membership; an inactive one): the rollback undoes the
+    # revocation, and this instance must not keep refusing the token in
+    # memory while the database (and every other instance) accepts it.
+    inactive = _second_tenant(t, status=2, key="inactive2")
+    for tid in (t.add_tenant("nowhere"), inactive):
+        tokens = t.tokens_for()
+        expect_error(switch(t, tokens, tid), 401)
+        expect(t.me(tokens["accessToken"]), 200)
+        expect(t.refresh(tokens), 200)
+
+
 def test_switch_without_tenant_is_400(t):
     expect_error(switch(t, t.tokens_for(), None), 400, "Tenant ID is required")
 

@@ -97,7 +97,7 @@ int session_rotate(struct authsvc_req *req, struct db *db, const char *refresh, 
 				user_ctx_release(u);
 				return close_with(req, db, 401, "Client Invalid");
 			}
-			revocations_add(&req->app->revoked, row->access_jti, row->access_exp);
+			db_revoke_mem(db, &req->app->revoked, row->access_jti, row->access_exp);
 			return 0;
 		}
 		db_rollback(db);
@@ -116,7 +116,7 @@ int session_rotate(struct authsvc_req *req, struct db *db, const char *refresh, 
 				tenant != NULL ? tenant : nonempty(row->tenant_id), c->id, u, &err);
 	if (rc < 0)
 		return close_store_error(req, db, &err);
-	revocations_add(&req->app->revoked, row->access_jti, row->access_exp);
+	db_revoke_mem(db, &req->app->revoked, row->access_jti, row->access_exp);
 	return 0;
 }
 

@@ -216,8 +216,8 @@ int store_refresh_revoke(struct db *db, const char *family_id, const char *user_
 	if (PQntuples(res) > 0)
 		db_revoked(db);
 	for (int i = 0; i < PQntuples(res); i++)
-		revocations_add(mem, PQgetvalue(res, i, 0),
-				strtoll(PQgetvalue(res, i, 1), NULL, 10));
+		db_revoke_mem(db, mem, PQgetvalue(res, i, 0),
+			      strtoll(PQgetvalue(res, i, 1), NULL, 10));
 	PQclear(res);
 	return 0;
 }
