@@ -192,6 +192,35 @@ static void test_cors_origins(void **state)
 	expect_error("database_url = \"x\"; cors = { origins = []; };\n", "cors.origins: unknown");
 }
 
+/* Analytics queries: their own statement timeout and worker cap. */
+static void test_activity_limits(void **state)
+{
+	struct config c;
+	struct err err = {0};
+
+	(void)state;
+	assert_int_equal(load("database_url = \"x\"; workers = 6;\n", &c, &err), 0);
+	assert_int_equal(c.activity_query_timeout_ms, 2000);
+	assert_int_equal(c.activity_max_workers, 3); /* half the workers */
+	config_release(&c);
+	assert_int_equal(load("database_url = \"x\"; workers = 1;\n", &c, &err), 0);
+	assert_int_equal(c.activity_max_workers, 1); /* at least one */
+	config_release(&c);
+	assert_int_equal(load("database_url = \"x\"; workers = 4;\n"
+			      "activity = { query_timeout_ms = 250; max_workers = 4; };\n",
+			      &c, &err),
+			 0);
+	assert_int_equal(c.activity_query_timeout_ms, 250);
+	assert_int_equal(c.activity_max_workers, 4);
+	config_release(&c);
+	expect_error("database_url = \"x\"; workers = 4; activity = { max_workers = 5; };\n",
+		     "activity.max_workers: at most workers (4)");
+	expect_error("database_url = \"x\"; activity = { max_workers = 0; };\n",
+		     "max_workers: must be between 1 and 256");
+	expect_error("database_url = \"x\"; activity = { query_timeout_ms = 5; };\n",
+		     "query_timeout_ms: must be between");
+}
+
 static int teardown(void **state)
 {
 	(void)state;
@@ -208,6 +237,7 @@ int main(void)
 	    cmocka_unit_test(test_worker_nice),
 	    cmocka_unit_test(test_errors),
 	    cmocka_unit_test(test_cors_origins),
+	    cmocka_unit_test(test_activity_limits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, teardown);

@@ -151,8 +151,9 @@ static const char *const token_keys[] = {
     "issuer",	       "algorithm",	      "private_key_file",
     "public_key_file", "key_passphrase",      "hs_secret",
     "revocation_poll", "revocation_batch_ms", NULL};
-static const char *const activity_keys[] = {"enabled",		"key", "actor", "trusted_proxies",
-					    "forwarded_header", NULL};
+static const char *const activity_keys[] = {
+    "enabled",		"key",	       "actor", "trusted_proxies", "forwarded_header",
+    "query_timeout_ms", "max_workers", NULL};
 static const char *const password_keys[] = {"min_length",	    "max_length",
 					    "require_mixed",	    "forbid_username",
 					    "argon2_t_cost",	    "argon2_m_cost_kib",
@@ -266,8 +267,16 @@ static int load_activity(const config_setting_t *grp, struct config *c, struct e
 	    cfg_get_str(grp, "key", NULL, true, &c->activity_key, err) < 0 ||
 	    cfg_get_str(grp, "actor", "user_id", false, &c->activity_actor, err) < 0 ||
 	    cfg_get_str(grp, "trusted_proxies", "", false, &c->trusted_proxies, err) < 0 ||
-	    cfg_get_str(grp, "forwarded_header", "X-Forwarded-For", false, &hdr, err) < 0)
+	    cfg_get_str(grp, "forwarded_header", "X-Forwarded-For", false, &hdr, err) < 0 ||
+	    cfg_get_int(grp, "query_timeout_ms", 2000, 10, 3600000, &c->activity_query_timeout_ms,
+			err) < 0 ||
+	    cfg_get_int(grp, "max_workers", c->workers > 1 ? c->workers / 2 : 1, 1, 256,
+			&c->activity_max_workers, err) < 0)
 		goto out;
+	if (c->activity_max_workers > c->workers) {
+		err_set(err, 0, "activity.max_workers: at most workers (%d)", c->workers);
+		goto out;
+	}
 	if (strcmp(c->activity_actor, "user_id") != 0 &&
 	    strcmp(c->activity_actor, "user_tenant_id") != 0) {
 		err_set(err, 0, "activity.actor: must be user_id or user_tenant_id");

@@ -155,6 +155,10 @@ struct config {
 	char *trusted_proxies; /* addresses and CIDR ranges of the reverse proxies */
 	struct netrange_list trusted_proxy_ranges; /* trusted_proxies, parsed */
 	bool forwarded_rfc7239; /* forwarded_header = "Forwarded" (else X-Forwarded-For) */
+	/* login-activity queries (analytics): their own statement timeout, and
+	 * how many workers they may hold at once, so logins keep the rest */
+	int activity_query_timeout_ms; /* default 2000 */
+	int activity_max_workers;      /* default workers / 2, at least 1 */
 
 	struct password_policy password;
 	struct bruteforce_policy bruteforce;
