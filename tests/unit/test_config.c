@@ -44,6 +44,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c.worker_nice, 19); /* the loops win the CPU */
 	assert_int_equal(c.revocation_poll_s, 5);
 	assert_int_equal(c.revocation_batch_ms, 20);
+	assert_int_equal(c.refresh_token_grace_s, 0); /* any reuse revokes the family */
 	config_release(&c);
 }
 
@@ -221,6 +222,22 @@ static void test_activity_limits(void **state)
 		     "query_timeout_ms: must be between");
 }
 
+static void test_refresh_token_grace(void **state)
+{
+	struct config c;
+	struct err err = {0};
+
+	(void)state;
+	assert_int_equal(
+	    load("database_url = \"x\"; tokens = { refresh_token_grace = 10; };\n", &c, &err), 0);
+	assert_int_equal(c.refresh_token_grace_s, 10);
+	config_release(&c);
+	expect_error("database_url = \"x\"; tokens = { refresh_token_grace = 301; };\n",
+		     "refresh_token_grace: must be between 0 and 300");
+	expect_error("database_url = \"x\"; tokens = { refresh_token_grace = -1; };\n",
+		     "refresh_token_grace: must be between 0 and 300");
+}
+
 static int teardown(void **state)
 {
 	(void)state;
@@ -238,6 +255,7 @@ int main(void)
 	    cmocka_unit_test(test_errors),
 	    cmocka_unit_test(test_cors_origins),
 	    cmocka_unit_test(test_activity_limits),
+	    cmocka_unit_test(test_refresh_token_grace),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, teardown);

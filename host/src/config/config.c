@@ -148,9 +148,8 @@ static const char *const top_keys[] = {"listen",
 				       "account",
 				       NULL};
 static const char *const token_keys[] = {
-    "issuer",	       "algorithm",	      "private_key_file",
-    "public_key_file", "key_passphrase",      "hs_secret",
-    "revocation_poll", "revocation_batch_ms", NULL};
+    "issuer",	 "algorithm",	    "private_key_file",	   "public_key_file",	  "key_passphrase",
+    "hs_secret", "revocation_poll", "revocation_batch_ms", "refresh_token_grace", NULL};
 static const char *const activity_keys[] = {
     "enabled",		"key",	       "actor", "trusted_proxies", "forwarded_header",
     "query_timeout_ms", "max_workers", NULL};
@@ -233,7 +232,9 @@ static int load_tokens(const config_setting_t *grp, struct config *c, struct err
 	    cfg_get_str(grp, "key_passphrase", NULL, true, &c->jwt_key_passphrase, err) < 0 ||
 	    cfg_get_str(grp, "hs_secret", NULL, true, &c->jwt_hs_secret, err) < 0 ||
 	    cfg_get_int(grp, "revocation_poll", 5, 1, 3600, &c->revocation_poll_s, err) < 0 ||
-	    cfg_get_int(grp, "revocation_batch_ms", 20, 0, 1000, &c->revocation_batch_ms, err) < 0)
+	    cfg_get_int(grp, "revocation_batch_ms", 20, 0, 1000, &c->revocation_batch_ms, err) <
+		0 ||
+	    cfg_get_int(grp, "refresh_token_grace", 0, 0, 300, &c->refresh_token_grace_s, err) < 0)
 		goto out;
 	if (strcmp(alg, "RS256") == 0)
 		c->jwt_alg = JWT_KIND_RS256;

@@ -147,6 +147,10 @@ struct config {
 	char *jwt_hs_secret;	  /* HS256 only (secret, >= 32 bytes) */
 	int revocation_poll_s;	  /* default 5 */
 	int revocation_batch_ms;  /* default 20: one NOTIFY per batch of revocations */
+	/* seconds after a rotation in which the old refresh token coming back
+	 * is refused without revoking its family (two tabs refreshing at
+	 * once); 0 (default): any reuse revokes the family */
+	int refresh_token_grace_s;
 
 	/* login activity */
 	bool activity_enabled; /* default true */

@@ -38,6 +38,7 @@ struct refresh_row {
 	char access_hash[65];
 	int64_t access_exp;
 	bool expired, used, revoked;
+	int64_t used_age_s; /* seconds since it was used (when used) */
 };
 
 struct refresh_new {
