@@ -238,6 +238,31 @@ static void test_refresh_token_grace(void **state)
 		     "refresh_token_grace: must be between 0 and 300");
 }
 
+/* clients.secret_key: the key of the client-secret HMAC, inline or from the environment. */
+static void test_clients_secret_key(void **state)
+{
+	struct config c;
+	struct err err = {0};
+
+	(void)state;
+	assert_int_equal(load("database_url = \"x\";\n", &c, &err), 0);
+	assert_string_equal(c.client_secret_key, ""); /* none: SHA-256, with a warning */
+	config_release(&c);
+	setenv("TEST_CLIENT_KEY",
+	       "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff", 1);
+	assert_int_equal(load("database_url = \"x\";\n"
+			      "clients = { secret_key_env = \"TEST_CLIENT_KEY\"; };\n",
+			      &c, &err),
+			 0);
+	assert_string_equal(c.client_secret_key,
+			    "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff");
+	config_release(&c);
+	unsetenv("TEST_CLIENT_KEY");
+	expect_error("database_url = \"x\"; clients = { key = \"x\"; };\n",
+		     "clients.key: unknown setting");
+	expect_error("database_url = \"x\"; clients = 5;\n", "clients: must be a group");
+}
+
 static int teardown(void **state)
 {
 	(void)state;
@@ -256,6 +281,7 @@ int main(void)
 	    cmocka_unit_test(test_cors_origins),
 	    cmocka_unit_test(test_activity_limits),
 	    cmocka_unit_test(test_refresh_token_grace),
+	    cmocka_unit_test(test_clients_secret_key),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, teardown);

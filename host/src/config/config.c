@@ -146,6 +146,7 @@ static const char *const top_keys[] = {"listen",
 				       "otp",
 				       "mfa",
 				       "account",
+				       "clients",
 				       NULL};
 static const char *const token_keys[] = {
     "issuer",	 "algorithm",	    "private_key_file",	   "public_key_file",	  "key_passphrase",
@@ -328,6 +329,16 @@ static int load_password(const config_setting_t *grp, struct config *c, struct e
 
 static const char *const cors_keys[] = {"allowed_origins", "allow_credentials", "max_age", NULL};
 
+static const char *const clients_keys[] = {"secret_key", NULL};
+
+static int load_clients(const config_setting_t *grp, struct config *c, struct err *err)
+{
+	if (cfg_check_keys(grp, "clients.", clients_keys, err) < 0 ||
+	    cfg_get_str(grp, "secret_key", "", true, &c->client_secret_key, err) < 0)
+		return -1;
+	return 0;
+}
+
 static int load_cors(const config_setting_t *grp, struct config *c, struct err *err)
 {
 	const config_setting_t *list =
@@ -454,6 +465,7 @@ int config_load(const char *path, struct config *c, struct err *err)
 	    load_bruteforce(config_setting_get_member(root, "bruteforce"), c, err) < 0 ||
 	    load_plugins(config_setting_get_member(root, "plugins"), c, err) < 0 ||
 	    load_cors(config_setting_get_member(root, "cors"), c, err) < 0 ||
+	    load_clients(config_setting_get_member(root, "clients"), c, err) < 0 ||
 	    config_load_flows(root, c, err) < 0 || apply_env(c, err) < 0)
 		return -1;
 	if (c->database_url == NULL || *c->database_url == '\0')
@@ -491,6 +503,7 @@ void config_release(struct config *c)
 	config_free_secret(c->jwt_key_passphrase);
 	config_free_secret(c->jwt_hs_secret);
 	config_free_secret(c->activity_key);
+	config_free_secret(c->client_secret_key);
 	free(c->activity_actor);
 	free(c->trusted_proxies);
 	netrange_list_release(&c->trusted_proxy_ranges);

@@ -164,6 +164,10 @@ struct config {
 	int activity_query_timeout_ms; /* default 2000 */
 	int activity_max_workers;      /* default workers / 2, at least 1 */
 
+	/* clients.secret_key (secret): 32 bytes, hex or base64; client secrets
+	 * are stored as HMAC-SHA-256 under it. Empty: unsalted SHA-256. */
+	char *client_secret_key;
+
 	struct password_policy password;
 	struct bruteforce_policy bruteforce;
 
