@@ -1,6 +1,7 @@
 /* authsvc-admin client add, client list */
 #include "admin.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 #include <openssl/crypto.h>
@@ -105,6 +106,9 @@ static int client_add(struct admin *a, int argc, char **argv)
 					  "(64 hex digits or base64 of 32 bytes)");
 		}
 		spec.secret_key = key;
+	} else if (spec.secret != NULL) {
+		fprintf(stderr, "authsvc-admin: warning: clients.secret_key is not set; the "
+				"secret is stored as unsalted SHA-256\n");
 	}
 	rc = provision_client_add(&a->db, &spec, &err);
 	OPENSSL_cleanse(key, sizeof(key));
