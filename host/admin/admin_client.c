@@ -1,9 +1,13 @@
 /* authsvc-admin client add, client list */
 #include "admin.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
+#include <openssl/crypto.h>
+
 #include "store/provision.h"
+#include "util/key32.h"
 
 #define TTL_ACCESS_MAX	(7L * 86400)   /* a week */
 #define TTL_REFRESH_MAX (366L * 86400) /* a year */
@@ -33,6 +37,7 @@ static int client_add(struct admin *a, int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	struct client_spec spec = {.access_ttl = 900, .refresh_ttl = 86400, .code_ttl = 180};
+	unsigned char key[KEY32_LEN];
 	const char *secret_arg = NULL;
 	char *secret = NULL;
 	bool secret_stdin = false;
@@ -93,7 +98,20 @@ static int client_add(struct admin *a, int argc, char **argv)
 		}
 	}
 	spec.secret = secret != NULL ? secret : secret_arg;
+	/* the same key the server checks with (clients.secret_key) */
+	if (a->cfg.client_secret_key != NULL && a->cfg.client_secret_key[0] != '\0') {
+		if (key32_parse(a->cfg.client_secret_key, key) < 0) {
+			admin_secret_free(secret);
+			return admin_fail("client add: clients.secret_key: not a 32-byte key "
+					  "(64 hex digits or base64 of 32 bytes)");
+		}
+		spec.secret_key = key;
+	} else if (spec.secret != NULL) {
+		fprintf(stderr, "authsvc-admin: warning: clients.secret_key is not set; the "
+				"secret is stored as unsalted SHA-256\n");
+	}
 	rc = provision_client_add(&a->db, &spec, &err);
+	OPENSSL_cleanse(key, sizeof(key));
 	admin_secret_free(secret);
 	if (rc < 0)
 		return admin_fail("client add: %s", err.msg);

@@ -72,6 +72,8 @@ PASSWORD = "temp123!@"
 USERNAME = "test_user"
 # Encrypts the generated signing keys in jwt_keys (tokens.key_passphrase).
 KEY_PASSPHRASE = "test-signing-key-passphrase"
+# clients.secret_key: client secrets are stored as HMAC-SHA-256 under it
+CLIENT_SECRET_KEY = "5c" * 32
 TENANT_KEY = "tenant1"
 ROLE = "others"
 PERMISSIONS = ["ViewLoginActivity", "NotAllowed"]
@@ -289,6 +291,7 @@ def base_config(db_url, port=0):
         "tokens": {"issuer": "authsvc-test", "algorithm": "RS256", "revocation_poll": 1,
                    "key_passphrase": KEY_PASSPHRASE},
         "activity": {"enabled": True, "actor": "user_id"},
+        "clients": {"secret_key": CLIENT_SECRET_KEY},
         "password": {"argon2_t_cost": 1, "argon2_m_cost_kib": 1024,
                      "argon2_parallelism": 1},
         "plugins": {"local": {"file": "local.so", "settings": {"login_token": True}}},

@@ -1,4 +1,5 @@
-"""32-byte key settings (activity.key, mfa.secret_key) through the real binary.
+"""32-byte key settings (activity.key, mfa.secret_key, clients.secret_key)
+through the real binary.
 
 A key that is not 32 bytes written as 64 hex digits or base64 is a config
 error: `authsvc --check-config` and start-up exit with status 1 and one log
@@ -11,7 +12,8 @@ import subprocess
 import harness
 from harness import no_fixture
 
-SETTINGS = [("activity", "key", "activity.key"), ("mfa", "secret_key", "mfa.secret_key")]
+SETTINGS = [("activity", "key", "activity.key"), ("mfa", "secret_key", "mfa.secret_key"),
+            ("clients", "secret_key", "clients.secret_key")]
 
 
 def openssl_rand(*args):

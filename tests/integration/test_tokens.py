@@ -180,6 +180,31 @@ def test_refresh_reuse_leaves_other_sessions_alone(t):
     expect(t.refresh(other), 200)
 
 
+def test_reuse_within_grace_is_refused_without_revoking(t):
+    # Two tabs refresh with the same token at once: with
+    # tokens.refresh_token_grace the second is refused (401) and the first
+    # tab's new pair stays valid.
+    srv = t.start_server("grace", tokens={"refresh_token_grace": 60})
+    first = t.tokens_for(server=srv)
+    second = expect(t.refresh(first, server=srv), 200).body
+    expect_error(t.refresh(first, server=srv), 401, "Token Expired")
+    expect(t.me(second["accessToken"], server=srv), 200)
+    third = expect(t.refresh(second, server=srv), 200).body
+    expect(t.me(third["accessToken"], server=srv), 200)
+
+
+def test_reuse_after_grace_revokes_the_family(t):
+    srv = t.start_server("grace", tokens={"refresh_token_grace": 60})
+    first = t.tokens_for(server=srv)
+    second = expect(t.refresh(first, server=srv), 200).body
+    # the rotation is older than the grace (moved back rather than waited for)
+    t.db.sql("UPDATE main.refresh_tokens SET used_at = used_at - interval '61 seconds' "
+             "WHERE used_at IS NOT NULL")
+    expect_error(t.refresh(first, server=srv), 401, "Token Expired")
+    expect_error(t.refresh(second, server=srv), 401)
+    expect_error(t.me(second["accessToken"], server=srv), 401)
+
+
 def test_refresh_with_expired_access_token_works(t):
     t.add_client("brief", access_ttl=1)
     t.allow_client(USERNAME, "brief")
@@ -280,6 +305,19 @@ def test_switch_to_inactive_tenant_membership_is_refused(t):
 def test_switch_to_tenant_without_membership_is_401(t):
     tid = t.add_tenant("elsewhere")
     expect_error(switch(t, t.tokens_for(), tid), 401)
+
+
+def test_failed_switch_leaves_the_session_alone(t):
+    # The switch revokes the old access token in its transaction and then
+    # fails (no membership; an inactive one): the rollback undoes the
+    # revocation, and this instance must not keep refusing the token in
+    # memory while the database (and every other instance) accepts it.
+    inactive = _second_tenant(t, status=2, key="inactive2")
+    for tid in (t.add_tenant("nowhere"), inactive):
+        tokens = t.tokens_for()
+        expect_error(switch(t, tokens, tid), 401)
+        expect(t.me(tokens["accessToken"]), 200)
+        expect(t.refresh(tokens), 200)
 
 
 def test_switch_without_tenant_is_400(t):

@@ -44,6 +44,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c.worker_nice, 19); /* the loops win the CPU */
 	assert_int_equal(c.revocation_poll_s, 5);
 	assert_int_equal(c.revocation_batch_ms, 20);
+	assert_int_equal(c.refresh_token_grace_s, 0); /* any reuse revokes the family */
 	config_release(&c);
 }
 
@@ -222,6 +223,76 @@ static void test_cors_origins(void **state)
 	expect_error("database_url = \"x\"; cors = { origins = []; };\n", "cors.origins: unknown");
 }
 
+/* Analytics queries: their own statement timeout and worker cap. */
+static void test_activity_limits(void **state)
+{
+	struct config c;
+	struct err err = {0};
+
+	(void)state;
+	assert_int_equal(load("database_url = \"x\"; workers = 6;\n", &c, &err), 0);
+	assert_int_equal(c.activity_query_timeout_ms, 2000);
+	assert_int_equal(c.activity_max_workers, 3); /* half the workers */
+	config_release(&c);
+	assert_int_equal(load("database_url = \"x\"; workers = 1;\n", &c, &err), 0);
+	assert_int_equal(c.activity_max_workers, 1); /* at least one */
+	config_release(&c);
+	assert_int_equal(load("database_url = \"x\"; workers = 4;\n"
+			      "activity = { query_timeout_ms = 250; max_workers = 4; };\n",
+			      &c, &err),
+			 0);
+	assert_int_equal(c.activity_query_timeout_ms, 250);
+	assert_int_equal(c.activity_max_workers, 4);
+	config_release(&c);
+	expect_error("database_url = \"x\"; workers = 4; activity = { max_workers = 5; };\n",
+		     "activity.max_workers: at most workers (4)");
+	expect_error("database_url = \"x\"; activity = { max_workers = 0; };\n",
+		     "max_workers: must be between 1 and 256");
+	expect_error("database_url = \"x\"; activity = { query_timeout_ms = 5; };\n",
+		     "query_timeout_ms: must be between");
+}
+
+static void test_refresh_token_grace(void **state)
+{
+	struct config c;
+	struct err err = {0};
+
+	(void)state;
+	assert_int_equal(
+	    load("database_url = \"x\"; tokens = { refresh_token_grace = 10; };\n", &c, &err), 0);
+	assert_int_equal(c.refresh_token_grace_s, 10);
+	config_release(&c);
+	expect_error("database_url = \"x\"; tokens = { refresh_token_grace = 301; };\n",
+		     "refresh_token_grace: must be between 0 and 300");
+	expect_error("database_url = \"x\"; tokens = { refresh_token_grace = -1; };\n",
+		     "refresh_token_grace: must be between 0 and 300");
+}
+
+/* clients.secret_key: the key of the client-secret HMAC, inline or from the environment. */
+static void test_clients_secret_key(void **state)
+{
+	struct config c;
+	struct err err = {0};
+
+	(void)state;
+	assert_int_equal(load("database_url = \"x\";\n", &c, &err), 0);
+	assert_string_equal(c.client_secret_key, ""); /* none: SHA-256, with a warning */
+	config_release(&c);
+	setenv("TEST_CLIENT_KEY",
+	       "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff", 1);
+	assert_int_equal(load("database_url = \"x\";\n"
+			      "clients = { secret_key_env = \"TEST_CLIENT_KEY\"; };\n",
+			      &c, &err),
+			 0);
+	assert_string_equal(c.client_secret_key,
+			    "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff");
+	config_release(&c);
+	unsetenv("TEST_CLIENT_KEY");
+	expect_error("database_url = \"x\"; clients = { key = \"x\"; };\n",
+		     "clients.key: unknown setting");
+	expect_error("database_url = \"x\"; clients = 5;\n", "clients: must be a group");
+}
+
 static int teardown(void **state)
 {
 	(void)state;
@@ -239,6 +310,9 @@ int main(void)
 	    cmocka_unit_test(test_errors),
 	    cmocka_unit_test(test_cors_origins),
 	    cmocka_unit_test(test_bruteforce),
+	    cmocka_unit_test(test_activity_limits),
+	    cmocka_unit_test(test_refresh_token_grace),
+	    cmocka_unit_test(test_clients_secret_key),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, teardown);

@@ -266,6 +266,65 @@ static void test_bad_inputs(void **state)
 	parse_fails("{\"include\":[\"x\"]}", "Unknown property 'include' in filter");
 }
 
+static void regexp_ok(const char *pattern)
+{
+	struct err err = {0};
+
+	if (activity_regexp_check(pattern, &err) < 0)
+		fail_msg("%s: refused: %s", pattern, err.msg);
+}
+
+static void regexp_refused(const char *pattern, const char *fragment)
+{
+	struct err err = {0};
+
+	if (activity_regexp_check(pattern, &err) == 0)
+		fail_msg("%s: accepted", pattern);
+	assert_int_equal(err.code, 400);
+	if (strstr(err.msg, fragment) == NULL)
+		fail_msg("%s: message %s lacks %s", pattern, err.msg, fragment);
+}
+
+/* Patterns whose cost grows faster than the text are refused before SQL. */
+static void test_regexp_bounds(void **state)
+{
+	char longer[ACTIVITY_REGEXP_LEN_MAX + 2];
+
+	(void)state;
+	for (const char *const *p =
+		 (const char *const[]){
+		     "^a[0-9]", "(fire|saf)",  "^chrome-.*$", "a+b+c*",	 "(ab)+",
+		     "(a+)?",	"a*?b+?",      "[(+*]+",      "[]a]*",	 "[[:alpha:]]{2,5}",
+		     "x{100}",	"x{0,100}",    "x{3,}",	      "(?:ab)*", "(?i)abc",
+		     "(?=a)a+", "\\d+\\.\\d+", "\\(a+\\)+",   "\\0",	 "a{",
+		     NULL};
+	     *p != NULL; p++)
+		regexp_ok(*p);
+	regexp_refused("(a+)+$", "nested quantifiers");
+	regexp_refused("(a*)*", "nested quantifiers");
+	regexp_refused("(x(a+)b)*", "nested quantifiers");
+	regexp_refused("(a?){30}", "nested quantifiers");
+	regexp_refused("(?:a|b+){2,}", "nested quantifiers");
+	regexp_refused("(.{1,50}){1,50}", "nested quantifiers");
+	regexp_refused("(a)\\1", "backreferences");
+	regexp_refused("(a+)x\\1", "backreferences");
+	regexp_refused("a{101}", "counts above 100");
+	regexp_refused("a{1,1000}", "counts above 100");
+	regexp_refused("a{99999999999999999999}", "counts above 100");
+	regexp_refused("((((((((((a))))))))))", "nested deeper");
+	regexp_refused("***:(a+)+", "directors");
+	regexp_refused("(?x)a # (", "option 'x'");
+	regexp_refused("(?b)\\(a*\\)*", "option 'b'");
+	memset(longer, 'a', sizeof(longer) - 1);
+	longer[sizeof(longer) - 1] = '\0';
+	regexp_refused(longer, "longer than 256");
+	longer[ACTIVITY_REGEXP_LEN_MAX] = '\0';
+	regexp_ok(longer);
+	/* through the filter, with the property named */
+	parse_fails("{\"where\":{\"actor\":{\"regexp\":\"/(a+)+$/i\"}}}",
+		    "Invalid value for 'actor': regexp: nested quantifiers");
+}
+
 static void test_too_many_values(void **state)
 {
 	char buf[16384];
@@ -477,6 +536,7 @@ int main(void)
 	    cmocka_unit_test_teardown(test_order_forms, teardown),
 	    cmocka_unit_test_teardown(test_limit_skip_offset_and_sql, teardown),
 	    cmocka_unit_test_teardown(test_bad_inputs, teardown),
+	    cmocka_unit_test_teardown(test_regexp_bounds, teardown),
 	    cmocka_unit_test_teardown(test_too_many_values, teardown),
 	    cmocka_unit_test_teardown(test_deep_object_conversion, teardown),
 	    cmocka_unit_test_teardown(test_deep_object_errors, teardown),

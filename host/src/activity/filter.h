@@ -119,6 +119,22 @@ void activity_query_release(struct activity_query *q);
  */
 int activity_filter_parse(struct activity_query *q, const json_t *filter, struct err *err);
 
+/*
+ * A `regexp` value's pattern may cost no more than its length: 0, or -1
+ * with err (400, saying what was refused) when it is longer than
+ * ACTIVITY_REGEXP_LEN_MAX, holds a backreference (\1 ... \9), a
+ * quantifier applied to a group that holds one (`(a+)+`, `(a|b?)*`; `?`
+ * on such a group is fine), a count above ACTIVITY_REGEXP_REPEAT_MAX in
+ * {m,n}, groups nested deeper than ACTIVITY_REGEXP_DEPTH_MAX, a director
+ * (`***`) or an embedded option that changes the syntax (b, e, q, x).
+ * Those are what make a regular expression engine backtrack or grow its
+ * automaton; the statement timeout bounds whatever is left.
+ */
+#define ACTIVITY_REGEXP_LEN_MAX	   256
+#define ACTIVITY_REGEXP_REPEAT_MAX 100
+#define ACTIVITY_REGEXP_DEPTH_MAX  8
+int activity_regexp_check(const char *pattern, struct err *err);
+
 /* A bare where object (GET /login-activity/count). NULL: no condition. */
 int activity_where_parse(struct activity_query *q, const json_t *where, struct err *err);
 

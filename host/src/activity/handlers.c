@@ -1,6 +1,8 @@
 /* LoginActivityController: the four login-activity routes (BEHAVIOUR §5.1). */
 #include "activity/handlers.h"
 
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,10 +67,56 @@ static enum authsvc_status fail_query(struct authsvc_req *req, const struct err 
 	return req_fail_store(req, err);
 }
 
-static PGresult *run(struct authsvc_req *req, const struct activity_query *q, struct err *err)
+/*
+ * How many workers run a login-activity query now, across the process.
+ * Analytics may hold at most activity.max_workers of them, so that a burst
+ * of costly filters never leaves logins waiting for a worker: a query over
+ * the cap answers 503 + Retry-After at once instead of queueing.
+ */
+static _Atomic int analytics_busy;
+
+static bool analytics_enter(const struct config *cfg)
 {
-	return db_exec(&req->worker->db, q->sql, (int)q->nparams, (const char *const *)q->params,
-		       err);
+	if (atomic_fetch_add(&analytics_busy, 1) < cfg->activity_max_workers)
+		return true;
+	atomic_fetch_sub(&analytics_busy, 1);
+	return false;
+}
+
+static void analytics_leave(void)
+{
+	atomic_fetch_sub(&analytics_busy, 1);
+}
+
+/*
+ * Run the statement in a read-only transaction of its own whose
+ * statement_timeout is activity.query_timeout_ms (SET LOCAL: it ends with
+ * the transaction), shorter than the one logins run under. NULL with err
+ * (and db_last_sqlstate) on failure; the transaction is closed either way.
+ */
+static PGresult *run(struct authsvc_req *req, const struct config *cfg,
+		     const struct activity_query *q, struct err *err)
+{
+	struct db *db = &req->worker->db;
+	char ms[16];
+	const char *params[1] = {ms};
+	PGresult *res;
+
+	snprintf(ms, sizeof(ms), "%d", cfg->activity_query_timeout_ms);
+	if (db_begin(db, err) < 0)
+		return NULL;
+	res = db_exec_prepared(db,
+			       "SELECT set_config('statement_timeout', $1, true),"
+			       " set_config('transaction_read_only', 'on', true)",
+			       1, params, err);
+	if (res == NULL) {
+		db_rollback(db);
+		return NULL;
+	}
+	PQclear(res);
+	res = db_exec(db, q->sql, (int)q->nparams, (const char *const *)q->params, err);
+	db_rollback(db); /* read only: nothing to keep; the sqlstate stays */
+	return res;
 }
 
 /* Row `row` of res as a LoginActivity object; columns from `col0` on are
@@ -101,7 +149,7 @@ static int param(struct authsvc_req *req, const char *name, json_t **out)
 	return 0;
 }
 
-enum authsvc_status h_activity_find(void *state, void *tstate, struct authsvc_req *req)
+static enum authsvc_status activity_find(const struct config *cfg, struct authsvc_req *req)
 {
 	struct activity_query q;
 	json_t *filter = NULL, *rows;
@@ -109,8 +157,6 @@ enum authsvc_status h_activity_find(void *state, void *tstate, struct authsvc_re
 	struct err err = {0};
 	PGresult *res;
 
-	(void)state;
-	(void)tstate;
 	if (param(req, "filter", &filter) < 0)
 		return AUTHSVC_OK;
 	activity_query_init(&q);
@@ -120,7 +166,7 @@ enum authsvc_status h_activity_find(void *state, void *tstate, struct authsvc_re
 		req_fail(req, err.code ? err.code : 400, err.msg);
 		goto out;
 	}
-	res = run(req, &q, &err);
+	res = run(req, cfg, &q, &err);
 	if (res == NULL) {
 		fail_query(req, &err);
 		goto out;
@@ -136,7 +182,7 @@ out:
 	return AUTHSVC_OK;
 }
 
-enum authsvc_status h_activity_count(void *state, void *tstate, struct authsvc_req *req)
+static enum authsvc_status activity_count(const struct config *cfg, struct authsvc_req *req)
 {
 	struct activity_query q;
 	json_t *where = NULL;
@@ -145,8 +191,6 @@ enum authsvc_status h_activity_count(void *state, void *tstate, struct authsvc_r
 	PGresult *res;
 	long long n;
 
-	(void)state;
-	(void)tstate;
 	if (param(req, "where", &where) < 0)
 		return AUTHSVC_OK;
 	activity_query_init(&q);
@@ -156,7 +200,7 @@ enum authsvc_status h_activity_count(void *state, void *tstate, struct authsvc_r
 		req_fail(req, err.code ? err.code : 400, err.msg);
 		goto out;
 	}
-	res = run(req, &q, &err);
+	res = run(req, cfg, &q, &err);
 	if (res == NULL) {
 		fail_query(req, &err);
 		goto out;
@@ -178,7 +222,7 @@ static enum authsvc_status not_found(struct authsvc_req *req, const char *id)
 	return req_fail(req, 404, msg);
 }
 
-enum authsvc_status h_activity_find_by_id(void *state, void *tstate, struct authsvc_req *req)
+static enum authsvc_status activity_find_by_id(const struct config *cfg, struct authsvc_req *req)
 {
 	struct activity_query q;
 	json_t *filter = NULL, *fields;
@@ -186,8 +230,6 @@ enum authsvc_status h_activity_find_by_id(void *state, void *tstate, struct auth
 	struct err err = {0};
 	PGresult *res;
 
-	(void)state;
-	(void)tstate;
 	if (param(req, "filter", &filter) < 0)
 		return AUTHSVC_OK;
 	activity_query_init(&q);
@@ -216,7 +258,7 @@ enum authsvc_status h_activity_find_by_id(void *state, void *tstate, struct auth
 		req_fail(req, err.code ? err.code : 400, err.msg);
 		goto out;
 	}
-	res = run(req, &q, &err);
+	res = run(req, cfg, &q, &err);
 	if (res == NULL) {
 		fail_query(req, &err);
 		goto out;
@@ -260,17 +302,15 @@ static json_t *group_rows(const PGresult *res, const struct activity_query *all)
 	return out;
 }
 
-enum authsvc_status h_active_users(void *state, void *tstate, struct authsvc_req *req)
+static enum authsvc_status active_users(const struct config *cfg, struct authsvc_req *req)
 {
 	struct activity_users u = {0};
 	struct activity_query q;
-	const struct config *cfg = state; /* activity_routes_register */
 	const char *actor = cfg->activity_actor;
 	json_t *filter = NULL;
 	struct err err = {0};
 	PGresult *res;
 
-	(void)tstate;
 	if (param(req, "filter", &filter) < 0)
 		return AUTHSVC_OK;
 	activity_query_init(&q);
@@ -281,7 +321,7 @@ enum authsvc_status h_active_users(void *state, void *tstate, struct authsvc_req
 		req_fail(req, err.code ? err.code : 400, err.msg);
 		goto out;
 	}
-	res = run(req, &q, &err);
+	res = run(req, cfg, &q, &err);
 	if (res == NULL) {
 		fail_query(req, &err);
 		goto out;
@@ -294,4 +334,45 @@ out:
 	activity_users_release(&u);
 	json_decref(filter);
 	return AUTHSVC_OK;
+}
+
+/* The routes: each holds one of analytics' workers while it runs. */
+static enum authsvc_status capped(void *state, struct authsvc_req *req,
+				  enum authsvc_status (*fn)(const struct config *cfg,
+							    struct authsvc_req *req))
+{
+	const struct config *cfg = state; /* activity_routes_register */
+	enum authsvc_status st;
+
+	if (!analytics_enter(cfg)) {
+		req->retry_after = 1;
+		return req_fail(req, 503, "Too many login-activity queries at once. Please retry.");
+	}
+	st = fn(cfg, req);
+	analytics_leave();
+	return st;
+}
+
+enum authsvc_status h_activity_find(void *state, void *tstate, struct authsvc_req *req)
+{
+	(void)tstate;
+	return capped(state, req, activity_find);
+}
+
+enum authsvc_status h_activity_count(void *state, void *tstate, struct authsvc_req *req)
+{
+	(void)tstate;
+	return capped(state, req, activity_count);
+}
+
+enum authsvc_status h_activity_find_by_id(void *state, void *tstate, struct authsvc_req *req)
+{
+	(void)tstate;
+	return capped(state, req, activity_find_by_id);
+}
+
+enum authsvc_status h_active_users(void *state, void *tstate, struct authsvc_req *req)
+{
+	(void)tstate;
+	return capped(state, req, active_users);
 }

@@ -89,9 +89,28 @@ static const char *cast_of(const struct activity_col *c)
 					      : "";
 }
 
-/* A LoopBack regexp string "/pat/flags" → pattern, with i → case-insensitive. */
+static char *regexp_pattern(const struct activity_col *c, const json_t *v, bool *icase,
+			    struct err *err);
+
+/* A LoopBack regexp string "/pat/flags" → pattern, with i → case-insensitive;
+ * NULL (err) for a pattern activity_regexp_check refuses. */
 static char *regexp_text(const struct activity_col *c, const json_t *v, bool *icase,
 			 struct err *err)
+{
+	char *pat = regexp_pattern(c, v, icase, err);
+
+	struct err why = {0};
+
+	if (pat != NULL && activity_regexp_check(pat, &why) < 0) {
+		err_set(err, 400, "Invalid value for '%s': %s", c->prop, why.msg);
+		free(pat);
+		return NULL;
+	}
+	return pat;
+}
+
+static char *regexp_pattern(const struct activity_col *c, const json_t *v, bool *icase,
+			    struct err *err)
 {
 	const char *s = json_string_value(v), *slash;
 

@@ -182,6 +182,13 @@ int app_build(struct app *app, const struct config *cfg, bool check_only, struct
 	if (rc < 0)
 		return -1;
 	app->mfa_key_set = rc;
+	rc = key_load("clients.secret_key", cfg->client_secret_key, app->client_key, err);
+	if (rc < 0)
+		return -1;
+	app->client_key_set = rc;
+	if (rc == 0)
+		log_warn("clients.secret_key is not set: client secrets are stored as unsalted "
+			 "SHA-256 (see docs/operator-guide.md, \"Client secrets\")");
 	if (key_storage_check(cfg, err) < 0)
 		return -1;
 	if (password_init(&cfg->password, err) < 0)

@@ -146,13 +146,14 @@ static const char *const top_keys[] = {"listen",
 				       "otp",
 				       "mfa",
 				       "account",
+				       "clients",
 				       NULL};
 static const char *const token_keys[] = {
-    "issuer",	       "algorithm",	      "private_key_file",
-    "public_key_file", "key_passphrase",      "hs_secret",
-    "revocation_poll", "revocation_batch_ms", NULL};
-static const char *const activity_keys[] = {"enabled",		"key", "actor", "trusted_proxies",
-					    "forwarded_header", NULL};
+    "issuer",	 "algorithm",	    "private_key_file",	   "public_key_file",	  "key_passphrase",
+    "hs_secret", "revocation_poll", "revocation_batch_ms", "refresh_token_grace", NULL};
+static const char *const activity_keys[] = {
+    "enabled",		"key",	       "actor", "trusted_proxies", "forwarded_header",
+    "query_timeout_ms", "max_workers", NULL};
 static const char *const password_keys[] = {"min_length",	    "max_length",
 					    "require_mixed",	    "forbid_username",
 					    "argon2_t_cost",	    "argon2_m_cost_kib",
@@ -236,7 +237,9 @@ static int load_tokens(const config_setting_t *grp, struct config *c, struct err
 	    cfg_get_str(grp, "key_passphrase", NULL, true, &c->jwt_key_passphrase, err) < 0 ||
 	    cfg_get_str(grp, "hs_secret", NULL, true, &c->jwt_hs_secret, err) < 0 ||
 	    cfg_get_int(grp, "revocation_poll", 5, 1, 3600, &c->revocation_poll_s, err) < 0 ||
-	    cfg_get_int(grp, "revocation_batch_ms", 20, 0, 1000, &c->revocation_batch_ms, err) < 0)
+	    cfg_get_int(grp, "revocation_batch_ms", 20, 0, 1000, &c->revocation_batch_ms, err) <
+		0 ||
+	    cfg_get_int(grp, "refresh_token_grace", 0, 0, 300, &c->refresh_token_grace_s, err) < 0)
 		goto out;
 	if (strcmp(alg, "RS256") == 0)
 		c->jwt_alg = JWT_KIND_RS256;
@@ -270,8 +273,16 @@ static int load_activity(const config_setting_t *grp, struct config *c, struct e
 	    cfg_get_str(grp, "key", NULL, true, &c->activity_key, err) < 0 ||
 	    cfg_get_str(grp, "actor", "user_id", false, &c->activity_actor, err) < 0 ||
 	    cfg_get_str(grp, "trusted_proxies", "", false, &c->trusted_proxies, err) < 0 ||
-	    cfg_get_str(grp, "forwarded_header", "X-Forwarded-For", false, &hdr, err) < 0)
+	    cfg_get_str(grp, "forwarded_header", "X-Forwarded-For", false, &hdr, err) < 0 ||
+	    cfg_get_int(grp, "query_timeout_ms", 2000, 10, 3600000, &c->activity_query_timeout_ms,
+			err) < 0 ||
+	    cfg_get_int(grp, "max_workers", c->workers > 1 ? c->workers / 2 : 1, 1, 256,
+			&c->activity_max_workers, err) < 0)
 		goto out;
+	if (c->activity_max_workers > c->workers) {
+		err_set(err, 0, "activity.max_workers: at most workers (%d)", c->workers);
+		goto out;
+	}
 	if (strcmp(c->activity_actor, "user_id") != 0 &&
 	    strcmp(c->activity_actor, "user_tenant_id") != 0) {
 		err_set(err, 0, "activity.actor: must be user_id or user_tenant_id");
@@ -321,6 +332,16 @@ static int load_password(const config_setting_t *grp, struct config *c, struct e
 }
 
 static const char *const cors_keys[] = {"allowed_origins", "allow_credentials", "max_age", NULL};
+
+static const char *const clients_keys[] = {"secret_key", NULL};
+
+static int load_clients(const config_setting_t *grp, struct config *c, struct err *err)
+{
+	if (cfg_check_keys(grp, "clients.", clients_keys, err) < 0 ||
+	    cfg_get_str(grp, "secret_key", "", true, &c->client_secret_key, err) < 0)
+		return -1;
+	return 0;
+}
 
 static int load_cors(const config_setting_t *grp, struct config *c, struct err *err)
 {
@@ -448,6 +469,7 @@ int config_load(const char *path, struct config *c, struct err *err)
 	    load_bruteforce(config_setting_get_member(root, "bruteforce"), c, err) < 0 ||
 	    load_plugins(config_setting_get_member(root, "plugins"), c, err) < 0 ||
 	    load_cors(config_setting_get_member(root, "cors"), c, err) < 0 ||
+	    load_clients(config_setting_get_member(root, "clients"), c, err) < 0 ||
 	    config_load_flows(root, c, err) < 0 || apply_env(c, err) < 0)
 		return -1;
 	if (c->database_url == NULL || *c->database_url == '\0')
@@ -485,6 +507,7 @@ void config_release(struct config *c)
 	config_free_secret(c->jwt_key_passphrase);
 	config_free_secret(c->jwt_hs_secret);
 	config_free_secret(c->activity_key);
+	config_free_secret(c->client_secret_key);
 	free(c->activity_actor);
 	free(c->trusted_proxies);
 	netrange_list_release(&c->trusted_proxy_ranges);

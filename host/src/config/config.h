@@ -151,6 +151,10 @@ struct config {
 	char *jwt_hs_secret;	  /* HS256 only (secret, >= 32 bytes) */
 	int revocation_poll_s;	  /* default 5 */
 	int revocation_batch_ms;  /* default 20: one NOTIFY per batch of revocations */
+	/* seconds after a rotation in which the old refresh token coming back
+	 * is refused without revoking its family (two tabs refreshing at
+	 * once); 0 (default): any reuse revokes the family */
+	int refresh_token_grace_s;
 
 	/* login activity */
 	bool activity_enabled; /* default true */
@@ -159,6 +163,14 @@ struct config {
 	char *trusted_proxies; /* addresses and CIDR ranges of the reverse proxies */
 	struct netrange_list trusted_proxy_ranges; /* trusted_proxies, parsed */
 	bool forwarded_rfc7239; /* forwarded_header = "Forwarded" (else X-Forwarded-For) */
+	/* login-activity queries (analytics): their own statement timeout, and
+	 * how many workers they may hold at once, so logins keep the rest */
+	int activity_query_timeout_ms; /* default 2000 */
+	int activity_max_workers;      /* default workers / 2, at least 1 */
+
+	/* clients.secret_key (secret): 32 bytes, hex or base64; client secrets
+	 * are stored as HMAC-SHA-256 under it. Empty: unsalted SHA-256. */
+	char *client_secret_key;
 
 	struct password_policy password;
 	struct bruteforce_policy bruteforce;

@@ -29,6 +29,8 @@ struct app {
 	struct notifier *notifier; /* delivery of codes and links (notify/notify.h) */
 	unsigned char mfa_key[32]; /* mfa.secret_key: encrypts TOTP secrets */
 	int mfa_key_set;
+	unsigned char client_key[32]; /* clients.secret_key: keys client secret hashes */
+	int client_key_set;
 };
 
 /* Register the core's own routes (tokens, logout, me, health, ...); the

@@ -58,6 +58,12 @@ bool pipeline_front(struct authsvc_req *req)
 
 /* BEHAVIOUR §2.4: client_id/client_secret from the body, or the query when
  * the body is empty. */
+/* clients.secret_key, or NULL when none is configured. */
+static const unsigned char *client_key(const struct app *app)
+{
+	return app->client_key_set ? app->client_key : NULL;
+}
+
 static bool client_authenticate(struct authsvc_req *req, struct worker *w)
 {
 	const char *id = req_body_str(req, "client_id");
@@ -66,6 +72,7 @@ static bool client_authenticate(struct authsvc_req *req, struct worker *w)
 	struct client *c = arena_alloc(&req->arena, sizeof(*c));
 	char ip[64] = "";
 	struct err err = {0};
+	enum client_secret_match match;
 	int rc;
 
 	if (req->body == NULL || json_object_size(req->body) == 0) {
@@ -103,7 +110,9 @@ static bool client_authenticate(struct authsvc_req *req, struct worker *w)
 		req_fail_store(req, &err);
 		return false;
 	}
-	if (rc == 0 || !client_check_secret(c, secret)) {
+	match =
+	    rc == 0 ? CLIENT_SECRET_WRONG : client_secret_check(c, secret, client_key(req->app));
+	if (match == CLIENT_SECRET_WRONG) {
 		req_fail(req, 401, "Client Verification Failed"); /* it stays counted */
 		return false;
 	}
@@ -113,6 +122,12 @@ static bool client_authenticate(struct authsvc_req *req, struct worker *w)
 		req_fail_store(req, &err);
 		return false;
 	}
+	/* an older stored form: rewrite it keyed (a failure leaves it for the
+	 * next login; the secret matched either way) */
+	if (match == CLIENT_SECRET_OK_OLD &&
+	    store_client_secret_upgrade(&w->db, c, secret, client_key(req->app), &err) < 0)
+		log_warn("client secret not rewritten req=%s client=%s: %s", req->id, c->client_id,
+			 err.msg);
 	req->client = c;
 	return true;
 }

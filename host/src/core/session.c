@@ -53,6 +53,14 @@ int session_open(struct authsvc_req *req, struct db *db, const char *refresh, co
 	if (row->used) {
 		if (!(flags & SESSION_REUSE_REVOKES_FAMILY))
 			return close_with(req, db, 401, "Token Expired");
+		/* within tokens.refresh_token_grace of its rotation: most likely a
+		 * second tab that refreshed at the same moment; refuse it, but
+		 * leave the session the first one got alone */
+		if (row->used_age_s < req->app->cfg->refresh_token_grace_s) {
+			log_info("refresh token reused within the grace, refused req=%s user=%s",
+				 req->id, row->user_id);
+			return close_with(req, db, 401, "Token Expired");
+		}
 		/* a rotated token came back: someone holds a copy, end the family */
 		if (store_refresh_revoke(db, row->family_id, NULL, &req->app->revoked, &err) < 0 ||
 		    db_commit(db, &err) < 0)
@@ -97,7 +105,7 @@ int session_rotate(struct authsvc_req *req, struct db *db, const char *refresh, 
 				user_ctx_release(u);
 				return close_with(req, db, 401, "Client Invalid");
 			}
-			revocations_add(&req->app->revoked, row->access_jti, row->access_exp);
+			db_revoke_mem(db, &req->app->revoked, row->access_jti, row->access_exp);
 			return 0;
 		}
 		db_rollback(db);
@@ -116,7 +124,7 @@ int session_rotate(struct authsvc_req *req, struct db *db, const char *refresh, 
 				tenant != NULL ? tenant : nonempty(row->tenant_id), c->id, u, &err);
 	if (rc < 0)
 		return close_store_error(req, db, &err);
-	revocations_add(&req->app->revoked, row->access_jti, row->access_exp);
+	db_revoke_mem(db, &req->app->revoked, row->access_jti, row->access_exp);
 	return 0;
 }
 

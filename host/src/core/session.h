@@ -14,7 +14,8 @@
 #include "store/users.h"
 
 enum session_flags {
-	/* a refresh token that was already rotated revokes its whole family */
+	/* a refresh token that was already rotated revokes its whole family,
+	 * unless it was rotated less than tokens.refresh_token_grace ago */
 	SESSION_REUSE_REVOKES_FAMILY = 1 << 0,
 };
 

@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "tokens/revocation.h"
+
 static _Thread_local char last_sqlstate[6];
 
 const char *db_last_sqlstate(void)
@@ -60,10 +62,16 @@ int db_ensure(struct db *db, struct err *err)
 	return db_setup(db, err);
 }
 
+struct db_pending_rev {
+	char jti[65];
+	int64_t exp;
+};
+
 void db_close(struct db *db)
 {
 	if (db->conn != NULL)
 		PQfinish(db->conn);
+	free(db->pending);
 	free(db->url);
 	memset(db, 0, sizeof(*db));
 }
@@ -352,6 +360,9 @@ int db_commit(struct db *db, struct err *err)
 		rc = -1;
 	}
 	db->in_tx = false;
+	for (size_t i = 0; rc == 0 && i < db->npending; i++)
+		revocations_add(db->pending_mem, db->pending[i].jti, db->pending[i].exp);
+	db->npending = 0;
 	if (rc == 0 && db->revoked && db->announce != NULL)
 		db->announce(db->announce_arg);
 	db->revoked = false;
@@ -366,6 +377,7 @@ void db_rollback(struct db *db)
 	end_tx(db);
 	db->in_tx = false;
 	db->revoked = false;
+	db->npending = 0; /* rolled back: nothing was revoked */
 }
 
 void db_set_announce(struct db *db, void (*announce)(void *arg), void *arg)
@@ -389,6 +401,30 @@ void db_revoked(struct db *db)
 		db->revoked = true;
 	else if (db->announce != NULL)
 		db->announce(db->announce_arg);
+}
+
+int db_revoke_mem(struct db *db, struct revocations *mem, const char *jti, int64_t exp)
+{
+	struct db_pending_rev *p;
+
+	if (!db->in_tx || strlen(jti) >= sizeof(p->jti))
+		return revocations_add(mem, jti, exp);
+	if (db->npending == db->cap_pending) {
+		size_t cap = db->cap_pending ? 2 * db->cap_pending : 8;
+
+		p = realloc(db->pending, cap * sizeof(*p));
+		if (p == NULL) {
+			revocations_add(mem, jti, exp);
+			return -1;
+		}
+		db->pending = p;
+		db->cap_pending = cap;
+	}
+	p = &db->pending[db->npending++];
+	snprintf(p->jti, sizeof(p->jti), "%s", jti);
+	p->exp = exp;
+	db->pending_mem = mem;
+	return 0;
 }
 
 int db_copy_value(const PGresult *res, int row, int col, char *buf, size_t size, struct err *err)

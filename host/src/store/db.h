@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <libpq-fe.h>
 
@@ -19,6 +20,9 @@
 
 #define DB_PREPARED_MAX 128
 #define DB_PIPE_MAX	16
+
+struct revocations;
+struct db_pending_rev;
 
 struct db {
 	PGconn *conn;
@@ -37,6 +41,10 @@ struct db {
 	void (*announce)(void *arg);
 	void *announce_arg;
 	bool revoked; /* this transaction revoked tokens */
+	/* in-memory revocations waiting for the commit: see db_revoke_mem */
+	struct db_pending_rev *pending;
+	size_t npending, cap_pending;
+	struct revocations *pending_mem;
 };
 
 int db_connect(struct db *db, const char *url, int statement_timeout_ms, struct err *err);
@@ -79,6 +87,16 @@ void db_rollback(struct db *db);
 void db_set_announce(struct db *db, void (*announce)(void *arg), void *arg);
 /* The statement that just succeeded inserted into revoked_tokens. */
 void db_revoked(struct db *db);
+/*
+ * Add jti (until exp) to the in-memory revocation set mem once the
+ * transaction commits; a rollback or a failed commit drops it, so that
+ * this instance never refuses a token the database still accepts (the
+ * other instances learn of a revocation only from committed rows).
+ * Outside a transaction it is added at once. Every call of one
+ * transaction must name the same mem. 0, or -1 (out of memory: added at
+ * once, the safe side).
+ */
+int db_revoke_mem(struct db *db, struct revocations *mem, const char *jti, int64_t exp);
 
 /*
  * Copy the text of the value at (row, col) of res into buf (size bytes, NUL

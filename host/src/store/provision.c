@@ -6,9 +6,9 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "store/clients.h"
 #include "util/hex.h"
 #include "util/sbuf.h"
 
@@ -79,23 +79,9 @@ int provision_role_add(struct db *db, const char *name, const char *permissions_
 			2, params, "role already exists", err));
 }
 
-/* "sha256:" + 64 hex digits + NUL */
-static int secret_digest(const char *secret, char out[7 + 64 + 1], struct err *err)
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-
-	if (EVP_Digest(secret, strlen(secret), md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen != 32)
-		return err_set(err, 500, "SHA-256 failed");
-	memcpy(out, "sha256:", 7);
-	hex_encode(md, mdlen, out + 7);
-	OPENSSL_cleanse(md, sizeof(md));
-	return 0;
-}
-
 int provision_client_add(struct db *db, const struct client_spec *spec, struct err *err)
 {
-	char digest[7 + 64 + 1] = "", random_hex[65], ttl[3][16];
+	char digest[CLIENT_SECRET_FORM_MAX] = "", random_hex[65], ttl[3][16];
 	unsigned char rnd[32];
 	const char *secret = nonempty(spec->secret);
 	const char *params[9];
@@ -107,7 +93,7 @@ int provision_client_add(struct db *db, const struct client_spec *spec, struct e
 		return -1;
 	if (spec->access_ttl <= 0 || spec->refresh_ttl <= 0 || spec->code_ttl <= 0)
 		return err_set(err, 400, "token lifetimes must be positive");
-	if (secret != NULL && secret_digest(secret, digest, err) < 0)
+	if (secret != NULL && client_secret_form(secret, spec->secret_key, digest, err) < 0)
 		return -1;
 	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
 		return err_set(err, 500, "no random bytes");

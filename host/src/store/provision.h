@@ -32,11 +32,13 @@ struct client_spec {
 	const char *redirect_url;	       /* up to 200 characters */
 	const char *logout_redirect_url;       /* optional */
 	int access_ttl, refresh_ttl, code_ttl; /* seconds, > 0 */
+	const unsigned char *secret_key;       /* clients.secret_key (32 bytes), or NULL */
 };
 
-/* The secret is stored as "sha256:" + hex(SHA-256(secret)), client_type is
- * "confidential" with a secret and "public" without; the `secret` column gets
- * 32 random bytes in hex. */
+/* The secret is stored in client_secret_form (store/clients.h): keyed with
+ * secret_key, "sha256:<hex>" without one; client_type is "confidential"
+ * with a secret and "public" without; the `secret` column gets 32 random
+ * bytes in hex. */
 int provision_client_add(struct db *db, const struct client_spec *spec, struct err *err);
 
 struct user_spec {

@@ -115,7 +115,8 @@ int store_refresh_lock(struct db *db, const char *token_hash, struct refresh_row
 	    db_exec_prepared(db,
 			     "SELECT family_id, client_id, user_id, coalesce(tenant_id::text, ''),"
 			     " access_jti, access_hash, extract(epoch FROM access_exp)::bigint,"
-			     " expires_at <= now(), used_at IS NOT NULL, revoked_at IS NOT NULL"
+			     " expires_at <= now(), used_at IS NOT NULL, revoked_at IS NOT NULL,"
+			     " coalesce(floor(extract(epoch FROM now() - used_at)), 0)::bigint"
 			     " FROM refresh_tokens WHERE token_hash = $1 FOR UPDATE",
 			     1, params, err);
 	if (res == NULL)
@@ -134,6 +135,7 @@ int store_refresh_lock(struct db *db, const char *token_hash, struct refresh_row
 	out->expired = PQgetvalue(res, 0, 7)[0] == 't';
 	out->used = PQgetvalue(res, 0, 8)[0] == 't';
 	out->revoked = PQgetvalue(res, 0, 9)[0] == 't';
+	out->used_age_s = strtoll(PQgetvalue(res, 0, 10), NULL, 10);
 	PQclear(res);
 	return 1;
 }
@@ -216,8 +218,8 @@ int store_refresh_revoke(struct db *db, const char *family_id, const char *user_
 	if (PQntuples(res) > 0)
 		db_revoked(db);
 	for (int i = 0; i < PQntuples(res); i++)
-		revocations_add(mem, PQgetvalue(res, i, 0),
-				strtoll(PQgetvalue(res, i, 1), NULL, 10));
+		db_revoke_mem(db, mem, PQgetvalue(res, i, 0),
+			      strtoll(PQgetvalue(res, i, 1), NULL, 10));
 	PQclear(res);
 	return 0;
 }

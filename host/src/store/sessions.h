@@ -38,6 +38,7 @@ struct refresh_row {
 	char access_hash[65];
 	int64_t access_exp;
 	bool expired, used, revoked;
+	int64_t used_age_s; /* seconds since it was used (when used) */
 };
 
 struct refresh_new {
@@ -70,7 +71,8 @@ int store_refresh_rotate(struct db *db, const char *token_hash, const char *acce
 			 struct user_ctx *u, struct err *err);
 int store_refresh_mark_used(struct db *db, const char *token_hash, struct err *err);
 /* Revoke live refresh tokens (a family, or every one of a user) and the access
- * tokens issued with them. Exactly one of family_id / user_id is non-NULL. */
+ * tokens issued with them. Exactly one of family_id / user_id is non-NULL.
+ * The access tokens join mem when the transaction commits (db_revoke_mem). */
 int store_refresh_revoke(struct db *db, const char *family_id, const char *user_id,
 			 struct revocations *mem, struct err *err);
 /* Mark every outstanding code of the user used. */

@@ -2,8 +2,9 @@
  * The revoked access-token set: jti → expiry, in memory in every
  * instance, so bearer checks never touch the database.
  *
- * Writers: a worker that revokes a token adds it here at once and to the
- * revoked_tokens table; once its transaction commits it calls
+ * Writers: a worker that revokes a token writes it to the revoked_tokens
+ * table and adds it here once its transaction commits (db_revoke_mem in
+ * store/db.h: a rolled-back revocation never reaches this set), then calls
  * revocations_announce. The listener thread (revocation_sync.c, its own
  * connection) sends one NOTIFY for all the revocations announced within
  * batch_ms, and on every NOTIFY (its own too, other instances', or a
