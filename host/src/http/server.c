@@ -184,14 +184,22 @@ static void reply_now(struct server_job *sj)
 	job_finish(sj);
 }
 
-/* max_connections and connection_rate: true when req got its refusal. */
-static bool connection_refused(struct loop *lp, struct evhttp_request *ev, struct authsvc_req *req)
+/* The request is complete: the connection's deadline stops here, before
+ * any reply is started (a deadline during the reply would free the
+ * connection under it). The verdict is for connection_refused. */
+static enum conn_verdict connection_check(struct loop *lp, struct evhttp_request *ev)
 {
 	struct timeval tv;
 
 	event_base_gettimeofday_cached(lp->base, &tv);
-	switch (conns_request(&lp->conns, evhttp_request_get_connection(ev),
-			      (double)tv.tv_sec + tv.tv_usec / 1e6)) {
+	return conns_request(&lp->conns, evhttp_request_get_connection(ev),
+			     (double)tv.tv_sec + tv.tv_usec / 1e6);
+}
+
+/* max_connections and connection_rate: true when req got its refusal. */
+static bool connection_refused(enum conn_verdict verdict, struct authsvc_req *req)
+{
+	switch (verdict) {
 	case CONN_TOO_MANY:
 		req->retry_after = 1;
 		req->close_connection = true;
@@ -215,6 +223,7 @@ static void on_request(struct evhttp_request *ev, void *arg)
 	const char *msg = NULL;
 	char text[160];
 	int rc;
+	enum conn_verdict verdict = connection_check(lp, ev);
 
 	if (sj == NULL) {
 		evhttp_send_reply(ev, 503, "Service Unavailable", NULL);
@@ -234,7 +243,7 @@ static void on_request(struct evhttp_request *ev, void *arg)
 		reply_now(sj);
 		return;
 	}
-	if (connection_refused(lp, ev, req)) {
+	if (connection_refused(verdict, req)) {
 		reply_now(sj);
 		return;
 	}
