@@ -510,6 +510,7 @@ class Server:
     def __init__(self, db_url, tmpdir, name="server", **overrides):
         self.db_url, self.tmpdir, self.name = db_url, tmpdir, name
         self.overrides = overrides
+        self.preexec_fn = None  # run in the child before exec (e.g. resource limits)
         self.proc = None
         self.port = None
         self.conf_path = os.path.join(tmpdir, f"{name}.conf")
@@ -545,7 +546,8 @@ class Server:
             log = open(self.log_path, "ab")
             try:
                 self.proc = subprocess.Popen([BIN, "-c", self.conf_path], stdin=subprocess.DEVNULL,
-                                             stdout=log, stderr=log, env=env)
+                                             stdout=log, stderr=log, env=env,
+                                             preexec_fn=self.preexec_fn)
             finally:
                 log.close()
             if self._wait_healthy():

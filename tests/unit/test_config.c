@@ -136,6 +136,33 @@ static void test_worker_nice(void **state)
 	config_release(&c);
 }
 
+/* header_timeout and body_timeout: absolute deadlines, 1..3600 s */
+static void test_connection_deadlines(void **state)
+{
+	struct config c;
+	struct err err = {0};
+
+	(void)state;
+	assert_int_equal(load("database_url = \"x\";\n", &c, &err), 0);
+	assert_int_equal(c.header_timeout_s, 10);
+	assert_int_equal(c.body_timeout_s, 30);
+	assert_int_equal(c.timeout_s, 30);
+	config_release(&c);
+	assert_int_equal(
+	    load("database_url = \"x\"; header_timeout = 1; body_timeout = 3600;\n", &c, &err), 0);
+	assert_int_equal(c.header_timeout_s, 1);
+	assert_int_equal(c.body_timeout_s, 3600);
+	config_release(&c);
+	expect_error("database_url = \"x\"; header_timeout = 0;\n",
+		     "header_timeout: must be between 1 and 3600");
+	expect_error("database_url = \"x\"; header_timeout = 3601;\n",
+		     "header_timeout: must be between 1 and 3600");
+	expect_error("database_url = \"x\"; body_timeout = 0;\n",
+		     "body_timeout: must be between 1 and 3600");
+	expect_error("database_url = \"x\"; body_timeout = \"30\";\n",
+		     "body_timeout: must be an integer");
+}
+
 static void test_errors(void **state)
 {
 	(void)state;
@@ -307,6 +334,7 @@ int main(void)
 	    cmocka_unit_test(test_values_and_plugins),
 	    cmocka_unit_test(test_env_overrides_and_secrets),
 	    cmocka_unit_test(test_worker_nice),
+	    cmocka_unit_test(test_connection_deadlines),
 	    cmocka_unit_test(test_errors),
 	    cmocka_unit_test(test_cors_origins),
 	    cmocka_unit_test(test_bruteforce),

@@ -127,6 +127,8 @@ static const char *const top_keys[] = {"listen",
 				       "max_body_bytes",
 				       "max_header_bytes",
 				       "timeout",
+				       "header_timeout",
+				       "body_timeout",
 				       "max_connections",
 				       "connection_rate",
 				       "drain_timeout",
@@ -195,6 +197,8 @@ static int load_server(const config_setting_t *root, struct config *c, struct er
 	    cfg_get_int(root, "max_body_bytes", 65536, 256, 16 << 20, &body, err) < 0 ||
 	    cfg_get_int(root, "max_header_bytes", 16384, 1024, 1 << 20, &hdr, err) < 0 ||
 	    cfg_get_int(root, "timeout", 30, 1, 3600, &c->timeout_s, err) < 0 ||
+	    cfg_get_int(root, "header_timeout", 10, 1, 3600, &c->header_timeout_s, err) < 0 ||
+	    cfg_get_int(root, "body_timeout", 30, 1, 3600, &c->body_timeout_s, err) < 0 ||
 	    cfg_get_int(root, "max_connections", 4096, 0, 1000000, &c->max_connections, err) < 0 ||
 	    cfg_get_int(root, "connection_rate", 0, 0, 1000000, &c->connection_rate, err) < 0 ||
 	    cfg_get_int(root, "drain_timeout", 10, 0, 3600, &c->drain_timeout_s, err) < 0 ||

@@ -131,6 +131,8 @@ struct config {
 	size_t max_body_bytes;	 /* default 64 KiB */
 	size_t max_header_bytes; /* default 16 KiB */
 	int timeout_s;		 /* read/write timeout per connection; default 30 */
+	int header_timeout_s;	 /* request line + headers, absolute; default 10 */
+	int body_timeout_s;	 /* body after the headers, absolute; default 30 */
 	int max_connections;	 /* client connections at once, all loops; 0: no limit; 4096 */
 	int connection_rate;	 /* requests per second per connection; 0: no limit (default) */
 	int drain_timeout_s;	 /* SIGTERM grace; default 10 */

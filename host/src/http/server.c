@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -17,6 +18,7 @@
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
 #include <event2/thread.h>
 
 #include "config/config.h"
@@ -51,6 +53,9 @@ struct loop {
 	struct evhttp *http;
 	struct evhttp_bound_socket *sock;
 	struct event *done_ev, *drain_ev, *drain_timer;
+	struct event *accept_timer; /* resumes accepting after a failed accept() */
+	bool accept_paused;
+	struct log_limit accept_log;
 	pthread_mutex_t done_mu;
 	struct server_job *done_head;
 	struct conns conns; /* connection count and request rates */
@@ -79,11 +84,14 @@ static void loop_request_done(struct loop *lp)
 		event_base_loopexit(lp->base, NULL);
 }
 
-/* evhttp wrote the whole reply: only now may a draining loop exit. */
+/* evhttp wrote the whole reply: only now may a draining loop exit, and
+ * the next request's deadline on a kept-alive connection starts. */
 static void reply_sent(struct evhttp_request *ev, void *arg)
 {
-	(void)ev;
-	loop_request_done(arg);
+	struct loop *lp = arg;
+
+	conns_reply_sent(&lp->conns, evhttp_request_get_connection(ev));
+	loop_request_done(lp);
 }
 
 static void job_finish(struct server_job *sj)
@@ -176,14 +184,22 @@ static void reply_now(struct server_job *sj)
 	job_finish(sj);
 }
 
-/* max_connections and connection_rate: true when req got its refusal. */
-static bool connection_refused(struct loop *lp, struct evhttp_request *ev, struct authsvc_req *req)
+/* The request is complete: the connection's deadline stops here, before
+ * any reply is started (a deadline during the reply would free the
+ * connection under it). The verdict is for connection_refused. */
+static enum conn_verdict connection_check(struct loop *lp, struct evhttp_request *ev)
 {
 	struct timeval tv;
 
 	event_base_gettimeofday_cached(lp->base, &tv);
-	switch (conns_request(&lp->conns, evhttp_request_get_connection(ev),
-			      (double)tv.tv_sec + tv.tv_usec / 1e6)) {
+	return conns_request(&lp->conns, evhttp_request_get_connection(ev),
+			     (double)tv.tv_sec + tv.tv_usec / 1e6);
+}
+
+/* max_connections and connection_rate: true when req got its refusal. */
+static bool connection_refused(enum conn_verdict verdict, struct authsvc_req *req)
+{
+	switch (verdict) {
 	case CONN_TOO_MANY:
 		req->retry_after = 1;
 		req->close_connection = true;
@@ -207,6 +223,7 @@ static void on_request(struct evhttp_request *ev, void *arg)
 	const char *msg = NULL;
 	char text[160];
 	int rc;
+	enum conn_verdict verdict = connection_check(lp, ev);
 
 	if (sj == NULL) {
 		evhttp_send_reply(ev, 503, "Service Unavailable", NULL);
@@ -233,7 +250,7 @@ static void on_request(struct evhttp_request *ev, void *arg)
 		reply_now(sj);
 		return;
 	}
-	if (connection_refused(lp, ev, req)) {
+	if (connection_refused(verdict, req)) {
 		reply_now(sj);
 		return;
 	}
@@ -366,6 +383,107 @@ static int split_listen(const char *listen, char *host, size_t hostsz, char *por
 	return 0;
 }
 
+/* ---- accepting ---- */
+
+/* The loop this thread runs: the listener's error callback gets evhttp's
+ * argument (the struct evhttp), not ours. */
+static _Thread_local struct loop *this_loop;
+
+static double loop_now(struct loop *lp)
+{
+	struct timeval tv;
+
+	event_base_gettimeofday_cached(lp->base, &tv);
+	return (double)tv.tv_sec + tv.tv_usec / 1e6;
+}
+
+static void accept_resume(struct loop *lp)
+{
+	struct evconnlistener *lev;
+
+	if (!lp->accept_paused || lp->sock == NULL || lp->draining)
+		return;
+	lev = evhttp_bound_socket_get_listener(lp->sock);
+	lp->accept_paused = false;
+	evtimer_del(lp->accept_timer);
+	if (lev != NULL)
+		evconnlistener_enable(lev);
+}
+
+static void accept_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	accept_resume(arg);
+}
+
+/* A connection closed: a descriptor is free again. */
+static void conn_closed(void *arg)
+{
+	accept_resume(arg);
+}
+
+/*
+ * accept() failed with other than a retriable error: EMFILE, ENFILE,
+ * ENOBUFS, ENOMEM. libevent's listener would report it and try again at
+ * once, for ever, while the connection stays in the backlog (a busy loop
+ * writing one log line per attempt). Instead stop listening for 200 ms,
+ * or until one of our connections closes, and log once per 10 s.
+ */
+static void on_accept_error(struct evconnlistener *lev, void *arg)
+{
+	struct loop *lp = this_loop;
+	int e = errno;
+	struct timeval tv = {0, 200 * 1000};
+	unsigned long suppressed;
+
+	if (lp == NULL || lp->http != arg) /* not a loop thread: cannot happen */
+		return;
+	evconnlistener_disable(lev);
+	lp->accept_paused = true;
+	evtimer_add(lp->accept_timer, &tv);
+	if (log_limit_allow(&lp->accept_log, loop_now(lp), 10, &suppressed))
+		log_warn("accept failed, pausing accepts loop=%d open=%zu error=\"%s\" "
+			 "suppressed=%lu",
+			 lp->index, conns_count(&lp->conns), strerror(e), suppressed);
+}
+
+/* evhttp_set_bevcb: the bufferevent of a connection evhttp just accepted. */
+static struct bufferevent *on_accept_bev(struct event_base *base, void *arg)
+{
+	struct loop *lp = arg;
+
+	(void)base;
+	return conns_accept(&lp->conns);
+}
+
+/*
+ * The soft limit on open descriptors is often 1024 while the hard limit
+ * is far higher; every connection takes one. Raise the soft limit to the
+ * hard one (as nginx's worker_rlimit_nofile does) and say what it is.
+ */
+static void raise_nofile(const struct config *cfg)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
+		struct rlimit want = {rl.rlim_max, rl.rlim_max};
+
+		if (setrlimit(RLIMIT_NOFILE, &want) == 0)
+			rl = want;
+	}
+	log_info("open files limit=%llu", (unsigned long long)rl.rlim_cur);
+	/* room for the listeners, the database and files besides connections */
+	if (cfg->max_connections > 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    (unsigned long long)cfg->max_connections + 64 + 2ull * (unsigned)cfg->workers >
+		(unsigned long long)rl.rlim_cur)
+		log_warn("max_connections does not fit under the open files limit (raise "
+			 "LimitNOFILE or lower max_connections) max_connections=%d limit=%llu",
+			 cfg->max_connections, (unsigned long long)rl.rlim_cur);
+}
+
 /* A listening socket that other loops may share (SO_REUSEPORT). */
 static evutil_socket_t listen_socket(const struct addrinfo *ai, struct err *err)
 {
@@ -419,20 +537,29 @@ static int loop_init(struct server *srv, struct loop *lp, int index, const struc
 {
 	const struct config *cfg = srv->cfg;
 	evutil_socket_t fd;
+	struct conn_limits lim = {
+	    .max = cfg->max_connections
+		       ? (size_t)(cfg->max_connections + cfg->loops - 1) / (size_t)cfg->loops
+		       : 0,
+	    .rate = cfg->connection_rate,
+	    .header_s = cfg->header_timeout_s,
+	    .body_s = cfg->body_timeout_s,
+	    .idle_s = cfg->timeout_s,
+	};
 
 	lp->srv = srv;
 	lp->index = index;
 	pthread_mutex_init(&lp->done_mu, NULL);
-	if (conns_init(&lp->conns,
-		       cfg->max_connections
-			   ? (size_t)(cfg->max_connections + cfg->loops - 1) / (size_t)cfg->loops
-			   : 0,
-		       cfg->connection_rate) < 0)
-		return err_set(err, 0, "out of memory");
 	lp->base = loop_base_new();
 	lp->http = lp->base ? evhttp_new(lp->base) : NULL;
 	if (lp->http == NULL)
 		return err_set(err, 0, "cannot create event loop");
+	if (conns_init(&lp->conns, lp->base, &lim) < 0)
+		return err_set(err, 0, "out of memory");
+	lp->conns.closed = conn_closed;
+	lp->conns.closed_arg = lp;
+	/* connections are counted and timed from accept (http/conns.c) */
+	evhttp_set_bevcb(lp->http, on_accept_bev, lp);
 	/* our own JSON 413 up to 4x the limit; beyond that evhttp cuts the connection */
 	evhttp_set_max_body_size(lp->http, (ev_ssize_t)(cfg->max_body_bytes * 4 + 4096));
 	evhttp_set_max_headers_size(lp->http, (ev_ssize_t)cfg->max_header_bytes);
@@ -448,6 +575,10 @@ static int loop_init(struct server *srv, struct loop *lp, int index, const struc
 		close(fd);
 		return err_set(err, 0, "cannot listen on %s", cfg->listen);
 	}
+	lp->accept_timer = evtimer_new(lp->base, accept_timer_cb, lp);
+	if (lp->accept_timer == NULL)
+		return err_set(err, 0, "cannot set up events");
+	evconnlistener_set_error_cb(evhttp_bound_socket_get_listener(lp->sock), on_accept_error);
 	lp->done_ev = event_new(lp->base, -1, EV_PERSIST | EV_READ, done_drain, lp);
 	lp->drain_ev = event_new(lp->base, -1, EV_PERSIST | EV_READ, loop_drain, lp);
 	if (lp->done_ev == NULL || lp->drain_ev == NULL || event_add(lp->done_ev, NULL) < 0 ||
@@ -482,6 +613,7 @@ struct server *server_new(const struct config *cfg, const struct router *router,
 		goto fail;
 	}
 	evthread_use_pthreads();
+	raise_nofile(cfg);
 	srv->loops = calloc((size_t)cfg->loops, sizeof(*srv->loops));
 	if (srv->loops == NULL) {
 		err_set(err, 0, "out of memory");
@@ -517,6 +649,7 @@ static void *loop_main(void *arg)
 {
 	struct loop *lp = arg;
 
+	this_loop = lp;
 	event_base_dispatch(lp->base);
 	return NULL;
 }
@@ -530,7 +663,9 @@ int server_run(struct server *srv)
 		}
 		srv->loops[i].started = 1;
 	}
+	this_loop = &srv->loops[0];
 	event_base_dispatch(srv->loops[0].base);
+	this_loop = NULL;
 	for (int i = 1; i < srv->nloops; i++) {
 		if (srv->loops[i].started)
 			pthread_join(srv->loops[i].thread, NULL);
@@ -547,11 +682,15 @@ static void loop_release(struct loop *lp)
 		event_free(lp->done_ev);
 	if (lp->drain_ev != NULL)
 		event_free(lp->drain_ev);
+	if (lp->accept_timer != NULL)
+		event_free(lp->accept_timer);
+	lp->conns.closed = NULL; /* nothing to resume any more */
 	if (lp->http != NULL)
 		evhttp_free(lp->http);
+	/* after evhttp_free (its close callbacks use it), before the base goes */
+	conns_release(&lp->conns);
 	if (lp->base != NULL)
 		event_base_free(lp->base);
-	conns_release(&lp->conns); /* after evhttp_free: its close callbacks use it */
 	pthread_mutex_destroy(&lp->done_mu);
 }
 
