@@ -10,8 +10,8 @@
 #include <event2/keyvalq_struct.h>
 
 #include "config/config.h"
-#include "config/config.h"
 #include "http/body.h"
+#include "http/framing.h"
 #include "http/router.h"
 #include "log/log.h"
 
@@ -227,6 +227,24 @@ int evreq_copy(struct evhttp_request *ev, struct authsvc_req *req)
 		snprintf(req->peer, sizeof(req->peer), "%s", peer ? peer : "");
 	}
 	return 0;
+}
+
+int evreq_framing(struct authsvc_req *req, const char **msg)
+{
+	struct http_field *f;
+
+	if (req->nheaders == 0)
+		return 0;
+	f = arena_alloc(&req->arena, req->nheaders * sizeof(*f));
+	if (f == NULL) {
+		*msg = "Too many headers";
+		return 431;
+	}
+	for (size_t i = 0; i < req->nheaders; i++) {
+		f[i].name = req->headers[i].key;
+		f[i].value = req->headers[i].val;
+	}
+	return http_framing_check(f, req->nheaders, msg);
 }
 
 int evreq_body(struct evhttp_request *ev, struct authsvc_req *req, size_t max, const char **msg)

@@ -226,6 +226,13 @@ static void on_request(struct evhttp_request *ev, void *arg)
 		reply_now(sj);
 		return;
 	}
+	rc = evreq_framing(req, &msg);
+	if (rc != 0) { /* and close: the rest of the stream is not a request */
+		req->close_connection = true;
+		req_fail(req, rc, msg);
+		reply_now(sj);
+		return;
+	}
 	if (connection_refused(lp, ev, req)) {
 		reply_now(sj);
 		return;
