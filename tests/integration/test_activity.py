@@ -244,6 +244,16 @@ def test_count(t):
                  message="Unknown property 'nope' in where")
 
 
+def test_find_by_id_path_parameter_is_decoded(t):
+    """Escapes in a path parameter decode as before (the router keeps only
+    %2F and %25 encoded, and decodes them in the parameter)."""
+    good, _ = setup(t)
+    r = expect(get(t, "/login-activity/" + rid(1).replace("-", "%2D"), good), 200)
+    assert r.body["id"] == rid(1), r
+    r = get(t, "/login-activity/" + rid(1)[:8] + "%2F" + rid(1)[9:], good)
+    assert r.status in (400, 404), r
+
+
 def test_find_by_id(t):
     good, _ = setup(t)
     r = expect(get(t, f"/login-activity/{rid(1)}", good), 200)

@@ -39,6 +39,10 @@ static void test_json_errors(void **state)
 	assert_int_equal(parse("application/json", "{\"a\":1,\"a\":2}", &v), 400);
 	assert_int_equal(parse("text/plain", "hello", &v), 415);
 	assert_int_equal(parse("application/jsonx", "{}", &v), 415);
+	/* a body without a Content-Type is not guessed to be JSON */
+	assert_int_equal(parse(NULL, "{\"a\":\"b\"}", &v), 415);
+	assert_null(v);
+	assert_int_equal(parse(NULL, "", &v), 0);
 }
 
 static void test_empty_body(void **state)
@@ -56,8 +60,7 @@ static void test_form(void **state)
 
 	(void)state;
 	assert_int_equal(parse("application/x-www-form-urlencoded",
-			       "client_id=web&username=a%40b.c&password=p+w%26d&empty=&x=1&x=2",
-			       &v),
+			       "client_id=web&username=a%40b.c&password=p+w%26d&empty=&x=2", &v),
 			 0);
 	assert_string_equal(json_string_value(json_object_get(v, "client_id")), "web");
 	assert_string_equal(json_string_value(json_object_get(v, "username")), "a@b.c");
@@ -76,6 +79,9 @@ static void test_form_errors(void **state)
 	assert_int_equal(parse("application/x-www-form-urlencoded", "a=%4", &v), 400);
 	assert_int_equal(parse("application/x-www-form-urlencoded", "a=%00", &v), 400);
 	assert_int_equal(parse("application/x-www-form-urlencoded", "=v", &v), 400);
+	/* a key given twice is refused, as JSON refuses a duplicate member */
+	assert_int_equal(parse("application/x-www-form-urlencoded", "x=1&x=2", &v), 400);
+	assert_int_equal(parse("application/x-www-form-urlencoded", "x=1&%78=1", &v), 400);
 	assert_null(v);
 }
 
@@ -93,12 +99,32 @@ static void test_url_decode(void **state)
 	assert_null(s);
 }
 
+static void test_path_decode(void **state)
+{
+	char *s;
+
+	(void)state;
+	/* an encoded slash (and percent) stays an escape, in upper case */
+	s = http_path_decode("/auth%2fme", 10);
+	assert_string_equal(s, "/auth%2Fme");
+	free(s);
+	s = http_path_decode("/a%252Fb", 8);
+	assert_string_equal(s, "/a%252Fb");
+	free(s);
+	s = http_path_decode("/%61uth/m%65+x", 14);
+	assert_string_equal(s, "/auth/me+x");
+	free(s);
+	assert_null(http_path_decode("/a%00", 5));
+	assert_null(http_path_decode("/a%2", 4));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_json_object), cmocka_unit_test(test_json_errors),
 	    cmocka_unit_test(test_empty_body),	cmocka_unit_test(test_form),
 	    cmocka_unit_test(test_form_errors), cmocka_unit_test(test_url_decode),
+	    cmocka_unit_test(test_path_decode),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -6,7 +6,13 @@
 
 #include "util/hex.h"
 
-char *http_url_decode(const char *s, size_t len, int plus_space)
+/* Keep: escapes that http_path_decode leaves as they are. */
+static int path_keeps(int c)
+{
+	return c == '/' || c == '%';
+}
+
+static char *decode(const char *s, size_t len, int plus_space, int path)
 {
 	char *out = malloc(len + 1);
 	size_t o = 0;
@@ -26,6 +32,11 @@ char *http_url_decode(const char *s, size_t len, int plus_space)
 			if (hi < 0 || lo < 0)
 				goto bad;
 			c = hi * 16 + lo;
+			if (path && path_keeps(c)) { /* stays an escape, upper case */
+				out[o++] = '%';
+				out[o++] = "0123456789ABCDEF"[hi];
+				c = "0123456789ABCDEF"[lo];
+			}
 			i += 2;
 		} else if (c == '+' && plus_space) {
 			c = ' ';
@@ -39,6 +50,16 @@ char *http_url_decode(const char *s, size_t len, int plus_space)
 bad:
 	free(out);
 	return NULL;
+}
+
+char *http_url_decode(const char *s, size_t len, int plus_space)
+{
+	return decode(s, len, plus_space, 0);
+}
+
+char *http_path_decode(const char *s, size_t len)
+{
+	return decode(s, len, 0, 1);
 }
 
 int http_form_each(const char *s, size_t len, int (*fn)(void *arg, char *key, char *val), void *arg)
@@ -72,10 +93,12 @@ int http_form_each(const char *s, size_t len, int (*fn)(void *arg, char *key, ch
 	return 0;
 }
 
+/* A repeated key is refused, as JSON_REJECT_DUPLICATES does for JSON: two
+ * readers that keep the first and the last value would see two requests. */
 static int form_set(void *arg, char *key, char *val)
 {
 	json_t *obj = arg;
-	json_t *s = json_string(val);
+	json_t *s = json_object_get(obj, key) == NULL ? json_string(val) : NULL;
 	int rc = s != NULL ? json_object_set_new(obj, key, s) : -1;
 
 	free(key);
@@ -99,7 +122,12 @@ int http_body_parse(const char *ctype, const char *data, size_t len, json_t **ou
 	*out = NULL;
 	if (len == 0)
 		return 0;
-	if (ctype == NULL || ctype_is(ctype, "application/json")) {
+	if (ctype == NULL) {
+		*msg = "A request body needs a Content-Type: application/json or "
+		       "application/x-www-form-urlencoded";
+		return 415;
+	}
+	if (ctype_is(ctype, "application/json")) {
 		v = json_loadb(data, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
 		if (v == NULL) {
 			*msg = "Malformed JSON in request body";
@@ -117,7 +145,7 @@ int http_body_parse(const char *ctype, const char *data, size_t len, json_t **ou
 		v = json_object();
 		if (v == NULL || http_form_each(data, len, form_set, v) < 0) {
 			json_decref(v);
-			*msg = "Malformed form body";
+			*msg = "Malformed form body (or a key given twice)";
 			return 400;
 		}
 		*out = v;

@@ -20,6 +20,26 @@ const char *http_method_name(enum req_method m)
 	return method_names[m <= M_OTHER ? m : M_OTHER];
 }
 
+/* A path parameter in full: the path keeps %2F and %25 as escapes
+ * (http_path_decode), every other escape is already decoded. */
+static char *param_decode(char *p)
+{
+	size_t o = 0;
+
+	if (p == NULL)
+		return NULL;
+	for (size_t i = 0; p[i] != '\0'; i++) {
+		if (p[i] == '%' && p[i + 1] == '2' && (p[i + 2] == 'F' || p[i + 2] == '5')) {
+			p[o++] = p[i + 2] == 'F' ? '/' : '%';
+			i += 2;
+		} else {
+			p[o++] = p[i];
+		}
+	}
+	p[o] = '\0';
+	return p;
+}
+
 /* Compare pattern with path; store up to two {param} segments. */
 static int path_match(const char *pat, const char *path, struct authsvc_req *req, int store)
 {
@@ -33,7 +53,8 @@ static int path_match(const char *pat, const char *path, struct authsvc_req *req
 			if (pe == NULL || seg == 0 || np >= 2)
 				return 0;
 			if (store)
-				req->params[np] = arena_strndup(&req->arena, path, seg);
+				req->params[np] =
+				    param_decode(arena_strndup(&req->arena, path, seg));
 			np++;
 			pat = pe + 1;
 			path += seg;
