@@ -16,6 +16,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
+#include <event2/http_struct.h>
 #include <event2/keyvalq_struct.h>
 #include <event2/thread.h>
 
@@ -23,6 +24,7 @@
 #include "http/body.h"
 #include "http/conns.h"
 #include "http/evreq.h"
+#include "http/peer.h"
 #include "http/request.h"
 #include "http/router.h"
 #include "http/workers.h"
@@ -37,6 +39,7 @@ struct server_job {
 	struct evhttp_request *ev;
 	struct loop *loop;
 	evutil_socket_t fd;	  /* the client's socket, open until the reply (-1: unknown) */
+	bool http11;		  /* HTTP/1.1 or later: peer_gone may probe with a 100 */
 	worker_after_fn after_fn; /* work for after the reply (worker_after_reply) */
 	void *after_data;
 	struct server_job *next_done;
@@ -109,28 +112,11 @@ static void job_finish(struct server_job *sj)
 
 /* ---- worker side ---- */
 
-/*
- * Worker thread: did the client close its side while the job was queued?
- * evhttp stops reading while a request is being handled, so it would not
- * notice; a peek at the socket does (0 bytes: orderly close). The socket
- * stays open until the reply is sent, so the descriptor cannot be reused.
- */
-static bool client_gone(evutil_socket_t fd)
-{
-	char c;
-	ssize_t n;
-
-	if (fd < 0)
-		return false;
-	n = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
-	return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
-}
-
 static void job_run(struct job *job, struct worker *w)
 {
 	struct server_job *sj = (struct server_job *)job;
 
-	if (client_gone(sj->fd)) { /* nobody waits for the answer: skip the work */
+	if (peer_gone(sj->fd, sj->http11)) { /* nobody waits for the answer: skip the work */
 		req_fail(&sj->req, 503, "Client went away");
 		return;
 	}
@@ -283,6 +269,7 @@ static void on_request(struct evhttp_request *ev, void *arg)
 		struct bufferevent *bev = conn ? evhttp_connection_get_bufferevent(conn) : NULL;
 
 		sj->fd = bev ? bufferevent_getfd(bev) : -1;
+		sj->http11 = ev->major > 1 || (ev->major == 1 && ev->minor >= 1);
 	}
 	if (!workers_push(&srv->pool, &sj->job)) {
 		req->retry_after = 1;
