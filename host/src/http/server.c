@@ -24,6 +24,7 @@
 #include "http/body.h"
 #include "http/conns.h"
 #include "http/evreq.h"
+#include "http/guard.h"
 #include "http/peer.h"
 #include "http/request.h"
 #include "http/router.h"
@@ -407,7 +408,11 @@ static int loop_init(struct server *srv, struct loop *lp, int index, const struc
 	lp->http = lp->base ? evhttp_new(lp->base) : NULL;
 	if (lp->http == NULL)
 		return err_set(err, 0, "cannot create event loop");
-	/* our own JSON 413 up to 4x the limit; beyond that evhttp cuts the connection */
+	/* a declared body over the limit: the guard's JSON 413 before evhttp reads
+	 * it; otherwise our own JSON 413 up to 4x the limit (evreq_body), and
+	 * evhttp's own page beyond (chunked, or a head in pieces: guard.h) */
+	body_guard_init(cfg->max_body_bytes, (size_t)cfg->max_header_bytes);
+	evhttp_set_bevcb(lp->http, body_guard_bev, NULL);
 	evhttp_set_max_body_size(lp->http, (ev_ssize_t)(cfg->max_body_bytes * 4 + 4096));
 	evhttp_set_max_headers_size(lp->http, (ev_ssize_t)cfg->max_header_bytes);
 	evhttp_set_timeout(lp->http, cfg->timeout_s);
