@@ -19,7 +19,9 @@ void body_guard_init(size_t max_body_bytes, size_t max_header_bytes)
 	guard_max_head = max_header_bytes;
 }
 
-/* After a refusal: nothing the client sends is ever a request. */
+/* After a refusal: nothing the client sends is ever a request. The client
+ * reads the 413 instead of a reset in the middle of its upload; the
+ * connection ends when it closes, or at the connection's timeout. */
 static void discard_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
 {
 	(void)arg;
@@ -44,7 +46,7 @@ static void refuse(struct bufferevent *bev)
 		     "X-Request-Id: %s\r\n\r\n%s",
 		     strlen(body), id, body);
 	if (fd >= 0 && n > 0 && (size_t)n < sizeof(text)) {
-		/* evhttp is between requests: nothing of its own is queued */
+		/* evhttp is reading: no reply of its own is queued on the socket */
 		(void)send(fd, text, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL);
 		shutdown(fd, SHUT_WR);
 	}
