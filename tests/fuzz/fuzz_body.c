@@ -4,7 +4,8 @@
  * The first input byte picks the Content-Type (JSON, form, none, other); the
  * rest is the body, given to http_body_parse in an exactly sized buffer (no
  * NUL after it, so ASan sees any over-read). The same bytes also go through
- * http_url_decode (both '+' modes, checked against a reference decoder) and
+ * http_url_decode (both '+' modes, checked against a reference decoder),
+ * http_path_decode (the same reference, keeping %2F and %25 as escapes) and
  * http_form_each. Any crash, leak, or broken promise of body.h aborts.
  */
 #include <stdint.h>
@@ -18,7 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static const char *const ctypes[] = {
     "application/json",
     "application/x-www-form-urlencoded",
-    NULL, /* no Content-Type: treated as JSON */
+    NULL, /* no Content-Type: a non-empty body is a 415 */
     "text/plain",
     "Application/JSON; charset=utf-8",
     "application/x-www-form-urlencoded;charset=UTF-8",
@@ -36,8 +37,9 @@ static int hexval(int c)
 	return -1;
 }
 
-/* The reference: decoded length, or -1 when http_url_decode must refuse. */
-static long ref_decode(const char *s, size_t len, int plus_space, char *out)
+/* The reference: decoded length, or -1 when http_url_decode must refuse.
+ * keep: leave %2F and %25 as upper-case escapes (http_path_decode). */
+static long ref_decode(const char *s, size_t len, int plus_space, int keep, char *out)
 {
 	size_t o = 0;
 
@@ -52,6 +54,11 @@ static long ref_decode(const char *s, size_t len, int plus_space, char *out)
 				return -1;
 			c = hexval((unsigned char)s[i + 1]) * 16 + hexval((unsigned char)s[i + 2]);
 			i += 2;
+			if (keep && (c == '/' || c == '%')) {
+				out[o++] = '%';
+				out[o++] = '2';
+				c = c == '/' ? 'F' : '5';
+			}
 		} else if (c == '+' && plus_space) {
 			c = ' ';
 		}
@@ -62,17 +69,18 @@ static long ref_decode(const char *s, size_t len, int plus_space, char *out)
 	return (long)o;
 }
 
-static void check_url_decode(const char *s, size_t len, int plus_space)
+/* mode 0, 1: http_url_decode with plus_space; 2: http_path_decode */
+static void check_url_decode(const char *s, size_t len, int mode)
 {
 	char *want = malloc(len + 1);
-	char *got = http_url_decode(s, len, plus_space);
+	char *got = mode == 2 ? http_path_decode(s, len) : http_url_decode(s, len, mode);
 	long n;
 
 	if (want == NULL) {
 		free(got);
 		return;
 	}
-	n = ref_decode(s, len, plus_space, want);
+	n = ref_decode(s, len, mode == 1, mode == 2, want);
 	if (n < 0) {
 		if (got != NULL)
 			abort(); /* accepted what it must refuse */
@@ -137,6 +145,8 @@ static void check_body(const char *ctype, const char *body, size_t len)
 			abort();
 		if (rc != 400 && rc != 415 && rc != 422)
 			abort();
+		if (ctype == NULL && rc != 415)
+			abort(); /* a body without a Content-Type is never parsed */
 	}
 	json_decref(out);
 }
@@ -160,6 +170,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_body(ctype, body, len);
 	check_url_decode(body, len, 0);
 	check_url_decode(body, len, 1);
+	check_url_decode(body, len, 2);
 	p.len = len;
 	(void)http_form_each(body, len, count_pair, &p);
 	p.n = 0;

@@ -1,4 +1,6 @@
 """Hostile and malformed requests: 400/413/415/422, never a 500, server stays up."""
+import json as jsonlib
+
 import harness
 from harness import USERNAME, expect, expect_error, expect_not_5xx, raw_request
 
@@ -23,6 +25,48 @@ def test_oversize_body_by_content_length_is_413(t):
            f"Content-Length: 10000000\r\nConnection: close\r\n\r\n{{").encode()
     status, text = raw_request(srv.port, req)
     assert status == 413, f"status {status}: {text[:500]!r}"
+    assert_413_envelope(text)
+    healthy(srv)
+
+
+def assert_413_envelope(text):
+    head, _, body = text.partition("\r\n\r\n")
+    assert "application/json" in head.lower() and "connection: close" in head.lower(), head
+    err = jsonlib.loads(body)["error"]
+    assert err["statusCode"] == 413 and err["name"] == "PayloadTooLargeError", err
+
+
+def test_every_declared_oversize_body_gets_the_envelope(t):
+    """Far over the limit (where evhttp answered with its own HTML page), just
+    over it, and on the second request of a kept-alive connection."""
+    import socket
+    srv = t.start_server("small", max_body_bytes=4096)
+    for size in (4097, 4096 * 4 + 5000, 10 ** 12):
+        req = (f"POST {LOGIN} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+               f"Content-Length: {size}\r\n\r\n{{").encode()
+        status, text = raw_request(srv.port, req)
+        assert status == 413, f"{size}: status {status}: {text[:500]!r}"
+        assert_413_envelope(text)
+    s = socket.create_connection(("127.0.0.1", srv.port), timeout=harness.scaled(10))
+    s.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+    first = b""
+    while b"}" not in first:  # the whole /health answer, a small JSON object
+        c = s.recv(65536)
+        assert c, first
+        first += c
+    assert first.startswith(b"HTTP/1.1 200"), first
+    s.sendall((f"POST {LOGIN} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+               f"Content-Length: 99999999\r\n\r\n{{").encode())
+    chunks = []
+    while True:
+        c = s.recv(65536)
+        if not c:
+            break
+        chunks.append(c)
+    s.close()
+    text = b"".join(chunks).decode("latin-1")
+    assert text.startswith("HTTP/1.1 413"), text[:500]
+    assert_413_envelope(text)
     healthy(srv)
 
 

@@ -208,7 +208,8 @@ int evreq_copy(struct evhttp_request *ev, struct authsvc_req *req)
 	default:
 		req->method = M_OTHER;
 	}
-	decoded = http_url_decode(path ? path : "/", strlen(path ? path : "/"), 0);
+	/* %2F stays an escape: an encoded slash is never a separator */
+	decoded = http_path_decode(path ? path : "/", strlen(path ? path : "/"));
 	if (decoded == NULL)
 		return 400;
 	req->path = arena_strdup(&req->arena, decoded);

@@ -2,7 +2,7 @@
  * The boundary between evhttp and the rest of the server, on the loop
  * thread only: evreq_copy copies an evhttp request (method, decoded path,
  * query, headers, peer) into a struct authsvc_req so that workers never
- * touch evhttp;
+ * touch evhttp (the path keeps %2F encoded: http_path_decode);
  * evreq_framing refuses ambiguous framing (http/framing.h); evreq_body parses the body with the
  * size limit; evreq_reply sends req's reply (envelope, no-store, CORS, Retry-After, X-Request-Id)
  * exactly once.

@@ -17,6 +17,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
+#include <event2/http_struct.h>
 #include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
 #include <event2/thread.h>
@@ -25,6 +26,8 @@
 #include "http/body.h"
 #include "http/conns.h"
 #include "http/evreq.h"
+#include "http/guard.h"
+#include "http/peer.h"
 #include "http/request.h"
 #include "http/router.h"
 #include "http/workers.h"
@@ -39,6 +42,7 @@ struct server_job {
 	struct evhttp_request *ev;
 	struct loop *loop;
 	evutil_socket_t fd;	  /* the client's socket, open until the reply (-1: unknown) */
+	bool http11;		  /* HTTP/1.1 or later: peer_gone may probe with a 100 */
 	worker_after_fn after_fn; /* work for after the reply (worker_after_reply) */
 	void *after_data;
 	struct server_job *next_done;
@@ -117,28 +121,11 @@ static void job_finish(struct server_job *sj)
 
 /* ---- worker side ---- */
 
-/*
- * Worker thread: did the client close its side while the job was queued?
- * evhttp stops reading while a request is being handled, so it would not
- * notice; a peek at the socket does (0 bytes: orderly close). The socket
- * stays open until the reply is sent, so the descriptor cannot be reused.
- */
-static bool client_gone(evutil_socket_t fd)
-{
-	char c;
-	ssize_t n;
-
-	if (fd < 0)
-		return false;
-	n = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
-	return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
-}
-
 static void job_run(struct job *job, struct worker *w)
 {
 	struct server_job *sj = (struct server_job *)job;
 
-	if (client_gone(sj->fd)) { /* nobody waits for the answer: skip the work */
+	if (peer_gone(sj->fd, sj->http11)) { /* nobody waits for the answer: skip the work */
 		req_fail(&sj->req, 503, "Client went away");
 		return;
 	}
@@ -300,6 +287,7 @@ static void on_request(struct evhttp_request *ev, void *arg)
 		struct bufferevent *bev = conn ? evhttp_connection_get_bufferevent(conn) : NULL;
 
 		sj->fd = bev ? bufferevent_getfd(bev) : -1;
+		sj->http11 = ev->major > 1 || (ev->major == 1 && ev->minor >= 1);
 	}
 	if (!workers_push(&srv->pool, &sj->job)) {
 		req->retry_after = 1;
@@ -453,8 +441,12 @@ static struct bufferevent *on_accept_bev(struct event_base *base, void *arg)
 {
 	struct loop *lp = arg;
 
+	struct bufferevent *bev = conns_accept(&lp->conns);
+
 	(void)base;
-	return conns_accept(&lp->conns);
+	if (bev != NULL && body_guard_attach(bev) < 0)
+		log_warn("connection without its body guard (out of memory)");
+	return bev;
 }
 
 /*
@@ -558,9 +550,12 @@ static int loop_init(struct server *srv, struct loop *lp, int index, const struc
 		return err_set(err, 0, "out of memory");
 	lp->conns.closed = conn_closed;
 	lp->conns.closed_arg = lp;
-	/* connections are counted and timed from accept (http/conns.c) */
+	/* connections are counted and timed from accept (http/conns.c); a
+	 * declared body over the limit gets the guard's JSON 413 before evhttp
+	 * reads it, otherwise our own JSON 413 up to 4x the limit (evreq_body),
+	 * and evhttp's own page beyond (chunked, or a head in pieces: guard.h) */
+	body_guard_init(cfg->max_body_bytes, (size_t)cfg->max_header_bytes);
 	evhttp_set_bevcb(lp->http, on_accept_bev, lp);
-	/* our own JSON 413 up to 4x the limit; beyond that evhttp cuts the connection */
 	evhttp_set_max_body_size(lp->http, (ev_ssize_t)(cfg->max_body_bytes * 4 + 4096));
 	evhttp_set_max_headers_size(lp->http, (ev_ssize_t)cfg->max_header_bytes);
 	evhttp_set_timeout(lp->http, cfg->timeout_s);
