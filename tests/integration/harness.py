@@ -483,6 +483,7 @@ class Server:
         self.overrides = overrides
         self.proc = None
         self.port = None
+        self.fixed_port = None  # set before start() when the config must name the port
         self.conf_path = os.path.join(tmpdir, f"{name}.conf")
         self.log_path = os.path.join(tmpdir, f"{name}.log")
         self.drain_timeout = merge(base_config(""), overrides).get("drain_timeout", 5)
@@ -508,7 +509,7 @@ class Server:
     def start(self):
         _require_binary(BIN, "authsvc", "AUTHSVC_BIN")
         for attempt in range(3):
-            self.port = free_port()
+            self.port = self.fixed_port or free_port()
             self.write_config()
             env = dict(os.environ)
             env.pop("AUTHSVC_LISTEN", None)

@@ -62,12 +62,13 @@ struct authsvc_req {
 	/* the reply */
 	bool replied;
 	int status;
-	json_t *reply;	       /* owned; NULL for an empty body */
-	const char *location;  /* arena string */
-	int retry_after;       /* seconds; 0: none */
-	bool no_store;	       /* Cache-Control: no-store */
-	bool cors_preflight;   /* an OPTIONS preflight: answer with the CORS allowances */
-	bool close_connection; /* Connection: close after this reply */
+	json_t *reply;		/* owned; NULL for an empty body */
+	const char *location;	/* arena string */
+	const char *set_cookie; /* arena string: one Set-Cookie header value, or NULL */
+	int retry_after;	/* seconds; 0: none */
+	bool no_store;		/* Cache-Control: no-store */
+	bool cors_preflight;	/* an OPTIONS preflight: answer with the CORS allowances */
+	bool close_connection;	/* Connection: close after this reply */
 };
 
 void req_init(struct authsvc_req *req, struct app *app);
