@@ -209,10 +209,17 @@ static int fill_placeholders(const struct authsvc_cfg *cfg, const char *tmpl, st
 	return sbuf_failed(out) ? -1 : 0;
 }
 
+/* An issuer path naming no single tenant. */
+static bool multi_tenant(const char *issuer)
+{
+	return strstr(issuer, "/common/") != NULL || strstr(issuer, "/organizations/") != NULL ||
+	       strstr(issuer, "/consumers/") != NULL;
+}
+
 static int api_oidc_new(const struct authsvc_cfg *cfg, const struct authsvc_oidc_defaults *d,
 			void *state, struct authsvc_oidc **out, struct authsvc_err *err)
 {
-	struct sbuf issuer = SBUF_INIT(2048);
+	struct sbuf issuer = SBUF_INIT(2048), discovery = SBUF_INIT(2100);
 	const char *tmpl, *auth, *urls[6];
 	struct social_conf sc = {0};
 	struct social_provider *sp;
@@ -233,8 +240,19 @@ static int api_oidc_new(const struct authsvc_cfg *cfg, const struct authsvc_oidc
 		goto out;
 	sc.oidc.name = cfg->pc->name;
 	sc.oidc.issuer = issuer.len > 0 ? sbuf_str(&issuer) : NULL;
-	sc.oidc.issuer_template = sc.oidc.issuer == NULL ? d->issuer_template : NULL;
 	sc.oidc.discovery_url = oidc_str(cfg, "discovery_url", NULL);
+	if (sc.oidc.issuer != NULL && d->issuer_template != NULL && multi_tenant(sc.oidc.issuer)) {
+		/* a multi-tenant endpoint (Azure's common, organizations): its
+		 * discovery names no one issuer; ID tokens are checked against
+		 * the template with their own tenant id */
+		if (sc.oidc.discovery_url == NULL) {
+			sbuf_addstr(&discovery, sc.oidc.issuer);
+			sbuf_addstr(&discovery, "/.well-known/openid-configuration");
+			sc.oidc.discovery_url = sbuf_str(&discovery);
+		}
+		sc.oidc.issuer = NULL;
+	}
+	sc.oidc.issuer_template = sc.oidc.issuer == NULL ? d->issuer_template : NULL;
 	sc.oidc.authorization_url = oidc_str(cfg, "authorization_url", NULL);
 	sc.oidc.token_url = oidc_str(cfg, "token_url", NULL);
 	sc.oidc.userinfo_url = oidc_str(cfg, "userinfo_url", NULL);
@@ -304,6 +322,7 @@ static int api_oidc_new(const struct authsvc_cfg *cfg, const struct authsvc_oidc
 	rc = 0;
 out:
 	sbuf_release(&issuer);
+	sbuf_release(&discovery);
 	return rc;
 }
 
