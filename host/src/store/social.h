@@ -1,5 +1,5 @@
 /*
- * The tables of social and enterprise logins (host/sql/0006_social.sql):
+ * The tables of social and enterprise logins (host/sql/0007_social.sql):
  * login transactions, identities at providers, and the PKCE challenge of
  * an auth code. Workers only (blocking); nothing logs.
  */
