@@ -31,6 +31,9 @@ static const struct authsvc_field login_fields[] = {
     {"client_secret", AUTHSVC_FIELD_STRING, 0},
     {"username", AUTHSVC_FIELD_STRING, 1},
     {"password", AUTHSVC_FIELD_STRING, 1},
+    /* optional PKCE (S256) on the code flow, see docs/api.md */
+    {"code_challenge", AUTHSVC_FIELD_STRING, 0},
+    {"code_challenge_method", AUTHSVC_FIELD_STRING, 0},
     {0},
 };
 

@@ -513,6 +513,7 @@ class Server:
         self.preexec_fn = None  # run in the child before exec (e.g. resource limits)
         self.proc = None
         self.port = None
+        self.fixed_port = None  # set before start() when the config must name the port
         self.conf_path = os.path.join(tmpdir, f"{name}.conf")
         self.log_path = os.path.join(tmpdir, f"{name}.log")
         self.drain_timeout = merge(base_config(""), overrides).get("drain_timeout", 5)
@@ -538,7 +539,7 @@ class Server:
     def start(self):
         _require_binary(BIN, "authsvc", "AUTHSVC_BIN")
         for attempt in range(3):
-            self.port = free_port()
+            self.port = self.fixed_port or free_port()
             self.write_config()
             env = dict(os.environ)
             env.pop("AUTHSVC_LISTEN", None)

@@ -17,6 +17,7 @@
 #include "core/hooks.h"
 #include "core/throttle.h"
 #include "store/sessions.h"
+#include "store/social.h"
 #include "tokens/opaque.h"
 
 int core_check_eligible(struct authsvc_req *req, const struct client *c, const struct user_ctx *u)
@@ -45,17 +46,41 @@ int core_check_eligible(struct authsvc_req *req, const struct client *c, const s
 	return 0;
 }
 
+/* The optional PKCE challenge of a code login (code_challenge, S256 only:
+ * plain would put the verifier itself in the login request): 0 with *out
+ * NULL or the challenge, or -1 with the 400 reply set. */
+static int code_challenge(struct authsvc_req *req, const char **out)
+{
+	const char *cc = req_body_str(req, "code_challenge");
+	const char *method = req_body_str(req, "code_challenge_method");
+
+	*out = NULL;
+	if (cc == NULL && method == NULL)
+		return 0;
+	if ((method != NULL && strcmp(method, "S256") != 0) || cc == NULL || strlen(cc) != 43 ||
+	    strspn(cc, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") != 43) {
+		req_fail(req, 400, "code_challenge must be an S256 challenge");
+		return -1;
+	}
+	*out = cc;
+	return 0;
+}
+
 static enum authsvc_status issue_code(struct authsvc_req *req, struct db *db,
 				      const struct client *c, const struct user_ctx *u)
 {
 	char code[44], hash[65];
 	struct err err = {0};
+	const char *challenge;
 
+	if (code_challenge(req, &challenge) < 0)
+		return AUTHSVC_OK;
 	if (tokens_random_b64url(code, sizeof(code), 32) < 0)
 		return AUTHSVC_ERROR;
 	core_token_hash(code, hash);
 	if (store_code_create(db, hash, c->client_id, u->user_id, u->tenant_id, false, c->code_ttl,
-			      &err) < 0) {
+			      &err) < 0 ||
+	    (challenge != NULL && store_code_bind_challenge(db, hash, challenge, &err) < 0)) {
 		req_fail_store(req, &err);
 		return AUTHSVC_OK;
 	}

@@ -11,7 +11,9 @@
 #include "core/mfa_gate.h"
 #include "core/session.h"
 #include "http/workers.h"
+#include "outbound/oidc.h"
 #include "store/clients.h"
+#include "store/social.h"
 #include "store/sessions.h"
 #include "store/users.h"
 #include "tokens/opaque.h"
@@ -24,7 +26,7 @@ enum authsvc_status h_token(void *state, void *tstate, struct authsvc_req *req)
 	struct client c;
 	struct code_row row;
 	struct err err = {0};
-	char hash[65];
+	char hash[65], challenge[65];
 	int rc;
 
 	(void)state;
@@ -35,6 +37,13 @@ enum authsvc_status h_token(void *state, void *tstate, struct authsvc_req *req)
 	if (rc == 0)
 		return req_fail(req, 401, "Client Invalid");
 	core_token_hash(code, hash);
+	/* PKCE (docs/api.md): a code bound to a challenge needs its verifier;
+	 * a wrong or missing one leaves the code as it is */
+	rc = store_code_challenge(db, hash, challenge, &err);
+	if (rc < 0)
+		return req_fail_store(req, &err);
+	if (rc == 1 && !oidc_pkce_matches(req_body_str(req, "code_verifier"), challenge))
+		return req_fail(req, 401, "Invalid Credentials");
 	if (db_begin(db, &err) < 0)
 		return req_fail_store(req, &err);
 	rc = store_code_consume(db, hash, c.client_id, &row, &err);

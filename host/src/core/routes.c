@@ -11,7 +11,8 @@
 
 #define S AUTHSVC_FIELD_STRING
 
-static const struct authsvc_field token_fields[] = {{"clientId", S, 1}, {"code", S, 1}, {0}};
+static const struct authsvc_field token_fields[] = {
+    {"clientId", S, 1}, {"code", S, 1}, {"code_verifier", S, 0}, {0}};
 static const struct authsvc_field refresh_fields[] = {
     {"refreshToken", S, 1}, {"tenantId", S, 0}, {0}};
 static const struct authsvc_field logout_fields[] = {{"refreshToken", S, 0}, {0}};

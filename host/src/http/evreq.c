@@ -106,6 +106,8 @@ void evreq_reply(struct evhttp_request *ev, struct authsvc_req *req, const struc
 	evhttp_add_header(out, "X-Request-Id", req->id);
 	if (req->location != NULL)
 		evhttp_add_header(out, "Location", req->location);
+	if (req->set_cookie != NULL)
+		evhttp_add_header(out, "Set-Cookie", req->set_cookie);
 	if (req->close_connection)
 		evhttp_add_header(out, "Connection", "close");
 	cors_headers(req, cfg, out);

@@ -65,6 +65,7 @@ struct authsvc_req {
 	int status;
 	json_t *reply;		    /* owned; NULL for an empty body */
 	const char *location;	    /* arena string */
+	const char *set_cookie;	    /* arena string: one Set-Cookie header value, or NULL */
 	int retry_after;	    /* seconds; 0: none */
 	bool no_store;		    /* Cache-Control: no-store */
 	bool cors_preflight;	    /* an OPTIONS preflight: answer with the CORS allowances */

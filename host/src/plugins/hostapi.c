@@ -10,10 +10,12 @@
 #include "core/finish.h"
 #include "core/login.h"
 #include "core/otp.h"
+#include "core/social.h"
 #include "http/request.h"
 #include "http/router.h"
 #include "log/log.h"
 #include "tokens/opaque.h"
+#include "util/sbuf.h"
 
 __attribute__((format(printf, 3, 4))) static void api_log(struct authsvc_req *req, int level,
 							  const char *fmt, ...)
@@ -162,6 +164,189 @@ static enum authsvc_status api_otp_check(struct authsvc_req *req, const char *sp
 	return core_otp_check(req, space, key, otp, flags, who_out);
 }
 
+/* A string setting, or the default, or NULL when empty. */
+static const char *oidc_str(const struct authsvc_cfg *cfg, const char *key, const char *def)
+{
+	const char *v = api_cfg_str(cfg, key);
+
+	if (v == NULL || v[0] == '\0')
+		v = def;
+	return v != NULL && v[0] != '\0' ? v : NULL;
+}
+
+/* tmpl with each {name} replaced by the instance's string setting name:
+ * 0 (out filled), or -1 with err naming the setting that is missing. */
+static int fill_placeholders(const struct authsvc_cfg *cfg, const char *tmpl, struct sbuf *out,
+			     struct authsvc_err *err)
+{
+	const char *p = tmpl;
+
+	while (*p != '\0') {
+		const char *open = strchr(p, '{'), *close, *v;
+		char key[64];
+
+		if (open == NULL) {
+			sbuf_addstr(out, p);
+			break;
+		}
+		close = strchr(open, '}');
+		if (close == NULL || (size_t)(close - open - 1) >= sizeof(key)) {
+			sbuf_addstr(out, p);
+			break;
+		}
+		sbuf_add(out, p, (size_t)(open - p));
+		memcpy(key, open + 1, (size_t)(close - open - 1));
+		key[close - open - 1] = '\0';
+		v = oidc_str(cfg, key, NULL);
+		if (v == NULL || strpbrk(v, "/?#@ ") != NULL) {
+			snprintf(err->msg, sizeof(err->msg), "setting %s is needed for the issuer",
+				 key);
+			return -1;
+		}
+		sbuf_addstr(out, v);
+		p = close + 1;
+	}
+	return sbuf_failed(out) ? -1 : 0;
+}
+
+/* An issuer path naming no single tenant. */
+static bool multi_tenant(const char *issuer)
+{
+	return strstr(issuer, "/common/") != NULL || strstr(issuer, "/organizations/") != NULL ||
+	       strstr(issuer, "/consumers/") != NULL;
+}
+
+static int api_oidc_new(const struct authsvc_cfg *cfg, const struct authsvc_oidc_defaults *d,
+			void *state, struct authsvc_oidc **out, struct authsvc_err *err)
+{
+	struct sbuf issuer = SBUF_INIT(2048), discovery = SBUF_INIT(2100);
+	const char *tmpl, *auth, *urls[6];
+	struct social_conf sc = {0};
+	struct social_provider *sp;
+	struct err e = {0};
+	bool allow_http;
+	int rc = -1;
+
+	if (cfg == NULL || d == NULL || out == NULL ||
+	    d->size <
+		offsetof(struct authsvc_oidc_defaults, claims_check) + sizeof(d->claims_check)) {
+		if (err != NULL)
+			snprintf(err->msg, sizeof(err->msg), "oidc_new: bad arguments");
+		return -1;
+	}
+	allow_http = api_cfg_int(cfg, "allow_http") != 0;
+	tmpl = oidc_str(cfg, "issuer", d->issuer);
+	if (tmpl != NULL && fill_placeholders(cfg, tmpl, &issuer, err) < 0)
+		goto out;
+	sc.oidc.name = cfg->pc->name;
+	sc.oidc.issuer = issuer.len > 0 ? sbuf_str(&issuer) : NULL;
+	sc.oidc.discovery_url = oidc_str(cfg, "discovery_url", NULL);
+	if (sc.oidc.issuer != NULL && d->issuer_template != NULL && multi_tenant(sc.oidc.issuer)) {
+		/* a multi-tenant endpoint (Azure's common, organizations): its
+		 * discovery names no one issuer; ID tokens are checked against
+		 * the template with their own tenant id */
+		if (sc.oidc.discovery_url == NULL) {
+			sbuf_addstr(&discovery, sc.oidc.issuer);
+			sbuf_addstr(&discovery, "/.well-known/openid-configuration");
+			sc.oidc.discovery_url = sbuf_str(&discovery);
+		}
+		sc.oidc.issuer = NULL;
+	}
+	sc.oidc.issuer_template = sc.oidc.issuer == NULL ? d->issuer_template : NULL;
+	sc.oidc.authorization_url = oidc_str(cfg, "authorization_url", NULL);
+	sc.oidc.token_url = oidc_str(cfg, "token_url", NULL);
+	sc.oidc.userinfo_url = oidc_str(cfg, "userinfo_url", NULL);
+	sc.oidc.jwks_url = oidc_str(cfg, "jwks_url", NULL);
+	sc.oidc.client_id = oidc_str(cfg, "client_id", NULL);
+	sc.oidc.client_secret = oidc_str(cfg, "client_secret", NULL);
+	sc.oidc.redirect_uri = oidc_str(cfg, "redirect_uri", NULL);
+	sc.oidc.scope =
+	    oidc_str(cfg, "scope", d->scope != NULL ? d->scope : "openid email profile");
+	sc.oidc.skew_s = (long)api_cfg_int(cfg, "clock_skew");
+	sc.oidc.http.connect_timeout_ms = (long)api_cfg_int(cfg, "connect_timeout_ms");
+	sc.oidc.http.timeout_ms = (long)api_cfg_int(cfg, "timeout_ms");
+	sc.oidc.http.allow_http = allow_http;
+	sc.oidc.http.ca_file = oidc_str(cfg, "ca_file", NULL);
+	urls[0] = sc.oidc.issuer;
+	urls[1] = sc.oidc.discovery_url;
+	urls[2] = sc.oidc.authorization_url;
+	urls[3] = sc.oidc.token_url;
+	urls[4] = sc.oidc.userinfo_url;
+	urls[5] = sc.oidc.jwks_url;
+	for (size_t i = 0; i < 6; i++) {
+		if (urls[i] != NULL && !outbound_url_allowed(urls[i], allow_http)) {
+			snprintf(err->msg, sizeof(err->msg),
+				 "%s must be https (http only on loopback with allow_http)",
+				 urls[i]);
+			goto out;
+		}
+	}
+	if (oidc_algs_parse(oidc_str(cfg, "algs", d->algs != NULL ? d->algs : "RS256"),
+			    &sc.oidc.algs) < 0) {
+		snprintf(err->msg, sizeof(err->msg), "algs: only RS256 and ES256 are accepted");
+		goto out;
+	}
+	auth = oidc_str(cfg, "token_auth", "client_secret_basic");
+	if (strcmp(auth, "client_secret_basic") == 0) {
+		sc.oidc.token_auth = OIDC_AUTH_BASIC;
+	} else if (strcmp(auth, "client_secret_post") == 0) {
+		sc.oidc.token_auth = OIDC_AUTH_POST;
+	} else {
+		snprintf(err->msg, sizeof(err->msg),
+			 "token_auth: client_secret_basic or client_secret_post");
+		goto out;
+	}
+	if (sc.oidc.client_secret == NULL) {
+		snprintf(err->msg, sizeof(err->msg),
+			 "client_secret (or client_secret_env) is needed");
+		goto out;
+	}
+	sc.subject_claim = d->subject_claim;
+	sc.email_claim = d->email_claim;
+	sc.email_verified_implied = d->email_verified_implied != 0;
+	sc.link_by_email = api_cfg_int(cfg, "link_by_email") != 0;
+	sc.signup = api_cfg_int(cfg, "signup") != 0;
+	sc.signup_tenant = oidc_str(cfg, "signup_tenant", NULL);
+	sc.signup_role = oidc_str(cfg, "signup_role", NULL);
+	sc.cookie_secure = api_cfg_int(cfg, "cookie_secure") != 0;
+	sc.tx_ttl_s = (int)api_cfg_int(cfg, "transaction_ttl");
+	sc.auth_params = d->auth_params;
+	sc.claims_check = d->claims_check;
+	sc.claims_state = state;
+	sp = core_social_new(&sc, &e);
+	if (sp == NULL) {
+		snprintf(err->msg, sizeof(err->msg), "%s", e.msg);
+		goto out;
+	}
+	*out = (struct authsvc_oidc *)sp;
+	rc = 0;
+out:
+	sbuf_release(&issuer);
+	sbuf_release(&discovery);
+	return rc;
+}
+
+static void api_oidc_free(struct authsvc_oidc *p)
+{
+	core_social_free((struct social_provider *)p);
+}
+
+static enum authsvc_status api_oidc_start(struct authsvc_req *req, struct authsvc_oidc *p,
+					  uint32_t flags)
+{
+	if (req == NULL || p == NULL || (flags & ~(uint32_t)AUTHSVC_OIDC_PUBLIC_START) != 0)
+		return AUTHSVC_ERROR;
+	return core_social_start(req, (struct social_provider *)p,
+				 (flags & AUTHSVC_OIDC_PUBLIC_START) ? SOCIAL_PUBLIC_START : 0);
+}
+
+static enum authsvc_status api_oidc_callback(struct authsvc_req *req, struct authsvc_oidc *p)
+{
+	if (req == NULL || p == NULL)
+		return AUTHSVC_ERROR;
+	return core_social_callback(req, (struct social_provider *)p);
+}
+
 const struct authsvc_host host_api = {
     AUTHSVC_HOST_HEADER,
     .log = api_log,
@@ -191,4 +376,9 @@ const struct authsvc_host host_api = {
     .route_add = api_route_add,
     .otp_send_ex = core_otp_send,
     .otp_check_ex = core_otp_check,
+    /* 1.3 */
+    .oidc_new = api_oidc_new,
+    .oidc_free = api_oidc_free,
+    .oidc_start = api_oidc_start,
+    .oidc_callback = api_oidc_callback,
 };

@@ -27,6 +27,10 @@
  *	                 "passwordless-signup" keeps working through otp_send
  *	                 and otp_check). authsvc_err.code documented as
  *	                 reserved; field offsets frozen by static assertions.
+ *	2026-12-02  1.3  OpenID Connect providers run by the host: struct
+ *	                 authsvc_oidc_defaults, AUTHSVC_OIDC_SETTINGS,
+ *	                 AUTHSVC_OIDC_PUBLIC_START; host: oidc_new, oidc_free,
+ *	                 oidc_start, oidc_callback.
  *
  * Threads. init/start/stop/fini run on the main thread before workers start
  * or after they stopped. Route handlers and hooks run on worker threads,
@@ -62,7 +66,7 @@ extern "C" {
 #endif
 
 #define AUTHSVC_ABI_MAJOR 1u
-#define AUTHSVC_ABI_MINOR 2u
+#define AUTHSVC_ABI_MINOR 3u
 
 #define AUTHSVC_EXPORT __attribute__((visibility("default")))
 
@@ -298,6 +302,123 @@ enum authsvc_login_flags {
 	AUTHSVC_LOGIN_TOKENS = 1 << 0, /* answer a TokenResponse directly */
 };
 
+/* ---- 1.3: OpenID Connect providers run by the host ----
+ *
+ * A provider plugin (plugins/keycloak is the model; docs/providers.md)
+ * declares AUTHSVC_OIDC_SETTINGS in its settings, calls host->oidc_new in
+ * init with its defaults, and routes its start and callback paths to
+ * host->oidc_start and host->oidc_callback. The host does the rest: the
+ * login transaction, PKCE, discovery, the code exchange, the ID-token
+ * checks, the local user, and the login's end as for a password login.
+ */
+struct authsvc_oidc; /* opaque: one provider instance of the host */
+
+/* A plugin's own check of a verified ID token's claims (e.g. Google's
+ * hosted domain): OK to go on, DENIED to refuse the login (401). */
+typedef enum authsvc_status (*authsvc_oidc_claims_fn)(void *state, const json_t *claims);
+
+/* The provider's defaults. Every string may be overridden by the
+ * instance's setting of the same purpose; "{name}" in issuer is replaced
+ * by the instance's string setting name (e.g. {tenant}, {region}). */
+struct authsvc_oidc_defaults {
+	uint32_t size;	    /* AUTHSVC_OIDC_DEFAULTS_HEADER */
+	const char *issuer; /* default of the setting issuer */
+	const char
+	    *issuer_template;	   /* with an empty issuer: ID-token iss with {tenantid} (Azure) */
+	const char *scope;	   /* default of the setting scope */
+	const char *algs;	   /* default of the setting algs: "RS256", "ES256", both */
+	const char *subject_claim; /* identity claim: "sub" (NULL), Azure "oid" */
+	const char *email_claim;   /* "email" (NULL) */
+	int32_t email_verified_implied; /* 1: the provider asserts only verified e-mails */
+	const char *const *auth_params; /* extra authorization parameters, name/value, NULL-ended */
+	authsvc_oidc_claims_fn claims_check; /* may be NULL */
+};
+
+#define AUTHSVC_OIDC_DEFAULTS_HEADER .size = sizeof(struct authsvc_oidc_defaults)
+
+/* oidc_start flags. */
+enum authsvc_oidc_flags {
+	/* A public client's start: client_id, client_challenge and
+	 * client_challenge_method (S256) from the query, no secret; the
+	 * challenge is bound to the code, and POST /auth/token then needs the
+	 * matching code_verifier. */
+	AUTHSVC_OIDC_PUBLIC_START = 1 << 0,
+};
+
+/* The settings the host reads for an OIDC provider instance; put them in
+ * the plugin's settings table (before its {0}). */
+#define AUTHSVC_OIDC_SETTINGS                                                                      \
+	{.key = "issuer",                                                                          \
+	 .type = AUTHSVC_SET_STRING,                                                               \
+	 .help = "issuer URL (discovery at <issuer>/.well-known/openid-configuration)"},           \
+	    {.key = "discovery_url",                                                               \
+	     .type = AUTHSVC_SET_STRING,                                                           \
+	     .help = "discovery document URL, instead of the issuer's"},                           \
+	    {.key = "authorization_url",                                                           \
+	     .type = AUTHSVC_SET_STRING,                                                           \
+	     .help = "overrides discovery"},                                                       \
+	    {.key = "token_url", .type = AUTHSVC_SET_STRING, .help = "overrides discovery"},       \
+	    {.key = "userinfo_url", .type = AUTHSVC_SET_STRING, .help = "overrides discovery"},    \
+	    {.key = "jwks_url", .type = AUTHSVC_SET_STRING, .help = "overrides discovery"},        \
+	    {.key = "client_id", .type = AUTHSVC_SET_STRING, .help = "client id at the provider"}, \
+	    {.key = "client_secret",                                                               \
+	     .type = AUTHSVC_SET_STRING,                                                           \
+	     .flags = AUTHSVC_SET_SECRET,                                                          \
+	     .help = "client secret at the provider"},                                             \
+	    {.key = "redirect_uri",                                                                \
+	     .type = AUTHSVC_SET_STRING,                                                           \
+	     .help = "this instance's callback URL, as registered at the provider"},               \
+	    {.key = "scope", .type = AUTHSVC_SET_STRING, .help = "scopes asked for"},              \
+	    {.key = "algs",                                                                        \
+	     .type = AUTHSVC_SET_STRING,                                                           \
+	     .help = "ID-token algorithms accepted: RS256, ES256"},                                \
+	    {.key = "token_auth",                                                                  \
+	     .type = AUTHSVC_SET_STRING,                                                           \
+	     .def_str = "client_secret_basic",                                                     \
+	     .help = "client_secret_basic or client_secret_post"},                                 \
+	    {.key = "allow_http",                                                                  \
+	     .type = AUTHSVC_SET_BOOL,                                                             \
+	     .help = "accept http:// provider URLs on loopback (tests only)"},                     \
+	    {.key = "ca_file",                                                                     \
+	     .type = AUTHSVC_SET_STRING,                                                           \
+	     .help = "CA bundle for the provider (default: the system's)"},                        \
+	    {.key = "clock_skew",                                                                  \
+	     .type = AUTHSVC_SET_INT,                                                              \
+	     .def_int = 120,                                                                       \
+	     .min = 0,                                                                             \
+	     .max = 600,                                                                           \
+	     .help = "seconds of clock skew allowed on ID tokens"},                                \
+	    {.key = "connect_timeout_ms",                                                          \
+	     .type = AUTHSVC_SET_INT,                                                              \
+	     .def_int = 3000,                                                                      \
+	     .min = 100,                                                                           \
+	     .max = 60000,                                                                         \
+	     .help = "provider connect timeout"},                                                  \
+	    {.key = "timeout_ms",                                                                  \
+	     .type = AUTHSVC_SET_INT,                                                              \
+	     .def_int = 10000,                                                                     \
+	     .min = 100,                                                                           \
+	     .max = 120000,                                                                        \
+	     .help = "provider call timeout"},                                                     \
+	    {.key = "link_by_email",                                                               \
+	     .type = AUTHSVC_SET_BOOL,                                                             \
+	     .help = "link an unknown identity to the user with its verified e-mail"},             \
+	    {.key = "signup",                                                                      \
+	     .type = AUTHSVC_SET_BOOL,                                                             \
+	     .help = "create a user for an unknown identity with a verified e-mail"},              \
+	    {.key = "signup_tenant",                                                               \
+	     .type = AUTHSVC_SET_STRING,                                                           \
+	     .help = "tenant key of signed-up users"},                                             \
+	    {.key = "signup_role", .type = AUTHSVC_SET_STRING, .help = "role of signed-up users"}, \
+	    {.key = "cookie_secure",                                                               \
+	     .type = AUTHSVC_SET_BOOL,                                                             \
+	     .def_int = 1,                                                                         \
+	     .help = "mark the login-transaction cookie Secure"},                                  \
+	{                                                                                          \
+		.key = "transaction_ttl", .type = AUTHSVC_SET_INT, .def_int = 600, .min = 30,      \
+		.max = 3600, .help = "seconds a started login may take"                            \
+	}
+
 /* ---- the host API table ---- */
 
 struct authsvc_host {
@@ -420,6 +541,23 @@ struct authsvc_host {
 	enum authsvc_status (*otp_check_ex)(struct authsvc_req *req, const char *space,
 					    const char *key, const char *otp, uint32_t flags,
 					    struct authsvc_identity *who_out);
+
+	/* ---- 1.3: check AUTHSVC_HAS(struct authsvc_host, host, field) ---- */
+
+	/* An OpenID Connect provider for this instance from its
+	 * AUTHSVC_OIDC_SETTINGS and d; state is passed to d->claims_check.
+	 * Init only; nothing is fetched yet. 0, or -1 with err->msg (a missing
+	 * client_id, redirect_uri or issuer, a refused URL or algorithm). */
+	int (*oidc_new)(const struct authsvc_cfg *cfg, const struct authsvc_oidc_defaults *d,
+			void *state, struct authsvc_oidc **out, struct authsvc_err *err);
+	void (*oidc_free)(struct authsvc_oidc *p); /* fini */
+	/* A start route: the client (the route's CLIENT_AUTH, or a public
+	 * start with AUTHSVC_OIDC_PUBLIC_START), then 302 to the provider. */
+	enum authsvc_status (*oidc_start)(struct authsvc_req *req, struct authsvc_oidc *p,
+					  uint32_t flags);
+	/* The callback route: 302 to the client with code (or error=), or an
+	 * error reply. */
+	enum authsvc_status (*oidc_callback)(struct authsvc_req *req, struct authsvc_oidc *p);
 };
 
 /* ---- the plugin descriptor ---- */
@@ -550,7 +688,16 @@ AUTHSVC_ABI_OFFSET(authsvc_host, instance_name, 192);
 AUTHSVC_ABI_OFFSET(authsvc_host, route_add, 200);
 AUTHSVC_ABI_OFFSET(authsvc_host, otp_send_ex, 208);
 AUTHSVC_ABI_OFFSET(authsvc_host, otp_check_ex, 216);
-AUTHSVC_ABI_SIZE(authsvc_host, 224);
+AUTHSVC_ABI_OFFSET(authsvc_host, oidc_new, 224);
+AUTHSVC_ABI_OFFSET(authsvc_host, oidc_free, 232);
+AUTHSVC_ABI_OFFSET(authsvc_host, oidc_start, 240);
+AUTHSVC_ABI_OFFSET(authsvc_host, oidc_callback, 248);
+AUTHSVC_ABI_SIZE(authsvc_host, 256);
+/* 1.3 */
+AUTHSVC_ABI_OFFSET(authsvc_oidc_defaults, size, 0);
+AUTHSVC_ABI_OFFSET(authsvc_oidc_defaults, issuer, 8);
+AUTHSVC_ABI_OFFSET(authsvc_oidc_defaults, claims_check, 72);
+AUTHSVC_ABI_SIZE(authsvc_oidc_defaults, 80);
 AUTHSVC_ABI_OFFSET(authsvc_hooks, size, 0);
 AUTHSVC_ABI_OFFSET(authsvc_hooks, password_check, 8);
 AUTHSVC_ABI_OFFSET(authsvc_hooks, mfa_verify, 16);
