@@ -263,14 +263,19 @@ def test_verify_otp_when_mfa_is_off(t):
 
 
 def test_mail_server_down_answers_503_and_recovers(t):
-    srv = mfa_server(t, notify={"retries": 0})
+    # the channel stays marked failing for retry_delay after a failed
+    # delivery: long enough here that a slow build still sees the 503s
+    # inside it; recovery comes with the first retry after it
+    delay = int(harness.scaled(5))
+    srv = mfa_server(t, notify={"retries": 0, "retry_delay": delay})
     SMTP.stop()
     try:
         # the first send is queued and fails in the background; once the channel
         # is known to fail, logins at the gate answer 503 and write nothing
         t.login(server=srv)
         r = harness.wait_until(lambda: (lambda r: r if r.status == 503 else None)(
-            t.login(server=srv)), 5, interval=0.2, what="503 while SMTP is down")
+            t.login(server=srv)), harness.scaled(5), interval=0.2,
+            what="503 while SMTP is down")
         expect_error(r, 503)
         assert int(r.headers["retry-after"]) >= 1
         rows = t.db.count("otp_pending")
@@ -278,8 +283,8 @@ def test_mail_server_down_answers_503_and_recovers(t):
         assert t.db.count("otp_pending") == rows
     finally:
         SMTP.start()
-    harness.wait_until(lambda: t.login(server=srv).status == 200, 5, interval=0.3,
-                       what="recovery after the SMTP server returned")
+    harness.wait_until(lambda: t.login(server=srv).status == 200, delay + harness.scaled(5),
+                       interval=0.3, what="recovery after the SMTP server returned")
     expect(verify(t, srv, mailed_code()), 200)
     assert srv.alive()
 
