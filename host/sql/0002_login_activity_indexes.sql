@@ -1,4 +1,4 @@
--- Indexes for the login-activity API (BEHAVIOUR §5.1, docs/api.md "Login activity").
+-- Indexes for the login-activity API (docs/api.md "Login activity").
 --
 -- GET /login-activity?filter={"where":{"actor":…,"loginTime":{"between":[…]}},
 --   "order":"loginTime DESC","limit":50}: an index scan on (actor, login_time DESC)

@@ -1,7 +1,7 @@
 -- One-time codes, MFA transactions, action tokens (reset, signup), send
 -- rate limits, password history and the TOTP columns.
 
--- MFA switches (BEHAVIOUR §5.4.1 [REC]): a per-user flag read when
+-- MFA switches (docs/api.md "Second factor and passwordless login"): a per-user flag read when
 -- mfa.mode = "users".
 ALTER TABLE main.users ADD COLUMN mfa_enabled boolean NOT NULL DEFAULT false;
 
@@ -34,7 +34,7 @@ CREATE TABLE main.otp_pending (
 CREATE INDEX otp_pending_expires ON main.otp_pending (expires_at);
 
 -- Reset-password and signup tokens: opaque, stored as SHA-256 hex, each
--- with its own purpose so no other token passes for it (BEHAVIOUR §3.7).
+-- with its own purpose so no other token passes for it (docs/api.md "Forgotten passwords and sign-up").
 CREATE TABLE main.action_tokens (
 	token_hash char(64) PRIMARY KEY,
 	purpose varchar(16) NOT NULL CHECK (purpose IN ('reset', 'signup')),

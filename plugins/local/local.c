@@ -1,5 +1,5 @@
 /*
- * local: username + password login (BEHAVIOUR §5.3.2, §5.3.3).
+ * local: username + password login (docs/api.md "Endpoints served now").
  *
  * POST /auth/login answers an auth code, POST /auth/login-token the token
  * pair. The host validates the body (LoginRequest, closed) and the client

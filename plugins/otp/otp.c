@@ -1,5 +1,5 @@
 /*
- * otp: the e-mailed/texted second factor (BEHAVIOUR §5.4.3).
+ * otp: the e-mailed/texted second factor (docs/api.md "Second factor and passwordless login").
  *
  * With mfa.method = "otp" the core sends a code when the password step
  * reaches the MFA gate; POST /auth/send-otp sends a fresh one for the

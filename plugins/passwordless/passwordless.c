@@ -1,6 +1,6 @@
 /*
  * passwordless: login by a one-time code sent to the user, no password
- * (BEHAVIOUR §5.5 [REC]).
+ * (docs/api.md "Second factor and passwordless login").
  *
  * POST /auth/passwordless/start {client_id, client_secret, key} sends a
  * code and answers 204 whether or not the user exists (the host writes the

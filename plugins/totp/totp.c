@@ -1,6 +1,6 @@
 /*
- * totp: the authenticator-app second factor (RFC 6238; BEHAVIOUR §5.4.5,
- * §5.4.6 with the [REC] fixes).
+ * totp: the authenticator-app second factor (RFC 6238; docs/api.md "Second factor and passwordless
+ * login").
  *
  * GET /auth/check-qr-code (headers code, clientId) says whether the user of
  * an MFA-flagged code has a confirmed authenticator. POST

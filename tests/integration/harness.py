@@ -67,7 +67,7 @@ except ValueError:
     TIMEOUT_MULT = 1.0
 KEEP = os.environ.get("AUTHSVC_TEST_KEEP") == "1"
 
-# The standard fixture, as in upstream's acceptance tests (BEHAVIOUR §10).
+# The standard fixture, as in upstream's acceptance tests.
 PASSWORD = "temp123!@"
 USERNAME = "test_user"
 # Encrypts the generated signing keys in jwt_keys (tokens.key_passphrase).
@@ -754,7 +754,7 @@ class T:
         return admin(self.suite.admin_conf, *args, stdin=stdin, check=check)
 
     def provision(self):
-        """The standard fixture (BEHAVIOUR §10), through the admin CLI."""
+        """The standard fixture (as upstream's acceptance tests have it), through the admin CLI."""
         self.admin("tenant", "add", "--key", TENANT_KEY, "--name", "Tenant One")
         self.admin("role", "add", "--name", ROLE, "--permissions", ",".join(PERMISSIONS))
         for cid in ("web", "mobile"):

@@ -1,4 +1,4 @@
-"""Forgotten passwords (issue 4, BEHAVIOUR §5.6 with the [REC] fixes):
+"""Forgotten passwords (issue 4, docs/api.md "Forgotten passwords and sign-up"):
 POST /auth/forget-password, GET /auth/verify-reset-password-link,
 PATCH /auth/reset-password.
 

@@ -1,5 +1,5 @@
 """Login-activity API: GET /login-activity, /login-activity/count,
-/login-activity/{id}, /active-users/{range} (BEHAVIOUR §5.1, issue 5).
+/login-activity/{id}, /active-users/{range} (docs/api.md "Login activity", issue 5).
 
 Rows are seeded with SQL; tokens come from the standard fixture (role
 `others` has ViewLoginActivity) and from a role without it."""

@@ -1,4 +1,4 @@
-"""POST /auth/login, /auth/token, /auth/login-token (BEHAVIOUR §2.2-2.5, §4, §5.3, §5.7.2, §6)."""
+"""POST /auth/login, /auth/token, /auth/login-token (docs/api.md "Requests and errors")."""
 import harness
 from harness import (PASSWORD, USER_AGENT, USERNAME, concurrently, expect, expect_error,
                      jwt_parts, wait_until)
@@ -156,7 +156,7 @@ def test_login_token_client_not_allowed_is_401(t):
     expect_error(t.login_token(client_id="mobile"), 401, "Client Invalid")
 
 
-# -- user_tenant status (BEHAVIOUR §4 [REC])
+# -- user_tenant status (docs/api.md "Eligibility")
 
 def test_status_registered_is_400_at_login(t):
     t.set_status(0)
@@ -258,7 +258,7 @@ def test_failed_logins_write_no_rows(t):
     assert t.row_counts() == before, f"rows changed: {before} -> {t.row_counts()}"
 
 
-# -- login activity (§6)
+# -- login activity (docs/api.md "Login activity")
 
 def test_exchange_records_access_activity(t):
     t.exchange(t.code(), headers={"User-Agent": "TestAgent/7.1 (integration)"})

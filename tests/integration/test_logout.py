@@ -1,4 +1,4 @@
-"""POST /logout and GET /logout/redirect (BEHAVIOUR §5.9, §6)."""
+"""POST /logout and GET /logout/redirect (docs/api.md "Endpoints served now")."""
 import urllib.parse
 
 import harness

@@ -1,4 +1,4 @@
-"""The MFA gate with the e-mailed second factor (issue 3, BEHAVIOUR §5.4).
+"""The MFA gate with the e-mailed second factor (issue 3, docs/api.md "Second factor and passwordless login").
 
 A real SMTP server (aiosmtpd) receives the codes; each flow reads the mail.
 The second step is bound to the first: same user, same client, within the

@@ -1,4 +1,4 @@
-"""PATCH /auth/change-password (BEHAVIOUR §5.3.1, [REC] all sessions end)."""
+"""PATCH /auth/change-password (docs/api.md "Where authsvc differs from upstream", all sessions end)."""
 import harness
 from harness import PASSWORD, USERNAME, expect, expect_error
 

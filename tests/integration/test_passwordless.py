@@ -1,4 +1,4 @@
-"""Passwordless login by an e-mailed code (issue 3, BEHAVIOUR §5.5 [REC]).
+"""Passwordless login by an e-mailed code (issue 3, docs/api.md "Second factor and passwordless login").
 
 A real SMTP server (aiosmtpd) receives the codes. Unknown keys get the same
 204 and the same database work (a row whose code nobody is sent)."""

@@ -1,5 +1,5 @@
 """Two instances on one database: tokens, codes and revocations are shared
-(ARCHITECTURE 'Scale'; LISTEN/NOTIFY plus polling).
+(docs/operator-guide.md, "Running it": LISTEN/NOTIFY plus polling).
 
 The instances here poll once an hour, so a revocation that reaches the other
 one within a second came by notification: a batched NOTIFY from the

@@ -1,4 +1,4 @@
-"""No secret reaches the server's log (STYLE.md §3 "never log them"), even at
+"""No secret reaches the server's log (docs/security.md), even at
 log_level "debug": passwords, client secrets, auth codes, access and refresh
 tokens, and Authorization header values.
 

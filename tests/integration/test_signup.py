@@ -1,4 +1,4 @@
-"""Sign-up (issue 4, BEHAVIOUR §5.8 with the [REC] fixes): POST
+"""Sign-up (issue 4, docs/api.md "Forgotten passwords and sign-up"): POST
 /auth/signup/create-token, GET /auth/signup/verify-token, POST
 /auth/signup/create-user, POST /auth/signup/fast.
 

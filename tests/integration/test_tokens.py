@@ -1,5 +1,5 @@
 """GET /auth/me, POST /auth/token-refresh, POST /auth/token-switch and bearer checks
-(BEHAVIOUR §2.6, §3, §5.7)."""
+(docs/api.md "Requests and errors")."""
 import harness
 from harness import (USERNAME, expect, expect_error, jwt_build, jwt_parts, rsa_jwk_to_pem,
                      wait_until)
@@ -133,7 +133,7 @@ def test_me_with_revoked_token_is_401(t):
     expect_error(t.me(tokens["accessToken"]), 401)
 
 
-# -- refresh (§5.7.3): rotation, binding to the access token, family revocation
+# -- refresh: rotation, binding to the access token, family revocation
 
 def test_refresh_returns_new_pair(t):
     first = t.tokens_for()
@@ -248,7 +248,7 @@ def test_refresh_records_relogin_activity(t):
                 u=t.fx.user_id, t=t.fx.tenant_id)
 
 
-# -- switch (§5.7.4 [REC])
+# -- switch
 
 def _second_tenant(t, status=1, key="tenant2"):
     tid = t.add_tenant(key)
@@ -293,7 +293,7 @@ def test_switch_allows_password_change_needed(t):
 
 
 def test_switch_to_inactive_tenant_membership_is_refused(t):
-    # One status rule on every token-issuing path (BEHAVIOUR §4 [REC]):
+    # One status rule on every token-issuing path (docs/api.md "Eligibility"):
     # REGISTERED is 400 "User not active yet", INACTIVE/REJECTED 401 "UserInactive".
     for n, (status, code, msg) in enumerate(((0, 400, "User not active yet"),
                                              (2, 401, "UserInactive"),

@@ -1,6 +1,6 @@
 /*
  * The login-activity query language: LoopBack filters translated to
- * parameterised SQL over main.login_activity (BEHAVIOUR §5.1). filter.c
+ * parameterised SQL over main.login_activity (docs/api.md "Login activity"). filter.c
  * holds the query object, fields/order/limit and the statements; where.c
  * the where clause.
  *

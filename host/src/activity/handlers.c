@@ -1,4 +1,4 @@
-/* LoginActivityController: the four login-activity routes (BEHAVIOUR §5.1). */
+/* LoginActivityController: the four login-activity routes (docs/api.md "Login activity"). */
 #include "activity/handlers.h"
 
 #include <stdatomic.h>

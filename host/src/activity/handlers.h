@@ -1,5 +1,5 @@
 /*
- * LoginActivityController (BEHAVIOUR §5.1): GET /login-activity,
+ * LoginActivityController (docs/api.md "Login activity"): GET /login-activity,
  * /login-activity/count, /login-activity/{id} and /active-users/{range}.
  *
  * Every route needs a bearer token carrying the ViewLoginActivity

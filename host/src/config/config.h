@@ -94,7 +94,8 @@ struct otp_conf {
 	int max_attempts; /* wrong codes before the code is burned; default 5 */
 };
 
-/* mfa { ... }: the core's second-factor gate (BEHAVIOUR §5.4.1 [REC]). */
+/* mfa { ... }: the core's second-factor gate (docs/api.md "Second factor and passwordless login").
+ */
 struct mfa_conf {
 	char *mode;	/* "off" (default), "all", "users" (users.mfa_enabled) */
 	char *method;	/* "otp" (default: a code is sent) or "totp" (an app code) */
@@ -104,7 +105,8 @@ struct mfa_conf {
 	char *secret_key; /* secret: 32 bytes (hex or base64) encrypting TOTP secrets */
 };
 
-/* account { ... }: forgot/reset password and sign-up (BEHAVIOUR §5.6, §5.8). */
+/* account { ... }: forgot/reset password and sign-up (docs/api.md "Forgotten passwords and
+ * sign-up"). */
 struct account_conf {
 	int reset_ttl_s;	    /* default 1800 */
 	char *reset_url;	    /* link template, "{{token}}" replaced */

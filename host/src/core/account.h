@@ -1,6 +1,6 @@
 /*
  * What the account flows share (forget/reset password, sign-up, change of
- * password; BEHAVIOUR §5.3.1, §5.6, §5.8): the reuse rule for new
+ * password; docs/api.md "Where authsvc differs from upstream"): the reuse rule for new
  * passwords, setting a password with its history, minting and mailing
  * single-use tokens, and input checks. Workers only (database, hashing).
  */

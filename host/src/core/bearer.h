@@ -1,5 +1,5 @@
 /*
- * Bearer authentication (BEHAVIOUR §2.6): the access token from
+ * Bearer authentication (docs/api.md "Requests and errors"): the access token from
  * `Authorization: Bearer …` is verified (algorithm pinned, kid, signature,
  * issuer, purpose "access", expiry), then checked against the in-memory
  * revocation set and passwordExpiryTime. CPU only: runs on the loop thread.

@@ -116,7 +116,7 @@ static const char *redirect_with(struct authsvc_req *req, const char *url, json_
 }
 
 /* GET /logout/redirect: 302 to the client's registered logout URL, never to
- * a URL taken from the request (BEHAVIOUR §5.9.2). */
+ * a URL taken from the request (docs/api.md "Endpoints served now"). */
 enum authsvc_status h_logout_redirect(void *state, void *tstate, struct authsvc_req *req)
 {
 	const char *st = req_query(req, "state");

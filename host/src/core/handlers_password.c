@@ -1,4 +1,4 @@
-/* PATCH /auth/change-password (BEHAVIOUR §5.3.1, with the [REC] fixes). */
+/* PATCH /auth/change-password (docs/api.md "Where authsvc differs from upstream"). */
 #include "core/handlers.h"
 
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /*
- * ForgetPasswordController (BEHAVIOUR §5.6, with the [REC] fixes):
+ * ForgetPasswordController (docs/api.md "Forgotten passwords and sign-up"):
  * POST /auth/forget-password, GET /auth/verify-reset-password-link,
  * PATCH /auth/reset-password.
  *
@@ -34,8 +34,8 @@
 #include "store/users.h"
 
 /*
- * May this user reset a password through this client? The rule of §2.5
- * and §4 [REC] on the default tenant, except that a REGISTERED (0) or
+ * May this user reset a password through this client? The eligibility
+ * rule (docs/api.md "Eligibility") on the default tenant, except that a REGISTERED (0) or
  * PASSWORD_CHANGE_NEEDED (3) membership passes: the reset activates it.
  * NULL when it may; otherwise the 401/422 message (*status set).
  */

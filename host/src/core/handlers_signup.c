@@ -1,5 +1,5 @@
 /*
- * SignupController (BEHAVIOUR §5.8, with the [REC] fixes):
+ * SignupController (docs/api.md "Forgotten passwords and sign-up"):
  * POST /auth/signup/create-token, GET /auth/signup/verify-token,
  * POST /auth/signup/create-user, POST /auth/signup/fast.
  *

@@ -1,6 +1,6 @@
 /*
  * Token issuance, shared by /auth/token, /auth/login-token, refresh and
- * switch (BEHAVIOUR §5.7.2): build the AuthUser claims, sign the access
+ * switch (docs/api.md "Endpoints served now"): build the AuthUser claims, sign the access
  * token, store the refresh token (hash only), touch last_login and record
  * the login activity. The caller wraps the call in a transaction, so a
  * failure leaves no partial rows. Workers only.

@@ -56,7 +56,7 @@ bool pipeline_front(struct authsvc_req *req)
 	return true;
 }
 
-/* BEHAVIOUR §2.4: client_id/client_secret from the body, or the query when
+/* docs/api.md "Requests and errors": client_id/client_secret from the body, or the query when
  * the body is empty. */
 /* clients.secret_key, or NULL when none is configured. */
 static const unsigned char *client_key(const struct app *app)

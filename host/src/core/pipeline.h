@@ -1,6 +1,6 @@
 /*
- * The request pipeline shared by every route, core or plugin (BEHAVIOUR
- * §2.1): body validation and bearer authentication + permission (loop
+ * The request pipeline shared by every route, core or plugin (docs/api.md
+ * "Requests and errors"): body validation and bearer authentication + permission (loop
  * thread, pipeline_front), then client authentication and the handler
  * (pipeline_run, on a worker or, for ROUTE_ON_LOOP routes, the loop).
  * Whatever the handler returns ends as exactly one reply on req.

@@ -4,7 +4,7 @@
  * type, or (unless the model is open) an unknown field gives 422 with the
  * VALIDATION_FAILED envelope. Runs on the loop thread before anything
  * else looks at the request, so `{}` gets 422 before client credentials
- * are checked (BEHAVIOUR §2.1).
+ * are checked (docs/api.md "Requests and errors").
  */
 #ifndef AUTHSVC_HTTP_VALIDATE_H
 #define AUTHSVC_HTTP_VALIDATE_H

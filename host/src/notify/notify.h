@@ -1,5 +1,5 @@
 /*
- * Delivery of one-time codes and links (ARCHITECTURE "notify/").
+ * Delivery of one-time codes and links (docs/architecture.md).
  *
  * A message is an event name ("otp", "passwordless", "reset", "signup",
  * "signup_exists"),

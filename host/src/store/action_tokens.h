@@ -1,6 +1,6 @@
 /*
- * Reset-password and signup tokens (table action_tokens, BEHAVIOUR §3.7
- * [REC]): opaque values stored only as SHA-256 hex, each with a purpose
+ * Reset-password and signup tokens (table action_tokens; docs/api.md,
+ * "Forgotten passwords and sign-up"): opaque values stored only as SHA-256 hex, each with a purpose
  * ("reset" or "signup"), so no other kind of token passes for one. A token
  * is used once: store_action_take marks it used in one UPDATE, so of two
  * concurrent takers exactly one wins (the other waits for the row lock,

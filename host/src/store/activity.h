@@ -1,5 +1,5 @@
 /*
- * login_activity rows (BEHAVIOUR §6). Token payload and IP address are
+ * login_activity rows (docs/api.md "Login activity"). Token payload and IP address are
  * encrypted with AES-256-GCM when a key is configured — a fresh 12-byte
  * nonce per field, stored as {"iv","encryptedData","authTag"} hex JSON —
  * and kept in clear otherwise. Workers only; callers put the insert in the

@@ -1,6 +1,6 @@
 /*
  * Pending one-time codes and MFA transactions (table otp_pending, one row
- * per (space, key); BEHAVIOUR §5.4.2 [REC]). Codes are stored only as
+ * per (space, key); docs/api.md "Second factor and passwordless login"). Codes are stored only as
  * SHA-256 hex. Workers only.
  */
 #ifndef AUTHSVC_STORE_OTP_H

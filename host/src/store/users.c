@@ -142,7 +142,7 @@ int store_user_touch_login(struct db *db, const struct user_ctx *u, struct err *
 	const char *params[1] = {u->user_id};
 
 	if (u->ut_status == 0 || u->ut_status == 3)
-		return 0; /* first-time user: lastLogin stays unset (BEHAVIOUR §4) */
+		return 0; /* first-time user: lastLogin stays unset (docs/api.md "Eligibility") */
 	return db_defer_prepared(db, "UPDATE users SET last_login = now() WHERE id = $1::uuid", 1,
 				 params, err);
 }

@@ -5,9 +5,9 @@
  * (compared lower-case, soft-deleted users invisible).
  *
  * store_user_context: everything the core needs to decide whether a user
- * may get tokens for a tenant (BEHAVIOUR §2.5, §4) together with the
- * AuthUser claim set (§3.2), built by PostgreSQL as JSON: role name,
- * effective permissions (role permissions minus denied plus granted user
+ * may get tokens for a tenant (docs/api.md "Eligibility") together with the
+ * AuthUser claim set (docs/api.md "Endpoints served now", GET /auth/me), built by PostgreSQL as
+ * JSON: role name, effective permissions (role permissions minus denied plus granted user
  * permissions), userPreferences.locale (user_tenant, then the tenant's
  * profile config, then "en"), age from dob.
  */
