@@ -17,11 +17,13 @@ stay on the provider; the first redirect elsewhere (the client's callback)
 is returned, not followed.
 """
 
+import ctypes
 import http.cookiejar
 import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import urllib.error
 import urllib.parse
@@ -53,6 +55,12 @@ def client(client_id, secret, redirect_uris, **meta):
     c.update(meta)
     return c
 
+
+
+def _die_with_parent():
+    """In the child: end with the test process, even one killed by a timeout
+    (PR_SET_PDEATHSIG), so no provider outlives its test."""
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, req, fp, code, msg, headers, newurl):
@@ -93,7 +101,8 @@ class Provider:
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen(["node", script, str(self.port), self.conf],
                                          stdout=log, stderr=subprocess.STDOUT,
-                                         start_new_session=True)
+                                         start_new_session=True,
+                                         preexec_fn=_die_with_parent)
         wait_until(self._ready, scaled(20), what=f"OIDC provider on port {self.port}")
         return self
 

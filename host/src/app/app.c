@@ -187,8 +187,7 @@ int app_build(struct app *app, const struct config *cfg, bool check_only, struct
 		return -1;
 	app->client_key_set = rc;
 	if (rc == 0)
-		log_warn("clients.secret_key is not set: client secrets are stored as unsalted "
-			 "SHA-256 (see docs/operator-guide.md, \"Client secrets\")");
+		log_warn("client secrets stored as unsalted SHA-256: set clients.secret_key");
 	if (key_storage_check(cfg, err) < 0)
 		return -1;
 	if (password_init(&cfg->password, err) < 0)
