@@ -16,12 +16,15 @@ LOGIN_BODY = jsonlib.dumps({"client_id": "web", "client_secret": CLIENT_SECRET,
 SMUGGLED = b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n"
 
 
-def until_closed(port, data, half_close=False, timeout=10):
-    """Send data, read until the server closes; the responses as
-    [(status, head, body)], 1xx interim responses included."""
+def until_closed(port, data, half_close=False, timeout=10, pieces=None):
+    """Send data (or each of pieces with its own send), read until the
+    server closes; the responses as [(status, head, body)], 1xx interim
+    responses included."""
     with socket.create_connection(("127.0.0.1", port), timeout=harness.scaled(timeout)) as s:
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         try:
-            s.sendall(data)
+            for piece in pieces or [data]:
+                s.sendall(piece)
             if half_close:
                 s.shutdown(socket.SHUT_WR)
         except (BrokenPipeError, ConnectionResetError):
@@ -54,21 +57,24 @@ def parse_responses(raw):
     return out
 
 
-def expect_400_and_close(port, data, envelope=True):
-    """One 400 with Connection: close, and nothing after it. envelope=False:
-    cases evhttp refuses itself before the request reaches us (its own
-    400 page; still 400 and close)."""
-    responses = until_closed(port, data)
-    assert len(responses) == 1, f"{len(responses)} responses: {responses!r}"
-    status, head, body = responses[0]
-    assert status == 400, responses
+def check_envelope(response, status, name):
+    """A JSON error envelope with this status, and Connection: close."""
+    got, head, body = response
+    assert got == status, response
     assert "connection: close" in head, head
-    if not envelope:
-        return None
     assert "application/json" in head, head
     err = jsonlib.loads(body)["error"]
-    assert err["statusCode"] == 400 and err["name"] == "BadRequestError", err
+    assert err["statusCode"] == status and err["name"] == name, err
     return err
+
+
+def expect_400_and_close(port, data, pieces=None):
+    """One 400 with the error envelope and Connection: close, and nothing
+    after it (never evhttp's own HTML page). pieces: send data in these
+    pieces, one send each (TCP_NODELAY), so the head arrives in pieces."""
+    responses = until_closed(port, data, pieces=pieces)
+    assert len(responses) == 1, f"{len(responses)} responses: {responses!r}"
+    return check_envelope(responses[0], 400, "BadRequestError")
 
 
 def login_head(*fields):
@@ -94,7 +100,8 @@ def test_signed_or_listed_content_length_is_refused(t):
     expect_400_and_close(t.server.port, data)
     for value in (b"2, 2", b"0x2", b"-2"):  # evhttp's own strtoll refuses these
         data = login_head(b"Content-Length: " + value) + b"{}" + SMUGGLED
-        expect_400_and_close(t.server.port, data, envelope=False)
+        err = expect_400_and_close(t.server.port, data)
+        assert "Content-Length" in err["message"], err
 
 
 def test_whitespace_before_the_colon_is_refused(t):
@@ -112,12 +119,64 @@ def test_transfer_encoding_other_than_chunked_is_refused(t):
     for fields in ((b"Transfer-Encoding: gzip, chunked",),
                    (b"Transfer-Encoding: identity",)):
         expect_400_and_close(t.server.port, login_head(*fields) + chunked + SMUGGLED)
-    # with the smuggled request behind a chunked body, evhttp's chunk reader
-    # refuses these first (its own 400 page, and close)
+    # evhttp's chunk reader refused these first, with its own page
     for fields in ((b"Transfer-Encoding: chunked", b"Content-Length: 2"),
                    (b"Transfer-Encoding: chunked", b"Transfer-Encoding: chunked")):
-        expect_400_and_close(t.server.port, login_head(*fields) + chunked + SMUGGLED,
-                             envelope=False)
+        expect_400_and_close(t.server.port, login_head(*fields) + chunked + SMUGGLED)
+
+
+def test_broken_chunk_is_refused_with_the_envelope(t):
+    head = login_head(b"Transfer-Encoding: chunked")
+    for chunked in (b"zz\r\n{}\r\n0\r\n\r\n",          # not a hex size
+                    b"2\r\n{}XX0\r\n\r\n",               # no CRLF after the data
+                    b"2;ext=1\r\n{}\r\n0\r\n\r\n",      # extension without a space
+                    b"0x2\r\n{}\r\n0\r\n\r\n",          # strtoll's 0x prefix
+                    b"2" + b" " * 2000 + b";x\r\n{}\r\n0\r\n\r\n",  # size line too long
+                    b"2\r\n{}\r\n0\r\nno colon\r\n\r\n"):  # broken trailer
+        err = expect_400_and_close(t.server.port, head + chunked + SMUGGLED)
+        assert "chunk" in err["message"] or "trailer" in err["message"], (chunked, err)
+
+
+def test_chunk_extension_after_a_space_still_works(t):
+    body = LOGIN_BODY
+    chunked = f"{len(body):x} ;name=value\r\n".encode() + body + b"\r\n0\r\nX-T: 1\r\n\r\n"
+    responses = until_closed(t.server.port, login_head(b"Transfer-Encoding: chunked",
+                                                       b"Connection: close") + chunked)
+    assert [r[0] for r in responses] == [200], responses
+
+
+def test_unparseable_request_line_gets_the_envelope(t):
+    for line in (b"GET\r\n", b"GET /health\r\n", b"GET /health HTTP/9.9\r\n",
+                 b"GET  /health HTTP/1.1\r\n", b"\x00\x01\x02\r\n", b"\r\n"):
+        err = expect_400_and_close(t.server.port, line + b"Host: x\r\n\r\n")
+        assert err["message"] == "Malformed request line", (line, err)
+    # a header line without a colon, and an obsolete line fold
+    expect_400_and_close(t.server.port, b"GET /health HTTP/1.1\r\nHost x\r\n\r\n")
+    expect_400_and_close(t.server.port, b"GET /health HTTP/1.1\r\nHost: x\r\n y\r\n\r\n")
+
+
+def test_malformed_head_in_pieces_gets_the_envelope(t):
+    """evhttp takes the request line as soon as it arrives; the rest of the
+    head comes later. The framing rules still apply once it is complete."""
+    lines = [b"POST /auth/login HTTP/1.1\r\n", b"Host: x\r\n",
+             b"Content-Type: application/json\r\n", b"Content-Length: 2\r\n",
+             b"Content-Length: 2\r\n", b"\r\n", b"{}" + SMUGGLED]
+    err = expect_400_and_close(t.server.port, b"".join(lines), pieces=lines)
+    assert "Content-Length" in err["message"], err
+    lines = [b"POST /auth/login HTTP/1.1\r\n", b"Host: x\r\nContent-Length: -2\r\n",
+             b"\r\n"]
+    expect_400_and_close(t.server.port, b"".join(lines), pieces=lines)
+
+
+def test_malformed_request_pipelined_behind_another_gets_the_envelope(t):
+    """The first request is answered first, then the refusal, then close."""
+    first = b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n"
+    for second in (login_head(b"Content-Length: 2, 2") + b"{}",
+                   login_head(b"Transfer-Encoding: chunked") + b"zz\r\n"):
+        responses = until_closed(t.server.port, first + second + SMUGGLED)
+        assert [r[0] for r in responses] == [200, 400], responses
+        assert "connection: close" not in responses[0][1], responses[0]
+        check_envelope(responses[1], 400, "BadRequestError")
 
 
 def test_plain_chunked_body_still_works(t):

@@ -9,6 +9,7 @@
 #include <event2/event_struct.h>
 #include <event2/http.h>
 
+#include "http/guard.h"
 #include "log/log.h"
 
 /*
@@ -41,6 +42,7 @@ struct conn {
 	struct evhttp_connection *evcon; /* NULL until attached */
 	struct bufferevent *bev;
 	struct evbuffer_cb_entry *scan;
+	struct body_guard *guard; /* NULL: the connection goes without */
 	struct event timer;
 	struct conn *prev, *next; /* the pending list, until attached */
 	enum conn_phase phase;
@@ -174,6 +176,7 @@ static void on_close(struct evhttp_connection *evcon, void *arg)
 	/* the bufferevent is still whole here: evhttp frees it after this */
 	if (k->scan != NULL)
 		evbuffer_remove_cb_entry(bufferevent_get_input(k->bev), k->scan);
+	body_guard_free(k->guard);
 	free(k);
 	if (c->closed != NULL)
 		c->closed(c->closed_arg);
@@ -206,6 +209,7 @@ static void attach(struct conn *k)
 	if (arg == NULL) { /* evhttp gave up on the connection already */
 		if (k->scan != NULL)
 			evbuffer_remove_cb_entry(bufferevent_get_input(k->bev), k->scan);
+		body_guard_free(k->guard);
 		bufferevent_decref(k->bev);
 		free(k);
 		return;
@@ -215,9 +219,10 @@ static void attach(struct conn *k)
 	if ((c->used + c->tombstones + 1) * 2 >= c->cap)
 		(void)rehash(c); /* on failure, the probe below still finds a slot or none */
 	s = slot_find(c, k->evcon, 1);
-	if (s == NULL) { /* table full: serve it uncounted rather than drop it */
+	if (s == NULL) { /* table full: serve it uncounted (and unguarded) rather than drop it */
 		if (k->scan != NULL)
 			evbuffer_remove_cb_entry(bufferevent_get_input(k->bev), k->scan);
+		body_guard_free(k->guard);
 		free(k);
 		return;
 	}
@@ -299,6 +304,9 @@ struct bufferevent *conns_accept(struct conns *c)
 	k->last = now_s(c);
 	k->phase = PH_ATTACH;
 	k->scan = evbuffer_add_cb(bufferevent_get_input(k->bev), on_input, k);
+	k->guard = body_guard_attach(k->bev);
+	if (k->guard == NULL)
+		log_warn("connection without its body guard (out of memory)");
 	bufferevent_incref(k->bev);
 	evtimer_assign(&k->timer, c->base, on_timer, k);
 	k->next = c->pending;
@@ -316,6 +324,7 @@ void conns_release(struct conns *c)
 
 		pending_unlink(k);
 		evtimer_del(&k->timer);
+		body_guard_free(k->guard);
 		bufferevent_decref(k->bev);
 		free(k);
 	}
@@ -352,10 +361,12 @@ enum conn_verdict conns_request(struct conns *c, struct evhttp_connection *conn,
 	return CONN_OK;
 }
 
-void conns_reply_sent(struct conns *c, struct evhttp_connection *conn)
+void conns_reply_sent(struct conns *c, struct evhttp_connection *conn, bool closing)
 {
 	struct conn *k = conn_of(c, conn);
 
-	if (k != NULL)
-		arm(k, PH_HEADERS, c->lim.idle_s + c->lim.header_s);
+	if (k == NULL)
+		return;
+	arm(k, PH_HEADERS, c->lim.idle_s + c->lim.header_s);
+	body_guard_reply_sent(k->guard, closing);
 }

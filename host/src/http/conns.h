@@ -62,13 +62,15 @@ int conns_init(struct conns *c, struct event_base *base, const struct conn_limit
  * event_base_free (the deadline timers live on the base). */
 void conns_release(struct conns *c);
 /* evhttp's bufferevent callback (evhttp_set_bevcb): a new connection's
- * bufferevent, counted from here; NULL (evhttp makes its own, uncounted)
- * when out of memory. */
+ * bufferevent, counted from here and with its body guard (guard.h)
+ * attached; NULL (evhttp makes its own, uncounted) when out of memory. */
 struct bufferevent *conns_accept(struct conns *c);
 /* A complete request on conn at time now (seconds): its deadline stops. */
 enum conn_verdict conns_request(struct conns *c, struct evhttp_connection *conn, double now);
-/* The reply on conn was sent: the next request's deadline starts. */
-void conns_reply_sent(struct conns *c, struct evhttp_connection *conn);
+/* The reply on conn was sent (closing: evhttp closes conn after it): the
+ * next request's deadline starts, and the guard may write a refusal it
+ * held back for this reply. */
+void conns_reply_sent(struct conns *c, struct evhttp_connection *conn, bool closing);
 size_t conns_count(const struct conns *c);
 
 /* True when a line may be logged at now; *suppressed gets how many were

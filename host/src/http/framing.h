@@ -42,11 +42,4 @@ int http_framing_check(const struct http_field *fields, size_t n, const char **m
 /* 1 when s[0..len) is a token (RFC 9110 §5.6.2: 1*tchar), else 0. */
 int http_is_token(const char *s, size_t len);
 
-/* For the body guard (guard.h), on the raw bytes of a buffer that may start
- * a request, head[0..len): 1 when they hold a whole request head (a request
- * line, then up to CRLF CRLF) without Transfer-Encoding whose first
- * Content-Length (the one evhttp reads, a '+' sign allowed as evhttp's
- * strtoll allows it) is over max_body; 0 otherwise. */
-int http_head_body_too_large(const char *head, size_t len, size_t max_body);
-
 #endif

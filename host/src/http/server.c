@@ -88,13 +88,26 @@ static void loop_request_done(struct loop *lp)
 		event_base_loopexit(lp->base, NULL);
 }
 
+/* evhttp closes the connection after this reply (evhttp_is_connection_close). */
+static bool reply_closes(struct evhttp_request *ev)
+{
+	const char *in = evhttp_find_header(evhttp_request_get_input_headers(ev), "Connection");
+	const char *out = evhttp_find_header(evhttp_request_get_output_headers(ev), "Connection");
+
+	if ((in != NULL && evutil_ascii_strcasecmp(in, "close") == 0) ||
+	    (out != NULL && evutil_ascii_strcasecmp(out, "close") == 0))
+		return true;
+	return ev->major == 1 && ev->minor == 0 &&
+	       (in == NULL || evutil_ascii_strcasecmp(in, "keep-alive") != 0);
+}
+
 /* evhttp wrote the whole reply: only now may a draining loop exit, and
  * the next request's deadline on a kept-alive connection starts. */
 static void reply_sent(struct evhttp_request *ev, void *arg)
 {
 	struct loop *lp = arg;
 
-	conns_reply_sent(&lp->conns, evhttp_request_get_connection(ev));
+	conns_reply_sent(&lp->conns, evhttp_request_get_connection(ev), reply_closes(ev));
 	loop_request_done(lp);
 }
 
@@ -441,12 +454,8 @@ static struct bufferevent *on_accept_bev(struct event_base *base, void *arg)
 {
 	struct loop *lp = arg;
 
-	struct bufferevent *bev = conns_accept(&lp->conns);
-
 	(void)base;
-	if (bev != NULL && body_guard_attach(bev) < 0)
-		log_warn("connection without its body guard (out of memory)");
-	return bev;
+	return conns_accept(&lp->conns);
 }
 
 /*
@@ -550,10 +559,10 @@ static int loop_init(struct server *srv, struct loop *lp, int index, const struc
 		return err_set(err, 0, "out of memory");
 	lp->conns.closed = conn_closed;
 	lp->conns.closed_arg = lp;
-	/* connections are counted and timed from accept (http/conns.c); a
-	 * declared body over the limit gets the guard's JSON 413 before evhttp
-	 * reads it, otherwise our own JSON 413 up to 4x the limit (evreq_body),
-	 * and evhttp's own page beyond (chunked, or a head in pieces: guard.h) */
+	/* connections are counted and timed from accept (http/conns.c); the
+	 * guard (http/guard.h) answers malformed framing, a body over the limit
+	 * and an oversize head with the JSON envelope before evhttp reads them,
+	 * so evhttp's own limits below are a second line that is not reached */
 	body_guard_init(cfg->max_body_bytes, (size_t)cfg->max_header_bytes);
 	evhttp_set_bevcb(lp->http, on_accept_bev, lp);
 	evhttp_set_max_body_size(lp->http, (ev_ssize_t)(cfg->max_body_bytes * 4 + 4096));
