@@ -46,6 +46,11 @@ struct social_conf {
 	const char *const *auth_params; /* name/value pairs, NULL-terminated; copied */
 	social_claims_fn claims_check;
 	void *claims_state;
+	/* plain OAuth 2.0 (oidc.no_id_token): the identity is the profile's
+	 * subject_claim, from GET userinfo_url?fields=profile_fields */
+	const char *profile_fields;
+	bool appsecret_proof;	    /* Graph API: HMAC-SHA256 of the token with the secret */
+	const char *username_claim; /* sign-up without e-mail: the username (Instagram) */
 };
 
 struct social_provider;

@@ -75,9 +75,14 @@ struct oidc_provider *oidc_provider_new(const struct oidc_provider_conf *conf, s
 	if (c->jwks_min_refresh_s <= 0)
 		c->jwks_min_refresh_s = 30;
 	if (oom || c->name == NULL || c->client_id == NULL || c->redirect_uri == NULL ||
-	    (c->issuer == NULL && c->issuer_template == NULL)) {
+	    (!c->no_id_token && c->issuer == NULL && c->issuer_template == NULL) ||
+	    (c->no_id_token &&
+	     (c->authorization_url == NULL || c->token_url == NULL || c->userinfo_url == NULL))) {
 		err_set(err, 500,
-			oom ? "out of memory" : "provider needs issuer, client_id, redirect_uri");
+			oom		 ? "out of memory"
+			: c->no_id_token ? "provider needs authorization, token and profile URLs, "
+					   "client_id, redirect_uri"
+					 : "provider needs issuer, client_id, redirect_uri");
 		oidc_provider_free(p);
 		return NULL;
 	}
@@ -165,7 +170,8 @@ static int endpoints_locked(struct oidc_provider *p, struct err *err)
 
 	if (p->ep_at != 0 && mono_now() - p->ep_at < c->discovery_ttl_s)
 		return 0;
-	if (c->authorization_url == NULL || c->token_url == NULL || c->jwks_url == NULL) {
+	if (c->authorization_url == NULL || c->token_url == NULL ||
+	    (c->jwks_url == NULL && !c->no_id_token)) {
 		if (c->discovery_url != NULL)
 			sbuf_addstr(&url, c->discovery_url);
 		else if (c->issuer != NULL)
@@ -199,7 +205,8 @@ static int endpoints_locked(struct oidc_provider *p, struct err *err)
 	p->ep.jwks = dup_or(c->jwks_url, d.jwks);
 	p->ep.userinfo = dup_or(c->userinfo_url, d.userinfo);
 	oidc_endpoints_release(&d);
-	if (p->ep.authorization == NULL || p->ep.token == NULL || p->ep.jwks == NULL) {
+	if (p->ep.authorization == NULL || p->ep.token == NULL ||
+	    (p->ep.jwks == NULL && !c->no_id_token)) {
 		oidc_endpoints_release(&p->ep);
 		return err_set(err, 500, "out of memory");
 	}
@@ -404,6 +411,49 @@ int oidc_provider_userinfo(struct oidc_provider *p, const char *access_token, js
 	if (status != 200) {
 		json_decref(doc);
 		return err_set(err, 502, "identity provider userinfo answered %ld", status);
+	}
+	*out = doc;
+	return 0;
+}
+
+int oidc_provider_profile(struct oidc_provider *p, const char *access_token,
+			  const char *const *query, json_t **out, struct err *err)
+{
+	struct sbuf auth = SBUF_INIT(8192), url = SBUF_INIT(8192);
+	const char *headers[2] = {NULL, NULL};
+	char *ep = endpoint(p, 3, err), *q;
+	long status = 0;
+	json_t *doc;
+
+	*out = NULL;
+	if (ep == NULL)
+		return -1;
+	q = oidc_form_encode(query);
+	sbuf_init_wipe(&auth, 8192);
+	sbuf_init_wipe(&url, 8192);
+	sbuf_addf(&auth, "Authorization: Bearer %s", access_token);
+	sbuf_addstr(&url, ep);
+	if (q != NULL && q[0] != '\0') {
+		sbuf_addch(&url, strchr(ep, '?') != NULL ? '&' : '?');
+		sbuf_addstr(&url, q);
+	}
+	free(q);
+	free(ep);
+	if (sbuf_failed(&auth) || sbuf_failed(&url)) {
+		sbuf_release(&auth);
+		sbuf_release(&url);
+		return err_set(err, 502, "identity provider access token too long");
+	}
+	headers[0] = sbuf_str(&auth);
+	doc = fetch_json(p, sbuf_str(&url), NULL, headers, false, err, &status);
+	sbuf_release(&auth);
+	sbuf_release(&url);
+	if (doc == NULL)
+		return -1;
+	if (status != 200) {
+		json_decref(doc);
+		return err_set(err, status >= 500 ? 502 : 401,
+			       "identity provider profile answered %ld", status);
 	}
 	*out = doc;
 	return 0;

@@ -38,7 +38,8 @@ struct oidc_provider_conf {
 	const char *client_id, *client_secret;
 	const char *redirect_uri;
 	const char *scope;
-	unsigned algs; /* enum oidc_alg bits */
+	unsigned algs;	  /* enum oidc_alg bits */
+	bool no_id_token; /* plain OAuth 2.0 (Facebook, Instagram): no JWKS, no discovery */
 	enum oidc_token_auth token_auth;
 	long skew_s;
 	int discovery_ttl_s;	/* 0: 3600 */
@@ -76,5 +77,12 @@ int oidc_provider_verify(struct oidc_provider *p, const char *id_token, const ch
  * err. A provider without a userinfo endpoint: -1 with err 502. */
 int oidc_provider_userinfo(struct oidc_provider *p, const char *access_token, json_t **out,
 			   struct err *err);
+
+/* A plain OAuth 2.0 provider's profile (Graph API /me): GET the userinfo
+ * endpoint plus the NULL-terminated name/value pairs of query (fields,
+ * appsecret_proof), the access token as a Bearer header. 0 with *out, or
+ * -1 with err (401 when the provider refuses the token, else 502/504). */
+int oidc_provider_profile(struct oidc_provider *p, const char *access_token,
+			  const char *const *query, json_t **out, struct err *err);
 
 #endif
