@@ -40,6 +40,7 @@ struct social_provider {
 	bool no_id_token, appsecret_proof;
 	char *profile_fields, *client_secret;
 	char username_claim[32];
+	bool form_post;
 };
 
 static char *dup_opt(const char *s, bool *oom)
@@ -79,6 +80,7 @@ struct social_provider *core_social_new(const struct social_conf *c, struct err 
 	sp->claims_check = c->claims_check;
 	sp->claims_state = c->claims_state;
 	sp->no_id_token = c->oidc.no_id_token;
+	sp->form_post = c->form_post;
 	snprintf(sp->username_claim, sizeof(sp->username_claim), "%s",
 		 c->username_claim ? c->username_claim : "");
 	sp->appsecret_proof = c->appsecret_proof;
@@ -232,8 +234,12 @@ static void cookie_set(struct authsvc_req *req, const struct social_provider *sp
 {
 	char buf[256];
 
-	snprintf(buf, sizeof(buf), "%s=%s; Path=/auth/; Max-Age=%d; HttpOnly; SameSite=Lax%s", name,
-		 value, max_age, sp->cookie_secure ? "; Secure" : "");
+	/* a form_post callback is a cross-site POST: only SameSite=None (which
+	 * browsers take only with Secure) brings the cookie along; the state
+	 * and this cookie, both single use, are what stop a forged POST */
+	snprintf(buf, sizeof(buf), "%s=%s; Path=/auth/; Max-Age=%d; HttpOnly; SameSite=%s%s", name,
+		 value, max_age, sp->form_post ? "None" : "Lax",
+		 sp->cookie_secure || sp->form_post ? "; Secure" : "");
 	req->set_cookie = req_strdup(req, buf);
 }
 
@@ -338,7 +344,7 @@ static bool email_verified(const struct social_provider *sp, const json_t *claim
  * may log in (reply set), -1 reply set. Writes only once the user is
  * known to be eligible on the client. */
 static int resolve_user(struct authsvc_req *req, struct social_provider *sp, const json_t *claims,
-			struct authsvc_identity *who)
+			const json_t *names, struct authsvc_identity *who)
 {
 	struct db *db = &req->worker->db;
 	const char *sub = json_string_value(json_object_get(claims, sp->subject_claim));
@@ -392,6 +398,12 @@ static int resolve_user(struct authsvc_req *req, struct social_provider *sp, con
 		    .client_ids = clients,
 		    .nclients = 1};
 
+		/* Apple's `user` form field: the name, sent on the first login
+		 * only and not signed, so it names a new account and nothing else */
+		if (spec.first_name == NULL)
+			spec.first_name = json_string_value(json_object_get(names, "firstName"));
+		if (spec.last_name == NULL)
+			spec.last_name = json_string_value(json_object_get(names, "lastName"));
 		if (provision_user_taken(db, uname, email, &err) != 0) {
 			req_fail(req, 401, "Invalid Credentials");
 			return -1;
@@ -523,12 +535,18 @@ enum authsvc_status core_social_callback(struct authsvc_req *req, struct social_
 	struct authsvc_identity who;
 	struct login_tx tx;
 	struct err err = {0};
-	json_t *tokens = NULL, *claims = NULL;
+	json_t *tokens = NULL, *claims = NULL, *user_blob = NULL;
 	enum authsvc_status st;
 	int rc;
 
 	if (c == NULL)
 		return AUTHSVC_ERROR;
+	if (sp->form_post && req->method == M_POST) {
+		/* response_mode=form_post: the same fields in the body */
+		state = req_body_str(req, "state");
+		code = req_body_str(req, "code");
+		error = req_body_str(req, "error");
+	}
 	if (state == NULL || strlen(state) != OIDC_RANDOM_LEN - 1)
 		return req_fail(req, 401, "Invalid login state");
 	core_token_hash(state, state_hash);
@@ -592,7 +610,14 @@ have_claims:
 		login_tx_release(&tx);
 		return req_fail(req, 401, "Invalid Credentials");
 	}
-	rc = resolve_user(req, sp, claims, &who);
+	if (sp->form_post && req->method == M_POST) {
+		const char *blob = req_body_str(req, "user");
+
+		if (blob != NULL && strlen(blob) <= 4096)
+			user_blob = json_loads(blob, JSON_REJECT_DUPLICATES, NULL);
+	}
+	rc = resolve_user(req, sp, claims, json_object_get(user_blob, "name"), &who);
+	json_decref(user_blob);
 	json_decref(claims);
 	if (rc <= 0) {
 		login_tx_release(&tx);

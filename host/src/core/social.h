@@ -51,6 +51,10 @@ struct social_conf {
 	const char *profile_fields;
 	bool appsecret_proof;	    /* Graph API: HMAC-SHA256 of the token with the secret */
 	const char *username_claim; /* sign-up without e-mail: the username (Instagram) */
+	/* response_mode=form_post (Apple): the callback is a cross-site POST
+	 * (the browser-binding cookie is SameSite=None; Secure), its fields
+	 * come from the form, and its `user` JSON names a signed-up account */
+	bool form_post;
 };
 
 struct social_provider;

@@ -10,6 +10,7 @@
 
 #include <openssl/crypto.h>
 
+#include "tokens/jwt_codec.h"
 #include "util/sbuf.h"
 
 struct jwks_ref {
@@ -19,13 +20,17 @@ struct jwks_ref {
 
 struct oidc_provider {
 	struct oidc_provider_conf conf; /* strings below are owned copies */
-	char *strs[12];
+	char *strs[16];
 	pthread_mutex_t mu;
 	bool mu_ready;
 	struct oidc_endpoints ep; /* discovered, or from the configuration */
 	time_t ep_at;		  /* 0: not yet */
 	struct jwks_ref *jwks;
-	time_t jwks_refresh_at; /* last refresh for an unknown kid; 0: none yet */
+	time_t jwks_refresh_at;	   /* last refresh for an unknown kid; 0: none yet */
+	struct keyring apple_ring; /* OIDC_AUTH_APPLE_SECRET: the team's key */
+	bool apple_ready;
+	char *apple_jwt; /* the client secret signed last (under mu) */
+	long long apple_iat, apple_exp;
 };
 
 static time_t mono_now(void)
@@ -70,6 +75,27 @@ struct oidc_provider *oidc_provider_new(const struct oidc_provider_conf *conf, s
 	c->client_secret = own(p, 9, conf->client_secret, &oom);
 	c->redirect_uri = own(p, 10, conf->redirect_uri, &oom);
 	c->scope = own(p, 11, conf->scope, &oom);
+	c->apple.team_id = own(p, 12, conf->apple.team_id, &oom);
+	c->apple.key_id = own(p, 13, conf->apple.key_id, &oom);
+	c->apple.audience = own(p, 14, conf->apple.audience, &oom);
+	c->apple.key_pem = NULL; /* not kept: the ring holds the key */
+	if (c->apple.ttl_s <= 0)
+		c->apple.ttl_s = 3600;
+	if (!oom && c->token_auth == OIDC_AUTH_APPLE_SECRET) {
+		keyring_init(&p->apple_ring, JWT_KIND_ES256);
+		p->apple_ready = true;
+		if (c->apple.team_id == NULL || c->apple.key_id == NULL ||
+		    c->apple.audience == NULL || conf->apple.key_pem == NULL ||
+		    keyring_add_private_pem(&p->apple_ring, c->apple.key_id, conf->apple.key_pem,
+					    strlen(conf->apple.key_pem), NULL, err) < 0) {
+			if (c->apple.team_id == NULL || c->apple.key_id == NULL ||
+			    c->apple.audience == NULL || conf->apple.key_pem == NULL)
+				err_set(err, 500,
+					"team_id, key_id and private_key_file are needed");
+			oidc_provider_free(p);
+			return NULL;
+		}
+	}
 	if (c->discovery_ttl_s <= 0)
 		c->discovery_ttl_s = 3600;
 	if (c->jwks_min_refresh_s <= 0)
@@ -115,6 +141,12 @@ void oidc_provider_free(struct oidc_provider *p)
 		free(p->jwks);
 	}
 	oidc_endpoints_release(&p->ep);
+	if (p->apple_ready)
+		keyring_release(&p->apple_ring);
+	if (p->apple_jwt != NULL) {
+		OPENSSL_cleanse(p->apple_jwt, strlen(p->apple_jwt));
+		free(p->apple_jwt);
+	}
 	if (p->strs[9] != NULL)
 		OPENSSL_cleanse(p->strs[9], strlen(p->strs[9]));
 	for (size_t i = 0; i < sizeof(p->strs) / sizeof(p->strs[0]); i++)
@@ -248,10 +280,59 @@ char *oidc_provider_authorize_url(struct oidc_provider *p, const char *state, co
 	return url;
 }
 
+char *oidc_provider_apple_secret(struct oidc_provider *p, long long now, struct err *err)
+{
+	const struct oidc_apple_secret *a = &p->conf.apple;
+	char *out = NULL, *fresh;
+	json_t *claims;
+
+	if (!p->apple_ready) {
+		err_set(err, 500, "provider has no client-secret key");
+		return NULL;
+	}
+	pthread_mutex_lock(&p->mu);
+	/* reuse while more than a quarter of its life is left */
+	if (p->apple_jwt != NULL && now >= p->apple_iat &&
+	    p->apple_exp - now > (long long)a->ttl_s / 4)
+		out = strdup(p->apple_jwt);
+	pthread_mutex_unlock(&p->mu);
+	if (out != NULL)
+		return out;
+	claims = json_pack("{s:s, s:s, s:s, s:I, s:I}", "iss", a->team_id, "sub", p->conf.client_id,
+			   "aud", a->audience, "iat", (json_int_t)now, "exp",
+			   (json_int_t)(now + a->ttl_s));
+	if (claims == NULL) {
+		err_set(err, 500, "out of memory");
+		return NULL;
+	}
+	fresh = tokens_jwt_sign(&p->apple_ring, claims, err);
+	json_decref(claims);
+	if (fresh == NULL || (out = strdup(fresh)) == NULL) {
+		if (fresh != NULL) {
+			OPENSSL_cleanse(fresh, strlen(fresh));
+			free(fresh);
+		}
+		err_set(err, 500, "client secret not signed");
+		return NULL;
+	}
+	pthread_mutex_lock(&p->mu);
+	if (p->apple_jwt != NULL) {
+		OPENSSL_cleanse(p->apple_jwt, strlen(p->apple_jwt));
+		free(p->apple_jwt);
+	}
+	p->apple_jwt = fresh;
+	p->apple_iat = now;
+	p->apple_exp = now + a->ttl_s;
+	pthread_mutex_unlock(&p->mu);
+	return out;
+}
+
 int oidc_provider_exchange(struct oidc_provider *p, const char *code, const char *verifier,
 			   json_t **tokens_out, struct err *err)
 {
-	bool post = p->conf.token_auth == OIDC_AUTH_POST;
+	bool apple = p->conf.token_auth == OIDC_AUTH_APPLE_SECRET;
+	bool post = p->conf.token_auth == OIDC_AUTH_POST || apple;
+	char *apple_secret = NULL;
 	const char *pairs[] = {"grant_type",
 			       "authorization_code",
 			       "code",
@@ -265,6 +346,7 @@ int oidc_provider_exchange(struct oidc_provider *p, const char *code, const char
 			       "client_secret",
 			       post ? p->conf.client_secret : NULL,
 			       NULL};
+	struct timespec wall;
 	char *ep, *form;
 	json_t *doc;
 	long status = 0;
@@ -272,10 +354,26 @@ int oidc_provider_exchange(struct oidc_provider *p, const char *code, const char
 	*tokens_out = NULL;
 	if (p->conf.token_auth == OIDC_AUTH_PRIVATE_KEY_JWT)
 		return err_set(err, 500, "private_key_jwt is not available yet");
+	if (apple) {
+		clock_gettime(CLOCK_REALTIME, &wall);
+		apple_secret = oidc_provider_apple_secret(p, (long long)wall.tv_sec, err);
+		if (apple_secret == NULL)
+			return -1;
+		pairs[11] = apple_secret;
+	}
 	ep = endpoint(p, 1, err);
-	if (ep == NULL)
+	if (ep == NULL) {
+		if (apple_secret != NULL) {
+			OPENSSL_cleanse(apple_secret, strlen(apple_secret));
+			free(apple_secret);
+		}
 		return -1;
+	}
 	form = oidc_form_encode(pairs);
+	if (apple_secret != NULL) {
+		OPENSSL_cleanse(apple_secret, strlen(apple_secret));
+		free(apple_secret);
+	}
 	if (form == NULL) {
 		free(ep);
 		return err_set(err, 500, "out of memory");

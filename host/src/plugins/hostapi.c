@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -216,6 +217,26 @@ static bool multi_tenant(const char *issuer)
 	       strstr(issuer, "/consumers/") != NULL;
 }
 
+/* A key file of at most 16 KiB, NUL-terminated, into *out (malloc'd). */
+static int read_small_file(const char *path, char **out)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	size_t n;
+
+	if (f == NULL)
+		return -1;
+	buf = calloc(1, 16385);
+	n = buf != NULL ? fread(buf, 1, 16384, f) : 0;
+	fclose(f);
+	if (buf == NULL || n == 0 || n == 16384) {
+		free(buf);
+		return -1;
+	}
+	*out = buf;
+	return 0;
+}
+
 static int api_oidc_new(const struct authsvc_cfg *cfg, const struct authsvc_oidc_defaults *d,
 			void *state, struct authsvc_oidc **out, struct authsvc_err *err)
 {
@@ -224,6 +245,8 @@ static int api_oidc_new(const struct authsvc_cfg *cfg, const struct authsvc_oidc
 	struct social_conf sc = {0};
 	struct social_provider *sp;
 	struct err e = {0};
+	uint32_t dflags = 0;
+	char *pem = NULL;
 	bool allow_http;
 	int rc = -1;
 
@@ -296,11 +319,28 @@ static int api_oidc_new(const struct authsvc_cfg *cfg, const struct authsvc_oidc
 			 "token_auth: client_secret_basic or client_secret_post");
 		goto out;
 	}
-	if (sc.oidc.client_secret == NULL) {
+	if (AUTHSVC_HAS(struct authsvc_oidc_defaults, d, flags))
+		dflags = d->flags;
+	if (dflags & AUTHSVC_OIDC_APPLE_SECRET) {
+		const char *file = oidc_str(cfg, "private_key_file", NULL);
+
+		sc.oidc.token_auth = OIDC_AUTH_APPLE_SECRET;
+		sc.oidc.apple.team_id = oidc_str(cfg, "team_id", NULL);
+		sc.oidc.apple.key_id = oidc_str(cfg, "key_id", NULL);
+		sc.oidc.apple.audience = "https://appleid.apple.com";
+		sc.oidc.apple.ttl_s = (int)api_cfg_int(cfg, "client_secret_ttl");
+		if (file == NULL || read_small_file(file, &pem) < 0) {
+			snprintf(err->msg, sizeof(err->msg), "private_key_file: cannot read %s",
+				 file != NULL ? file : "(not set)");
+			goto out;
+		}
+		sc.oidc.apple.key_pem = pem;
+	} else if (sc.oidc.client_secret == NULL) {
 		snprintf(err->msg, sizeof(err->msg),
 			 "client_secret (or client_secret_env) is needed");
 		goto out;
 	}
+	sc.form_post = (dflags & AUTHSVC_OIDC_FORM_POST) != 0;
 	sc.subject_claim = d->subject_claim;
 	sc.email_claim = d->email_claim;
 	sc.email_verified_implied = d->email_verified_implied != 0;
@@ -321,6 +361,10 @@ static int api_oidc_new(const struct authsvc_cfg *cfg, const struct authsvc_oidc
 	*out = (struct authsvc_oidc *)sp;
 	rc = 0;
 out:
+	if (pem != NULL) {
+		OPENSSL_cleanse(pem, strlen(pem));
+		free(pem);
+	}
 	sbuf_release(&issuer);
 	sbuf_release(&discovery);
 	return rc;

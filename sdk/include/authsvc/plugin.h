@@ -34,7 +34,10 @@
  *	2026-12-02  1.4  plain OAuth 2.0 providers run by the host (Facebook,
  *	                 Instagram): struct authsvc_oauth_defaults; host:
  *	                 oauth_new (its provider is started, called back and
- *	                 freed with oidc_start, oidc_callback, oidc_free).
+ *	                 freed with oidc_start, oidc_callback, oidc_free);
+ *	                 authsvc_oidc_defaults.flags (AUTHSVC_OIDC_FORM_POST,
+ *	                 AUTHSVC_OIDC_APPLE_SECRET) and
+ *	                 AUTHSVC_OIDC_APPLE_SETTINGS (Sign in with Apple).
  *
  * Threads. init/start/stop/fini run on the main thread before workers start
  * or after they stopped. Route handlers and hooks run on worker threads,
@@ -336,7 +339,35 @@ struct authsvc_oidc_defaults {
 	int32_t email_verified_implied; /* 1: the provider asserts only verified e-mails */
 	const char *const *auth_params; /* extra authorization parameters, name/value, NULL-ended */
 	authsvc_oidc_claims_fn claims_check; /* may be NULL */
+	/* ---- 1.4 ---- */
+	uint32_t flags; /* enum authsvc_oidc_default_flags */
 };
+
+enum authsvc_oidc_default_flags {
+	/* response_mode=form_post: the callback route is also a POST whose
+	 * form has state, code or error (and Apple's `user` JSON, whose name
+	 * is used for a signed-up account only); the browser-binding cookie is
+	 * SameSite=None; Secure so that the cross-site POST carries it. */
+	AUTHSVC_OIDC_FORM_POST = 1 << 0,
+	/* The client secret is an ES256 JWT the host signs with the key of
+	 * the settings of AUTHSVC_OIDC_APPLE_SETTINGS (kid key_id, iss
+	 * team_id, sub client_id, aud https://appleid.apple.com), renewed
+	 * before it expires. */
+	AUTHSVC_OIDC_APPLE_SECRET = 1 << 1,
+};
+
+#define AUTHSVC_OIDC_APPLE_SETTINGS                                                                \
+	{.key = "team_id", .type = AUTHSVC_SET_STRING, .help = "Apple developer team id"},         \
+	    {.key = "key_id",                                                                      \
+	     .type = AUTHSVC_SET_STRING,                                                           \
+	     .help = "id of the Sign in with Apple key"},                                          \
+	    {.key = "private_key_file",                                                            \
+	     .type = AUTHSVC_SET_STRING,                                                           \
+	     .help = "the key's .p8 file (PKCS#8 PEM)"},                                           \
+	{                                                                                          \
+		.key = "client_secret_ttl", .type = AUTHSVC_SET_INT, .def_int = 3600, .min = 300,  \
+		.max = 86400, .help = "seconds each signed client secret is valid"                 \
+	}
 
 #define AUTHSVC_OIDC_DEFAULTS_HEADER .size = sizeof(struct authsvc_oidc_defaults)
 
@@ -739,7 +770,8 @@ AUTHSVC_ABI_SIZE(authsvc_host, 264);
 AUTHSVC_ABI_OFFSET(authsvc_oidc_defaults, size, 0);
 AUTHSVC_ABI_OFFSET(authsvc_oidc_defaults, issuer, 8);
 AUTHSVC_ABI_OFFSET(authsvc_oidc_defaults, claims_check, 72);
-AUTHSVC_ABI_SIZE(authsvc_oidc_defaults, 80);
+AUTHSVC_ABI_OFFSET(authsvc_oidc_defaults, flags, 80);
+AUTHSVC_ABI_SIZE(authsvc_oidc_defaults, 88);
 /* 1.4 */
 AUTHSVC_ABI_OFFSET(authsvc_oauth_defaults, authorization_url, 8);
 AUTHSVC_ABI_OFFSET(authsvc_oauth_defaults, auth_params, 72);
