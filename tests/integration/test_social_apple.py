@@ -20,40 +20,47 @@ ACCOUNTS = {"apple": {
     "alice": {"sub": "001234.abcdef0123456789.0042", "email": EMAIL, "first": "Alice",
               "last": "Example"},
     "unverified": {"sub": "001234.fedcba.0043", "email": EMAIL, "email_verified": "false",
-                   "first": "Un", "last": "Verified"}}}
+                   "first": "Un", "last": "Verified"},
+    "newbie": {"sub": "001234.aaaaaa.0044", "email": "x7k2@privaterelay.appleid.com",
+               "is_private_email": "true", "first": "New", "last": "Person"}}}
 PEERS = {}
 CALLBACK = "/auth/apple-oauth-redirect"
 
 
 def teardown():
-    if "srv" in PEERS:
-        PEERS["srv"].stop()
+    for k in ("srv", "srv_signup"):
+        if k in PEERS:
+            PEERS[k].stop()
     if "idp" in PEERS:
         PEERS["idp"].close()
 
 
-def setup(t):
+def setup(t, signup=False):
+    """The stand-in and a server linking by e-mail, or one signing up."""
+    key = "srv_signup" if signup else "srv"
     idp = PEERS.get("idp")
     if idp is None:
         idp = PEERS["idp"] = meta.Meta({}, ACCOUNTS).start()
-        PEERS["port"] = free_port()
+        PEERS["ports"] = {"srv": free_port(), "srv_signup": free_port()}
         d = os.path.join(t.suite.tmp, "apple")
         os.makedirs(d, exist_ok=True)
-        PEERS["p8"] = idp.apple_setup(d, CLIENT_ID,
-                                      f"http://127.0.0.1:{PEERS['port']}{CALLBACK}")
+        PEERS["p8"] = idp.apple_setup(d, CLIENT_ID, "")
         PEERS["other"] = meta.RsaKey(os.path.join(d, "other-rsa.pem"), "otherKey")
     idp.forge = None
-    if "srv" in PEERS and PEERS["srv"].alive():
-        return idp, PEERS["srv"]
-    port = PEERS["port"]
+    port = PEERS["ports"][key]
+    # the Services ID's one registered Return URL: this server's callback
+    idp.apps["apple"] = (CLIENT_ID, None, f"http://127.0.0.1:{port}{CALLBACK}")
+    if key in PEERS and PEERS[key].alive():
+        return idp, PEERS[key]
     plugins = {"local": {"file": "local.so"}, "apple": {"file": "apple.so", "settings": {
         "issuer": idp.issuer(), "client_id": CLIENT_ID, "team_id": idp.apple["team_id"],
         "key_id": idp.apple["key_id"], "private_key_file": PEERS["p8"],
         "redirect_uri": f"http://127.0.0.1:{port}{CALLBACK}", "allow_http": True,
-        "cookie_secure": False, "link_by_email": True}}}
-    srv = t.suite.new_server("apple", plugins=plugins)
+        "cookie_secure": False, "link_by_email": True, "signup": signup,
+        "signup_tenant": harness.TENANT_KEY, "signup_role": harness.ROLE}}}
+    srv = t.suite.new_server(key, plugins=plugins)
     srv.fixed_port = port
-    PEERS["srv"] = srv.start()
+    PEERS[key] = srv.start()
     return idp, srv
 
 
@@ -125,6 +132,20 @@ def test_forged_user_blob_renames_no_one(t):
     expect(login(t, srv, user=forged), 302)  # links the existing account
     expect(login(t, srv, user=forged), 302)  # the identity already linked
     assert names(t) == before, names(t)
+
+
+def test_signup_takes_the_name_of_the_first_form_post(t):
+    idp, srv = setup(t, signup=True)
+    email = ACCOUNTS["apple"]["newbie"]["email"]
+    r = login(t, srv, who="newbie")  # the stand-in sends `user` this first time
+    tokens = t.exchange(query(expect(r, 302).headers["location"])["code"], server=srv)
+    me = expect(t.me(tokens["accessToken"], server=srv), 200)
+    assert me.body["username"] == email, me  # a private-relay address like any other
+    row = [tuple(r) for r in t.db.sql(
+        "SELECT first_name, last_name FROM main.users WHERE username = :'u'", u=email)]
+    assert row == [("New", "Person")], row
+    expect(login(t, srv, who="newbie"), 302)  # no `user` now: the same account
+    assert t.db.count("user_identities") == 1
 
 
 def test_id_token_signed_by_a_key_not_in_the_jwks_is_refused(t):
