@@ -82,7 +82,7 @@ int oidc_provider_exchange(struct oidc_provider *p, const char *code, const char
 
 /* The client secret an OIDC_AUTH_APPLE_SECRET provider sends now
  * (malloc'd; the caller wipes and frees it), signed at time now, or NULL
- * with err. Exposed for tests. */
+ * with err. oidc_provider_exchange calls it. */
 char *oidc_provider_apple_secret(struct oidc_provider *p, long long now, struct err *err);
 
 /* Verify an ID token for this provider and nonce at time now: 0 with
