@@ -9,6 +9,8 @@
 #include <time.h>
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include "core/finish.h"
 #include "core/issue.h"
@@ -35,6 +37,10 @@ struct social_provider {
 	char *auth_params[2 * MAX_AUTH_PARAMS + 1];
 	social_claims_fn claims_check;
 	void *claims_state;
+	bool no_id_token, appsecret_proof;
+	char *profile_fields, *client_secret;
+	char username_claim[32];
+	bool form_post;
 };
 
 static char *dup_opt(const char *s, bool *oom)
@@ -73,6 +79,14 @@ struct social_provider *core_social_new(const struct social_conf *c, struct err 
 	sp->signup_role = dup_opt(c->signup_role, &oom);
 	sp->claims_check = c->claims_check;
 	sp->claims_state = c->claims_state;
+	sp->no_id_token = c->oidc.no_id_token;
+	sp->form_post = c->form_post;
+	snprintf(sp->username_claim, sizeof(sp->username_claim), "%s",
+		 c->username_claim ? c->username_claim : "");
+	sp->appsecret_proof = c->appsecret_proof;
+	sp->profile_fields = dup_opt(c->profile_fields, &oom);
+	if (c->appsecret_proof)
+		sp->client_secret = dup_opt(c->oidc.client_secret, &oom);
 	for (i = 0; c->auth_params != NULL && c->auth_params[i] != NULL && i < 2 * MAX_AUTH_PARAMS;
 	     i += 2) {
 		sp->auth_params[i] = strdup(c->auth_params[i]);
@@ -100,6 +114,11 @@ void core_social_free(struct social_provider *sp)
 	oidc_provider_free(sp->oidc);
 	free(sp->signup_tenant);
 	free(sp->signup_role);
+	free(sp->profile_fields);
+	if (sp->client_secret != NULL) {
+		OPENSSL_cleanse(sp->client_secret, strlen(sp->client_secret));
+		free(sp->client_secret);
+	}
 	for (size_t i = 0; sp->auth_params[i] != NULL; i++)
 		free(sp->auth_params[i]);
 	free(sp);
@@ -215,8 +234,12 @@ static void cookie_set(struct authsvc_req *req, const struct social_provider *sp
 {
 	char buf[256];
 
-	snprintf(buf, sizeof(buf), "%s=%s; Path=/auth/; Max-Age=%d; HttpOnly; SameSite=Lax%s", name,
-		 value, max_age, sp->cookie_secure ? "; Secure" : "");
+	/* a form_post callback is a cross-site POST: only SameSite=None (which
+	 * browsers take only with Secure) brings the cookie along; the state
+	 * and this cookie, both single use, are what stop a forged POST */
+	snprintf(buf, sizeof(buf), "%s=%s; Path=/auth/; Max-Age=%d; HttpOnly; SameSite=%s%s", name,
+		 value, max_age, sp->form_post ? "None" : "Lax",
+		 sp->cookie_secure || sp->form_post ? "; Secure" : "");
 	req->set_cookie = req_strdup(req, buf);
 }
 
@@ -321,17 +344,25 @@ static bool email_verified(const struct social_provider *sp, const json_t *claim
  * may log in (reply set), -1 reply set. Writes only once the user is
  * known to be eligible on the client. */
 static int resolve_user(struct authsvc_req *req, struct social_provider *sp, const json_t *claims,
-			struct authsvc_identity *who)
+			const json_t *names, struct authsvc_identity *who)
 {
 	struct db *db = &req->worker->db;
 	const char *sub = json_string_value(json_object_get(claims, sp->subject_claim));
 	const char *email = json_string_value(json_object_get(claims, sp->email_claim));
-	char uid[40] = "";
+	const char *uname = email;
+	char uid[40] = "", num[32];
 	struct user_ctx u;
 	struct err err = {0};
 	bool link = false;
 	int rc;
 
+	if (sub == NULL && json_is_integer(json_object_get(claims, sp->subject_claim)) &&
+	    json_integer_value(json_object_get(claims, sp->subject_claim)) > 0) {
+		/* Graph API ids are strings, but some answers carry numbers */
+		snprintf(num, sizeof(num), "%lld",
+			 (long long)json_integer_value(json_object_get(claims, sp->subject_claim)));
+		sub = num;
+	}
 	if (sub == NULL || sub[0] == '\0' || strlen(sub) > 255) {
 		req_fail(req, 401, "Invalid Credentials");
 		return -1;
@@ -345,12 +376,19 @@ static int resolve_user(struct authsvc_req *req, struct social_provider *sp, con
 			goto out_store;
 		link = rc == 1;
 	}
-	if (rc == 0 && sp->signup && email != NULL && email_verified(sp, claims)) {
+	if (email == NULL && sp->username_claim[0] != '\0') {
+		/* no e-mail at all (Instagram): the provider's username */
+		uname = json_string_value(json_object_get(claims, sp->username_claim));
+		if (uname != NULL && (uname[0] == '\0' || strlen(uname) > 100))
+			uname = NULL;
+	}
+	if (rc == 0 && sp->signup && uname != NULL &&
+	    (email == NULL || email_verified(sp, claims))) {
 		const char *clients[1] = {req->client->client_id};
 		/* "!" matches no password: the account logs in only through
 		 * its identities (as a passwordless sign-up's, core/otp.c) */
 		struct user_spec spec = {
-		    .username = email,
+		    .username = uname,
 		    .password_hash = "!",
 		    .email = email,
 		    .first_name = json_string_value(json_object_get(claims, "given_name")),
@@ -360,7 +398,13 @@ static int resolve_user(struct authsvc_req *req, struct social_provider *sp, con
 		    .client_ids = clients,
 		    .nclients = 1};
 
-		if (provision_user_taken(db, email, email, &err) != 0) {
+		/* Apple's `user` form field: the name, sent on the first login
+		 * only and not signed, so it names a new account and nothing else */
+		if (spec.first_name == NULL)
+			spec.first_name = json_string_value(json_object_get(names, "firstName"));
+		if (spec.last_name == NULL)
+			spec.last_name = json_string_value(json_object_get(names, "lastName"));
+		if (provision_user_taken(db, uname, email, &err) != 0) {
 			req_fail(req, 401, "Invalid Credentials");
 			return -1;
 		}
@@ -428,6 +472,59 @@ static enum authsvc_status code_to_redirect(struct authsvc_req *req, const struc
 	return st;
 }
 
+/* The access token of a plain OAuth 2.0 token response: top level
+ * (Facebook), or the first of data[] (Instagram API with Instagram Login). */
+static const char *access_token_of(const json_t *tokens)
+{
+	const char *t = json_string_value(json_object_get(tokens, "access_token"));
+
+	if (t == NULL)
+		t = json_string_value(json_object_get(
+		    json_array_get(json_object_get(tokens, "data"), 0), "access_token"));
+	return t != NULL && t[0] != '\0' && strlen(t) <= 4096 ? t : NULL;
+}
+
+/* The profile of a plain OAuth 2.0 login as the claims: 0 with *out, or -1
+ * with err. With appsecret_proof, the Graph API call carries the hex
+ * HMAC-SHA256 of the access token keyed by the app secret. */
+static int oauth_profile(struct social_provider *sp, const json_t *tokens, json_t **out,
+			 struct err *err)
+{
+	const char *token = access_token_of(tokens);
+	unsigned char mac[EVP_MAX_MD_SIZE];
+	unsigned int maclen = 0;
+	char proof[2 * EVP_MAX_MD_SIZE + 1] = "";
+	const char *query[5] = {NULL};
+	size_t n = 0;
+	int rc;
+
+	if (token == NULL)
+		return err_set(err, 401, "no access token in the token response");
+	if (sp->profile_fields != NULL) {
+		query[n++] = "fields";
+		query[n++] = sp->profile_fields;
+	}
+	if (sp->appsecret_proof) {
+		if (sp->client_secret == NULL ||
+		    HMAC(EVP_sha256(), sp->client_secret, (int)strlen(sp->client_secret),
+			 (const unsigned char *)token, strlen(token), mac, &maclen) == NULL)
+			return err_set(err, 500, "appsecret_proof failed");
+		for (unsigned int i = 0; i < maclen; i++)
+			snprintf(proof + 2 * i, 3, "%02x", mac[i]);
+		query[n++] = "appsecret_proof";
+		query[n++] = proof;
+	}
+	rc = oidc_provider_profile(sp->oidc, token, query, out, err);
+	OPENSSL_cleanse(mac, sizeof(mac));
+	OPENSSL_cleanse(proof, sizeof(proof));
+	if (rc == 0 && !json_is_object(*out)) {
+		json_decref(*out);
+		*out = NULL;
+		return err_set(err, 502, "identity provider profile is not an object");
+	}
+	return rc;
+}
+
 enum authsvc_status core_social_callback(struct authsvc_req *req, struct social_provider *sp)
 {
 	struct db *db = &req->worker->db;
@@ -438,12 +535,18 @@ enum authsvc_status core_social_callback(struct authsvc_req *req, struct social_
 	struct authsvc_identity who;
 	struct login_tx tx;
 	struct err err = {0};
-	json_t *tokens = NULL, *claims = NULL;
+	json_t *tokens = NULL, *claims = NULL, *user_blob = NULL;
 	enum authsvc_status st;
 	int rc;
 
 	if (c == NULL)
 		return AUTHSVC_ERROR;
+	if (sp->form_post && req->method == M_POST) {
+		/* response_mode=form_post: the same fields in the body */
+		state = req_body_str(req, "state");
+		code = req_body_str(req, "code");
+		error = req_body_str(req, "error");
+	}
 	if (state == NULL || strlen(state) != OIDC_RANDOM_LEN - 1)
 		return req_fail(req, 401, "Invalid login state");
 	core_token_hash(state, state_hash);
@@ -482,6 +585,15 @@ enum authsvc_status core_social_callback(struct authsvc_req *req, struct social_
 		login_tx_release(&tx);
 		return fail_outbound(req, sp, &err);
 	}
+	if (sp->no_id_token) {
+		rc = oauth_profile(sp, tokens, &claims, &err);
+		json_decref(tokens);
+		if (rc < 0) {
+			login_tx_release(&tx);
+			return fail_outbound(req, sp, &err);
+		}
+		goto have_claims;
+	}
 	id_token = json_string_value(json_object_get(tokens, "id_token"));
 	if (id_token == NULL || oidc_provider_verify(sp->oidc, id_token, tx.nonce,
 						     (long long)time(NULL), &claims, &err) < 0) {
@@ -492,12 +604,20 @@ enum authsvc_status core_social_callback(struct authsvc_req *req, struct social_
 		return fail_outbound(req, sp, &err);
 	}
 	json_decref(tokens);
+have_claims:
 	if (sp->claims_check != NULL && sp->claims_check(sp->claims_state, claims) != AUTHSVC_OK) {
 		json_decref(claims);
 		login_tx_release(&tx);
 		return req_fail(req, 401, "Invalid Credentials");
 	}
-	rc = resolve_user(req, sp, claims, &who);
+	if (sp->form_post && req->method == M_POST) {
+		const char *blob = req_body_str(req, "user");
+
+		if (blob != NULL && strlen(blob) <= 4096)
+			user_blob = json_loads(blob, JSON_REJECT_DUPLICATES, NULL);
+	}
+	rc = resolve_user(req, sp, claims, json_object_get(user_blob, "name"), &who);
+	json_decref(user_blob);
 	json_decref(claims);
 	if (rc <= 0) {
 		login_tx_release(&tx);

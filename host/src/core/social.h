@@ -46,6 +46,15 @@ struct social_conf {
 	const char *const *auth_params; /* name/value pairs, NULL-terminated; copied */
 	social_claims_fn claims_check;
 	void *claims_state;
+	/* plain OAuth 2.0 (oidc.no_id_token): the identity is the profile's
+	 * subject_claim, from GET userinfo_url?fields=profile_fields */
+	const char *profile_fields;
+	bool appsecret_proof;	    /* Graph API: HMAC-SHA256 of the token with the secret */
+	const char *username_claim; /* sign-up without e-mail: the username (Instagram) */
+	/* response_mode=form_post (Apple): the callback is a cross-site POST
+	 * (the browser-binding cookie is SameSite=None; Secure), its fields
+	 * come from the form, and its `user` JSON names a signed-up account */
+	bool form_post;
 };
 
 struct social_provider;

@@ -10,6 +10,7 @@
 
 #include <openssl/crypto.h>
 
+#include "tokens/jwt_codec.h"
 #include "util/sbuf.h"
 
 struct jwks_ref {
@@ -19,13 +20,17 @@ struct jwks_ref {
 
 struct oidc_provider {
 	struct oidc_provider_conf conf; /* strings below are owned copies */
-	char *strs[12];
+	char *strs[16];
 	pthread_mutex_t mu;
 	bool mu_ready;
 	struct oidc_endpoints ep; /* discovered, or from the configuration */
 	time_t ep_at;		  /* 0: not yet */
 	struct jwks_ref *jwks;
-	time_t jwks_refresh_at; /* last refresh for an unknown kid; 0: none yet */
+	time_t jwks_refresh_at;	   /* last refresh for an unknown kid; 0: none yet */
+	struct keyring apple_ring; /* OIDC_AUTH_APPLE_SECRET: the team's key */
+	bool apple_ready;
+	char *apple_jwt; /* the client secret signed last (under mu) */
+	long long apple_iat, apple_exp;
 };
 
 static time_t mono_now(void)
@@ -70,14 +75,40 @@ struct oidc_provider *oidc_provider_new(const struct oidc_provider_conf *conf, s
 	c->client_secret = own(p, 9, conf->client_secret, &oom);
 	c->redirect_uri = own(p, 10, conf->redirect_uri, &oom);
 	c->scope = own(p, 11, conf->scope, &oom);
+	c->apple.team_id = own(p, 12, conf->apple.team_id, &oom);
+	c->apple.key_id = own(p, 13, conf->apple.key_id, &oom);
+	c->apple.audience = own(p, 14, conf->apple.audience, &oom);
+	c->apple.key_pem = NULL; /* not kept: the ring holds the key */
+	if (c->apple.ttl_s <= 0)
+		c->apple.ttl_s = 3600;
+	if (!oom && c->token_auth == OIDC_AUTH_APPLE_SECRET) {
+		keyring_init(&p->apple_ring, JWT_KIND_ES256);
+		p->apple_ready = true;
+		if (c->apple.team_id == NULL || c->apple.key_id == NULL ||
+		    c->apple.audience == NULL || conf->apple.key_pem == NULL ||
+		    keyring_add_private_pem(&p->apple_ring, c->apple.key_id, conf->apple.key_pem,
+					    strlen(conf->apple.key_pem), NULL, err) < 0) {
+			if (c->apple.team_id == NULL || c->apple.key_id == NULL ||
+			    c->apple.audience == NULL || conf->apple.key_pem == NULL)
+				err_set(err, 500,
+					"team_id, key_id and private_key_file are needed");
+			oidc_provider_free(p);
+			return NULL;
+		}
+	}
 	if (c->discovery_ttl_s <= 0)
 		c->discovery_ttl_s = 3600;
 	if (c->jwks_min_refresh_s <= 0)
 		c->jwks_min_refresh_s = 30;
 	if (oom || c->name == NULL || c->client_id == NULL || c->redirect_uri == NULL ||
-	    (c->issuer == NULL && c->issuer_template == NULL)) {
+	    (!c->no_id_token && c->issuer == NULL && c->issuer_template == NULL) ||
+	    (c->no_id_token &&
+	     (c->authorization_url == NULL || c->token_url == NULL || c->userinfo_url == NULL))) {
 		err_set(err, 500,
-			oom ? "out of memory" : "provider needs issuer, client_id, redirect_uri");
+			oom		 ? "out of memory"
+			: c->no_id_token ? "provider needs authorization, token and profile URLs, "
+					   "client_id, redirect_uri"
+					 : "provider needs issuer, client_id, redirect_uri");
 		oidc_provider_free(p);
 		return NULL;
 	}
@@ -110,6 +141,12 @@ void oidc_provider_free(struct oidc_provider *p)
 		free(p->jwks);
 	}
 	oidc_endpoints_release(&p->ep);
+	if (p->apple_ready)
+		keyring_release(&p->apple_ring);
+	if (p->apple_jwt != NULL) {
+		OPENSSL_cleanse(p->apple_jwt, strlen(p->apple_jwt));
+		free(p->apple_jwt);
+	}
 	if (p->strs[9] != NULL)
 		OPENSSL_cleanse(p->strs[9], strlen(p->strs[9]));
 	for (size_t i = 0; i < sizeof(p->strs) / sizeof(p->strs[0]); i++)
@@ -165,7 +202,8 @@ static int endpoints_locked(struct oidc_provider *p, struct err *err)
 
 	if (p->ep_at != 0 && mono_now() - p->ep_at < c->discovery_ttl_s)
 		return 0;
-	if (c->authorization_url == NULL || c->token_url == NULL || c->jwks_url == NULL) {
+	if (c->authorization_url == NULL || c->token_url == NULL ||
+	    (c->jwks_url == NULL && !c->no_id_token)) {
 		if (c->discovery_url != NULL)
 			sbuf_addstr(&url, c->discovery_url);
 		else if (c->issuer != NULL)
@@ -199,7 +237,8 @@ static int endpoints_locked(struct oidc_provider *p, struct err *err)
 	p->ep.jwks = dup_or(c->jwks_url, d.jwks);
 	p->ep.userinfo = dup_or(c->userinfo_url, d.userinfo);
 	oidc_endpoints_release(&d);
-	if (p->ep.authorization == NULL || p->ep.token == NULL || p->ep.jwks == NULL) {
+	if (p->ep.authorization == NULL || p->ep.token == NULL ||
+	    (p->ep.jwks == NULL && !c->no_id_token)) {
 		oidc_endpoints_release(&p->ep);
 		return err_set(err, 500, "out of memory");
 	}
@@ -241,10 +280,59 @@ char *oidc_provider_authorize_url(struct oidc_provider *p, const char *state, co
 	return url;
 }
 
+char *oidc_provider_apple_secret(struct oidc_provider *p, long long now, struct err *err)
+{
+	const struct oidc_apple_secret *a = &p->conf.apple;
+	char *out = NULL, *fresh;
+	json_t *claims;
+
+	if (!p->apple_ready) {
+		err_set(err, 500, "provider has no client-secret key");
+		return NULL;
+	}
+	pthread_mutex_lock(&p->mu);
+	/* reuse while more than a quarter of its life is left */
+	if (p->apple_jwt != NULL && now >= p->apple_iat &&
+	    p->apple_exp - now > (long long)a->ttl_s / 4)
+		out = strdup(p->apple_jwt);
+	pthread_mutex_unlock(&p->mu);
+	if (out != NULL)
+		return out;
+	claims = json_pack("{s:s, s:s, s:s, s:I, s:I}", "iss", a->team_id, "sub", p->conf.client_id,
+			   "aud", a->audience, "iat", (json_int_t)now, "exp",
+			   (json_int_t)(now + a->ttl_s));
+	if (claims == NULL) {
+		err_set(err, 500, "out of memory");
+		return NULL;
+	}
+	fresh = tokens_jwt_sign(&p->apple_ring, claims, err);
+	json_decref(claims);
+	if (fresh == NULL || (out = strdup(fresh)) == NULL) {
+		if (fresh != NULL) {
+			OPENSSL_cleanse(fresh, strlen(fresh));
+			free(fresh);
+		}
+		err_set(err, 500, "client secret not signed");
+		return NULL;
+	}
+	pthread_mutex_lock(&p->mu);
+	if (p->apple_jwt != NULL) {
+		OPENSSL_cleanse(p->apple_jwt, strlen(p->apple_jwt));
+		free(p->apple_jwt);
+	}
+	p->apple_jwt = fresh;
+	p->apple_iat = now;
+	p->apple_exp = now + a->ttl_s;
+	pthread_mutex_unlock(&p->mu);
+	return out;
+}
+
 int oidc_provider_exchange(struct oidc_provider *p, const char *code, const char *verifier,
 			   json_t **tokens_out, struct err *err)
 {
-	bool post = p->conf.token_auth == OIDC_AUTH_POST;
+	bool apple = p->conf.token_auth == OIDC_AUTH_APPLE_SECRET;
+	bool post = p->conf.token_auth == OIDC_AUTH_POST || apple;
+	char *apple_secret = NULL;
 	const char *pairs[] = {"grant_type",
 			       "authorization_code",
 			       "code",
@@ -258,6 +346,7 @@ int oidc_provider_exchange(struct oidc_provider *p, const char *code, const char
 			       "client_secret",
 			       post ? p->conf.client_secret : NULL,
 			       NULL};
+	struct timespec wall;
 	char *ep, *form;
 	json_t *doc;
 	long status = 0;
@@ -265,10 +354,26 @@ int oidc_provider_exchange(struct oidc_provider *p, const char *code, const char
 	*tokens_out = NULL;
 	if (p->conf.token_auth == OIDC_AUTH_PRIVATE_KEY_JWT)
 		return err_set(err, 500, "private_key_jwt is not available yet");
+	if (apple) {
+		clock_gettime(CLOCK_REALTIME, &wall);
+		apple_secret = oidc_provider_apple_secret(p, (long long)wall.tv_sec, err);
+		if (apple_secret == NULL)
+			return -1;
+		pairs[11] = apple_secret;
+	}
 	ep = endpoint(p, 1, err);
-	if (ep == NULL)
+	if (ep == NULL) {
+		if (apple_secret != NULL) {
+			OPENSSL_cleanse(apple_secret, strlen(apple_secret));
+			free(apple_secret);
+		}
 		return -1;
+	}
 	form = oidc_form_encode(pairs);
+	if (apple_secret != NULL) {
+		OPENSSL_cleanse(apple_secret, strlen(apple_secret));
+		free(apple_secret);
+	}
 	if (form == NULL) {
 		free(ep);
 		return err_set(err, 500, "out of memory");
@@ -404,6 +509,49 @@ int oidc_provider_userinfo(struct oidc_provider *p, const char *access_token, js
 	if (status != 200) {
 		json_decref(doc);
 		return err_set(err, 502, "identity provider userinfo answered %ld", status);
+	}
+	*out = doc;
+	return 0;
+}
+
+int oidc_provider_profile(struct oidc_provider *p, const char *access_token,
+			  const char *const *query, json_t **out, struct err *err)
+{
+	struct sbuf auth = SBUF_INIT(8192), url = SBUF_INIT(8192);
+	const char *headers[2] = {NULL, NULL};
+	char *ep = endpoint(p, 3, err), *q;
+	long status = 0;
+	json_t *doc;
+
+	*out = NULL;
+	if (ep == NULL)
+		return -1;
+	q = oidc_form_encode(query);
+	sbuf_init_wipe(&auth, 8192);
+	sbuf_init_wipe(&url, 8192);
+	sbuf_addf(&auth, "Authorization: Bearer %s", access_token);
+	sbuf_addstr(&url, ep);
+	if (q != NULL && q[0] != '\0') {
+		sbuf_addch(&url, strchr(ep, '?') != NULL ? '&' : '?');
+		sbuf_addstr(&url, q);
+	}
+	free(q);
+	free(ep);
+	if (sbuf_failed(&auth) || sbuf_failed(&url)) {
+		sbuf_release(&auth);
+		sbuf_release(&url);
+		return err_set(err, 502, "identity provider access token too long");
+	}
+	headers[0] = sbuf_str(&auth);
+	doc = fetch_json(p, sbuf_str(&url), NULL, headers, false, err, &status);
+	sbuf_release(&auth);
+	sbuf_release(&url);
+	if (doc == NULL)
+		return -1;
+	if (status != 200) {
+		json_decref(doc);
+		return err_set(err, status >= 500 ? 502 : 401,
+			       "identity provider profile answered %ld", status);
 	}
 	*out = doc;
 	return 0;

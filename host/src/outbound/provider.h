@@ -26,7 +26,19 @@
 enum oidc_token_auth {
 	OIDC_AUTH_BASIC = 0,	   /* client_secret_basic */
 	OIDC_AUTH_POST,		   /* client_secret_post */
-	OIDC_AUTH_PRIVATE_KEY_JWT, /* reserved: a client assertion the host signs (Apple) */
+	OIDC_AUTH_PRIVATE_KEY_JWT, /* reserved: a client assertion the host signs */
+	OIDC_AUTH_APPLE_SECRET,	   /* client_secret_post of an ES256 JWT the host signs (Apple) */
+};
+
+/* Sign in with Apple's client secret: an ES256 JWT with kid = key_id,
+ * iss = team_id, sub = client_id, aud = audience, iat, exp = iat + ttl;
+ * signed when first needed, reused, and signed anew once less than a
+ * quarter of its life is left. */
+struct oidc_apple_secret {
+	const char *team_id, *key_id;
+	const char *key_pem;  /* the team's private key (PKCS#8 PEM); copied, wiped */
+	const char *audience; /* "https://appleid.apple.com" */
+	int ttl_s;	      /* 0: 3600 */
 };
 
 struct oidc_provider_conf {
@@ -38,8 +50,10 @@ struct oidc_provider_conf {
 	const char *client_id, *client_secret;
 	const char *redirect_uri;
 	const char *scope;
-	unsigned algs; /* enum oidc_alg bits */
+	unsigned algs;	  /* enum oidc_alg bits */
+	bool no_id_token; /* plain OAuth 2.0 (Facebook, Instagram): no JWKS, no discovery */
 	enum oidc_token_auth token_auth;
+	struct oidc_apple_secret apple; /* with OIDC_AUTH_APPLE_SECRET */
 	long skew_s;
 	int discovery_ttl_s;	/* 0: 3600 */
 	int jwks_min_refresh_s; /* 0: 30 */
@@ -66,6 +80,11 @@ char *oidc_provider_authorize_url(struct oidc_provider *p, const char *state, co
 int oidc_provider_exchange(struct oidc_provider *p, const char *code, const char *verifier,
 			   json_t **tokens_out, struct err *err);
 
+/* The client secret an OIDC_AUTH_APPLE_SECRET provider sends now
+ * (malloc'd; the caller wipes and frees it), signed at time now, or NULL
+ * with err. oidc_provider_exchange calls it. */
+char *oidc_provider_apple_secret(struct oidc_provider *p, long long now, struct err *err);
+
 /* Verify an ID token for this provider and nonce at time now: 0 with
  * *claims_out (new reference), or -1 with err (401 invalid, 502/504 when the
  * JWKS cannot be fetched). */
@@ -76,5 +95,12 @@ int oidc_provider_verify(struct oidc_provider *p, const char *id_token, const ch
  * err. A provider without a userinfo endpoint: -1 with err 502. */
 int oidc_provider_userinfo(struct oidc_provider *p, const char *access_token, json_t **out,
 			   struct err *err);
+
+/* A plain OAuth 2.0 provider's profile (Graph API /me): GET the userinfo
+ * endpoint plus the NULL-terminated name/value pairs of query (fields,
+ * appsecret_proof), the access token as a Bearer header. 0 with *out, or
+ * -1 with err (401 when the provider refuses the token, else 502/504). */
+int oidc_provider_profile(struct oidc_provider *p, const char *access_token,
+			  const char *const *query, json_t **out, struct err *err);
 
 #endif

@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -216,6 +217,26 @@ static bool multi_tenant(const char *issuer)
 	       strstr(issuer, "/consumers/") != NULL;
 }
 
+/* A key file of at most 16 KiB, NUL-terminated, into *out (malloc'd). */
+static int read_small_file(const char *path, char **out)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	size_t n;
+
+	if (f == NULL)
+		return -1;
+	buf = calloc(1, 16385);
+	n = buf != NULL ? fread(buf, 1, 16384, f) : 0;
+	fclose(f);
+	if (buf == NULL || n == 0 || n == 16384) {
+		free(buf);
+		return -1;
+	}
+	*out = buf;
+	return 0;
+}
+
 static int api_oidc_new(const struct authsvc_cfg *cfg, const struct authsvc_oidc_defaults *d,
 			void *state, struct authsvc_oidc **out, struct authsvc_err *err)
 {
@@ -224,6 +245,8 @@ static int api_oidc_new(const struct authsvc_cfg *cfg, const struct authsvc_oidc
 	struct social_conf sc = {0};
 	struct social_provider *sp;
 	struct err e = {0};
+	uint32_t dflags = 0;
+	char *pem = NULL;
 	bool allow_http;
 	int rc = -1;
 
@@ -296,11 +319,28 @@ static int api_oidc_new(const struct authsvc_cfg *cfg, const struct authsvc_oidc
 			 "token_auth: client_secret_basic or client_secret_post");
 		goto out;
 	}
-	if (sc.oidc.client_secret == NULL) {
+	if (AUTHSVC_HAS(struct authsvc_oidc_defaults, d, flags))
+		dflags = d->flags;
+	if (dflags & AUTHSVC_OIDC_APPLE_SECRET) {
+		const char *file = oidc_str(cfg, "private_key_file", NULL);
+
+		sc.oidc.token_auth = OIDC_AUTH_APPLE_SECRET;
+		sc.oidc.apple.team_id = oidc_str(cfg, "team_id", NULL);
+		sc.oidc.apple.key_id = oidc_str(cfg, "key_id", NULL);
+		sc.oidc.apple.audience = "https://appleid.apple.com";
+		sc.oidc.apple.ttl_s = (int)api_cfg_int(cfg, "client_secret_ttl");
+		if (file == NULL || read_small_file(file, &pem) < 0) {
+			snprintf(err->msg, sizeof(err->msg), "private_key_file: cannot read %s",
+				 file != NULL ? file : "(not set)");
+			goto out;
+		}
+		sc.oidc.apple.key_pem = pem;
+	} else if (sc.oidc.client_secret == NULL) {
 		snprintf(err->msg, sizeof(err->msg),
 			 "client_secret (or client_secret_env) is needed");
 		goto out;
 	}
+	sc.form_post = (dflags & AUTHSVC_OIDC_FORM_POST) != 0;
 	sc.subject_claim = d->subject_claim;
 	sc.email_claim = d->email_claim;
 	sc.email_verified_implied = d->email_verified_implied != 0;
@@ -321,9 +361,85 @@ static int api_oidc_new(const struct authsvc_cfg *cfg, const struct authsvc_oidc
 	*out = (struct authsvc_oidc *)sp;
 	rc = 0;
 out:
+	if (pem != NULL) {
+		OPENSSL_cleanse(pem, strlen(pem));
+		free(pem);
+	}
 	sbuf_release(&issuer);
 	sbuf_release(&discovery);
 	return rc;
+}
+
+static int api_oauth_new(const struct authsvc_cfg *cfg, const struct authsvc_oauth_defaults *d,
+			 struct authsvc_oidc **out, struct authsvc_err *err)
+{
+	const char *urls[3];
+	struct social_conf sc = {0};
+	struct social_provider *sp;
+	struct err e = {0};
+	bool allow_http;
+
+	if (cfg == NULL || d == NULL || out == NULL ||
+	    d->size <
+		offsetof(struct authsvc_oauth_defaults, auth_params) + sizeof(d->auth_params)) {
+		if (err != NULL)
+			snprintf(err->msg, sizeof(err->msg), "oauth_new: bad arguments");
+		return -1;
+	}
+	allow_http = api_cfg_int(cfg, "allow_http") != 0;
+	sc.oidc.name = cfg->pc->name;
+	sc.oidc.no_id_token = true;
+	sc.oidc.authorization_url = oidc_str(cfg, "authorization_url", d->authorization_url);
+	sc.oidc.token_url = oidc_str(cfg, "token_url", d->token_url);
+	sc.oidc.userinfo_url = oidc_str(cfg, "userinfo_url", d->profile_url);
+	sc.oidc.client_id = oidc_str(cfg, "client_id", NULL);
+	sc.oidc.client_secret = oidc_str(cfg, "client_secret", NULL);
+	sc.oidc.redirect_uri = oidc_str(cfg, "redirect_uri", NULL);
+	sc.oidc.scope = oidc_str(cfg, "scope", d->scope);
+	sc.oidc.algs = OIDC_ALG_RS256; /* unused: no ID token */
+	/* the Graph API and Instagram take the secret in the form */
+	sc.oidc.token_auth = OIDC_AUTH_POST;
+	sc.oidc.http.connect_timeout_ms = (long)api_cfg_int(cfg, "connect_timeout_ms");
+	sc.oidc.http.timeout_ms = (long)api_cfg_int(cfg, "timeout_ms");
+	sc.oidc.http.allow_http = allow_http;
+	sc.oidc.http.ca_file = oidc_str(cfg, "ca_file", NULL);
+	urls[0] = sc.oidc.authorization_url;
+	urls[1] = sc.oidc.token_url;
+	urls[2] = sc.oidc.userinfo_url;
+	for (size_t i = 0; i < 3; i++) {
+		if (urls[i] != NULL && !outbound_url_allowed(urls[i], allow_http)) {
+			snprintf(err->msg, sizeof(err->msg),
+				 "%s must be https (http only on loopback with allow_http)",
+				 urls[i]);
+			return -1;
+		}
+	}
+	if (sc.oidc.client_secret == NULL) {
+		snprintf(err->msg, sizeof(err->msg),
+			 "client_secret (or client_secret_env) is needed");
+		return -1;
+	}
+	sc.subject_claim = d->id_field != NULL ? d->id_field : "id";
+	/* no e-mail field: a name that no profile answer carries */
+	sc.email_claim = d->email_field != NULL ? d->email_field : "-";
+	sc.email_verified_implied = (d->flags & AUTHSVC_OAUTH_EMAIL_VERIFIED) != 0;
+	sc.username_claim = d->username_field;
+	sc.profile_fields = d->profile_fields;
+	sc.appsecret_proof = (d->flags & AUTHSVC_OAUTH_APPSECRET_PROOF) != 0;
+	sc.link_by_email = api_cfg_int(cfg, "link_by_email") != 0;
+	sc.signup = api_cfg_int(cfg, "signup") != 0;
+	sc.signup_tenant = oidc_str(cfg, "signup_tenant", NULL);
+	sc.signup_role = oidc_str(cfg, "signup_role", NULL);
+	sc.cookie_secure = api_cfg_int(cfg, "cookie_secure") != 0;
+	sc.tx_ttl_s = (int)api_cfg_int(cfg, "transaction_ttl");
+	sc.auth_params = d->auth_params;
+	sp = core_social_new(&sc, &e);
+	if (sp == NULL) {
+		snprintf(err->msg, sizeof(err->msg), "%s", e.msg);
+		return -1;
+	}
+	*out = (struct authsvc_oidc *)sp;
+	return 0;
 }
 
 static void api_oidc_free(struct authsvc_oidc *p)
@@ -381,4 +497,5 @@ const struct authsvc_host host_api = {
     .oidc_free = api_oidc_free,
     .oidc_start = api_oidc_start,
     .oidc_callback = api_oidc_callback,
+    .oauth_new = api_oauth_new,
 };

@@ -31,6 +31,13 @@
  *	                 authsvc_oidc_defaults, AUTHSVC_OIDC_SETTINGS,
  *	                 AUTHSVC_OIDC_PUBLIC_START; host: oidc_new, oidc_free,
  *	                 oidc_start, oidc_callback.
+ *	2026-12-02  1.4  plain OAuth 2.0 providers run by the host (Facebook,
+ *	                 Instagram): struct authsvc_oauth_defaults; host:
+ *	                 oauth_new (its provider is started, called back and
+ *	                 freed with oidc_start, oidc_callback, oidc_free);
+ *	                 authsvc_oidc_defaults.flags (AUTHSVC_OIDC_FORM_POST,
+ *	                 AUTHSVC_OIDC_APPLE_SECRET) and
+ *	                 AUTHSVC_OIDC_APPLE_SETTINGS (Sign in with Apple).
  *
  * Threads. init/start/stop/fini run on the main thread before workers start
  * or after they stopped. Route handlers and hooks run on worker threads,
@@ -66,7 +73,7 @@ extern "C" {
 #endif
 
 #define AUTHSVC_ABI_MAJOR 1u
-#define AUTHSVC_ABI_MINOR 3u
+#define AUTHSVC_ABI_MINOR 4u
 
 #define AUTHSVC_EXPORT __attribute__((visibility("default")))
 
@@ -332,9 +339,66 @@ struct authsvc_oidc_defaults {
 	int32_t email_verified_implied; /* 1: the provider asserts only verified e-mails */
 	const char *const *auth_params; /* extra authorization parameters, name/value, NULL-ended */
 	authsvc_oidc_claims_fn claims_check; /* may be NULL */
+	/* ---- 1.4 ---- */
+	uint32_t flags; /* enum authsvc_oidc_default_flags */
 };
 
+enum authsvc_oidc_default_flags {
+	/* response_mode=form_post: the callback route is also a POST whose
+	 * form has state, code or error (and Apple's `user` JSON, whose name
+	 * is used for a signed-up account only); the browser-binding cookie is
+	 * SameSite=None; Secure so that the cross-site POST carries it. */
+	AUTHSVC_OIDC_FORM_POST = 1 << 0,
+	/* The client secret is an ES256 JWT the host signs with the key of
+	 * the settings of AUTHSVC_OIDC_APPLE_SETTINGS (kid key_id, iss
+	 * team_id, sub client_id, aud https://appleid.apple.com), renewed
+	 * before it expires. */
+	AUTHSVC_OIDC_APPLE_SECRET = 1 << 1,
+};
+
+#define AUTHSVC_OIDC_APPLE_SETTINGS                                                                \
+	{.key = "team_id", .type = AUTHSVC_SET_STRING, .help = "Apple developer team id"},         \
+	    {.key = "key_id",                                                                      \
+	     .type = AUTHSVC_SET_STRING,                                                           \
+	     .help = "id of the Sign in with Apple key"},                                          \
+	    {.key = "private_key_file",                                                            \
+	     .type = AUTHSVC_SET_STRING,                                                           \
+	     .help = "the key's .p8 file (PKCS#8 PEM)"},                                           \
+	{                                                                                          \
+		.key = "client_secret_ttl", .type = AUTHSVC_SET_INT, .def_int = 3600, .min = 300,  \
+		.max = 86400, .help = "seconds each signed client secret is valid"                 \
+	}
+
 #define AUTHSVC_OIDC_DEFAULTS_HEADER .size = sizeof(struct authsvc_oidc_defaults)
+
+/* ---- 1.4: plain OAuth 2.0 providers run by the host ----
+ *
+ * A provider without ID tokens (Facebook, Instagram): the code exchange,
+ * then a GET of its profile with the access token; the identity is the
+ * profile's id_field. The plugin declares AUTHSVC_OIDC_SETTINGS (issuer,
+ * discovery, jwks_url and algs are not used; userinfo_url is the profile
+ * URL) and calls host->oauth_new; start, callback and free are oidc_*.
+ */
+enum authsvc_oauth_flags {
+	AUTHSVC_OAUTH_APPSECRET_PROOF = 1 << 0, /* Graph API appsecret_proof on the profile GET */
+	AUTHSVC_OAUTH_EMAIL_VERIFIED = 1 << 1,	/* the profile's e-mail counts as verified */
+};
+
+struct authsvc_oauth_defaults {
+	uint32_t size;			/* AUTHSVC_OAUTH_DEFAULTS_HEADER */
+	uint32_t flags;			/* enum authsvc_oauth_flags */
+	const char *authorization_url;	/* default of the setting authorization_url */
+	const char *token_url;		/* default of the setting token_url */
+	const char *profile_url;	/* default of the setting userinfo_url */
+	const char *profile_fields;	/* the profile GET's fields=, or NULL */
+	const char *scope;		/* default of the setting scope */
+	const char *id_field;		/* the identity: "id" (NULL), Instagram "user_id" */
+	const char *email_field;	/* NULL: the profile has no e-mail */
+	const char *username_field;	/* sign-up without e-mail takes this username */
+	const char *const *auth_params; /* extra authorization parameters, name/value, NULL-ended */
+};
+
+#define AUTHSVC_OAUTH_DEFAULTS_HEADER .size = sizeof(struct authsvc_oauth_defaults)
 
 /* oidc_start flags. */
 enum authsvc_oidc_flags {
@@ -558,6 +622,14 @@ struct authsvc_host {
 	/* The callback route: 302 to the client with code (or error=), or an
 	 * error reply. */
 	enum authsvc_status (*oidc_callback)(struct authsvc_req *req, struct authsvc_oidc *p);
+
+	/* ---- 1.4: check AUTHSVC_HAS(struct authsvc_host, host, field) ---- */
+
+	/* A plain OAuth 2.0 provider for this instance from its
+	 * AUTHSVC_OIDC_SETTINGS and d; use it with oidc_start, oidc_callback
+	 * and oidc_free. 0, or -1 with err->msg. */
+	int (*oauth_new)(const struct authsvc_cfg *cfg, const struct authsvc_oauth_defaults *d,
+			 struct authsvc_oidc **out, struct authsvc_err *err);
 };
 
 /* ---- the plugin descriptor ---- */
@@ -692,12 +764,18 @@ AUTHSVC_ABI_OFFSET(authsvc_host, oidc_new, 224);
 AUTHSVC_ABI_OFFSET(authsvc_host, oidc_free, 232);
 AUTHSVC_ABI_OFFSET(authsvc_host, oidc_start, 240);
 AUTHSVC_ABI_OFFSET(authsvc_host, oidc_callback, 248);
-AUTHSVC_ABI_SIZE(authsvc_host, 256);
+AUTHSVC_ABI_OFFSET(authsvc_host, oauth_new, 256);
+AUTHSVC_ABI_SIZE(authsvc_host, 264);
 /* 1.3 */
 AUTHSVC_ABI_OFFSET(authsvc_oidc_defaults, size, 0);
 AUTHSVC_ABI_OFFSET(authsvc_oidc_defaults, issuer, 8);
 AUTHSVC_ABI_OFFSET(authsvc_oidc_defaults, claims_check, 72);
-AUTHSVC_ABI_SIZE(authsvc_oidc_defaults, 80);
+AUTHSVC_ABI_OFFSET(authsvc_oidc_defaults, flags, 80);
+AUTHSVC_ABI_SIZE(authsvc_oidc_defaults, 88);
+/* 1.4 */
+AUTHSVC_ABI_OFFSET(authsvc_oauth_defaults, authorization_url, 8);
+AUTHSVC_ABI_OFFSET(authsvc_oauth_defaults, auth_params, 72);
+AUTHSVC_ABI_SIZE(authsvc_oauth_defaults, 80);
 AUTHSVC_ABI_OFFSET(authsvc_hooks, size, 0);
 AUTHSVC_ABI_OFFSET(authsvc_hooks, password_check, 8);
 AUTHSVC_ABI_OFFSET(authsvc_hooks, mfa_verify, 16);
