@@ -5,6 +5,7 @@ Cognito's user-pool issuer, an autha tenant), each through the full
 browser-side flow; the autha public-client start with its challenge bound
 to the code; PKCE on the password code flow; the routes in /openapi.json."""
 import hashlib
+import json
 import urllib.parse
 
 import harness
@@ -87,6 +88,29 @@ def test_each_provider_logs_in_and_links_the_user(t):
     rows = dict(t.db.sql("SELECT provider, subject FROM main.user_identities"))
     assert rows == {"google": "alice", "azure": "oid-alice-1", "cognito": "alice",
                     "autha": "alice"}, rows
+
+
+def test_login_activity_names_the_provider(t):
+    """Each social login's ACCESS row (the analytics' and lastLogin's type)
+    names its provider instance in the payload and the access token; a
+    password login's names none (docs/api.md "Login activity")."""
+    idp, srv = setup(t)
+    seen = []
+    for name in ("google", "azure"):
+        start = t.http("POST", f"/auth/{name}", server=srv, form={
+            "client_id": "web", "client_secret": CLIENT_SECRET})
+        tokens = t.exchange(query(browser_flow(t, idp, srv, name, start))["code"])
+        claims = json.loads(harness.b64url_decode(tokens["accessToken"].split(".")[1]))
+        seen.append(claims.get("provider"))
+    # lastLogin moves on a social login as on a password one
+    assert t.db.value("SELECT last_login IS NOT NULL FROM main.users WHERE username = :'u'",
+                      u=USERNAME) == "t"
+    t.tokens_for()
+    assert seen == ["google", "azure"], seen
+    rows = t.db.sql("SELECT login_type, token_payload FROM main.login_activity"
+                    " ORDER BY login_time")
+    assert [(ty, json.loads(p).get("provider")) for ty, p in rows] == [
+        ("ACCESS", "google"), ("ACCESS", "azure"), ("ACCESS", None)], rows
 
 
 def test_deprecated_get_start_works_too(t):
