@@ -71,6 +71,33 @@ def test_login_stops_at_the_gate_and_the_mailed_code_completes_it(t):
     assert otp not in open(srv.log_path).read()
 
 
+def test_code_challenge_is_carried_across_the_gate(t):
+    """A code_challenge sent with the password step binds the code that
+    /auth/verify-otp issues (docs/api.md "PKCE on auth codes")."""
+    import hashlib
+    verifier = harness.b64url_encode(b"m" * 40)
+    challenge = harness.b64url_encode(hashlib.sha256(verifier.encode()).digest())
+    srv = mfa_server(t)
+    body = {"client_id": "web", "client_secret": harness.CLIENT_SECRET, "username": USERNAME,
+            "password": harness.PASSWORD, "code_challenge": challenge,
+            "code_challenge_method": "S256"}
+    expect(t.http("POST", "/auth/login", server=srv, json=body), 200)
+    r = verify(t, srv, mailed_code())
+    expect(r, 200)
+    code = r.body["code"]
+    for extra in ({}, {"code_verifier": harness.b64url_encode(b"w" * 40)}):
+        expect_error(t.http("POST", "/auth/token", server=srv,
+                            json={"clientId": "web", "code": code, **extra}), 401)
+    assert t.db.count("refresh_tokens") == 0
+    expect(t.http("POST", "/auth/token", server=srv, json={
+        "clientId": "web", "code": code, "code_verifier": verifier}), 200)
+    # a bad challenge is refused before anything is sent or stored
+    SMTP.clear()
+    body["code_challenge"] = "short"
+    expect_error(t.http("POST", "/auth/login", server=srv, json=body), 400)
+    assert t.db.count("otp_pending") == 0
+
+
 def test_login_token_cannot_skip_the_gate(t):
     srv = mfa_server(t)
     expect_error(t.login_token(server=srv), 401, "User Verification Failed")

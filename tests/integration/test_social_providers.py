@@ -5,9 +5,11 @@ Cognito's user-pool issuer, an autha tenant), each through the full
 browser-side flow; the autha public-client start with its challenge bound
 to the code; PKCE on the password code flow; the routes in /openapi.json."""
 import hashlib
+import json
 import urllib.parse
 
 import harness
+import mail
 import oidc
 from harness import CLIENT_SECRET, PASSWORD, REDIRECT_URL, USERNAME, expect, expect_error, \
     free_port
@@ -23,20 +25,24 @@ PEERS = {}
 
 
 def teardown():
-    if "srv" in PEERS:
-        PEERS["srv"].stop()
+    for name in ("srv", "mfa_srv"):
+        if name in PEERS:
+            PEERS[name].stop()
     if "idp" in PEERS:
         PEERS["idp"].close()
+    if "smtp" in PEERS:
+        PEERS["smtp"].close()
 
 
 def setup(t):
     if "srv" in PEERS and PEERS["srv"].alive():
         return PEERS["idp"], PEERS["srv"]
-    port = free_port()
+    port, PEERS["mfa_port"] = free_port(), free_port()
     base = f"http://127.0.0.1:{port}/auth/"
+    mfa_base = f"http://127.0.0.1:{PEERS['mfa_port']}/auth/"
     idp = oidc.Provider(t.suite.tmp, [
         oidc.issuer(name, [oidc.client(f"{name}-app", f"{name}-secret-0123456789",
-                                       [base + cb])], ACCOUNTS,
+                                       [base + cb, mfa_base + cb])], ACCOUNTS,
                     alg="ES256" if name == "google" else "RS256")
         for name, cb in CALLBACKS.items()]).start()
     PEERS["idp"] = idp
@@ -87,6 +93,70 @@ def test_each_provider_logs_in_and_links_the_user(t):
     rows = dict(t.db.sql("SELECT provider, subject FROM main.user_identities"))
     assert rows == {"google": "alice", "azure": "oid-alice-1", "cognito": "alice",
                     "autha": "alice"}, rows
+
+
+def test_login_activity_names_the_provider(t):
+    """Each social login's ACCESS row (the analytics' and lastLogin's type)
+    names its provider instance in the payload and the access token; a
+    password login's names none (docs/api.md "Login activity")."""
+    idp, srv = setup(t)
+    seen = []
+    for name in ("google", "azure"):
+        start = t.http("POST", f"/auth/{name}", server=srv, form={
+            "client_id": "web", "client_secret": CLIENT_SECRET})
+        tokens = t.exchange(query(browser_flow(t, idp, srv, name, start))["code"])
+        claims = json.loads(harness.b64url_decode(tokens["accessToken"].split(".")[1]))
+        seen.append(claims.get("provider"))
+    # lastLogin moves on a social login as on a password one
+    assert t.db.value("SELECT last_login IS NOT NULL FROM main.users WHERE username = :'u'",
+                      u=USERNAME) == "t"
+    t.tokens_for()
+    assert seen == ["google", "azure"], seen
+    rows = t.db.sql("SELECT login_type, token_payload FROM main.login_activity"
+                    " ORDER BY login_time")
+    assert [(ty, json.loads(p).get("provider")) for ty, p in rows] == [
+        ("ACCESS", "google"), ("ACCESS", "azure"), ("ACCESS", None)], rows
+
+
+def test_mfa_step_keeps_the_challenge_and_the_provider(t):
+    """A social login that meets the MFA gate: the redirect carries the
+    MFA-flagged code; the code /auth/verify-otp issues is still bound to the
+    autha start's client_challenge and still names the provider."""
+    idp, _ = setup(t)
+    if "smtp" not in PEERS:
+        PEERS["smtp"] = mail.Smtp(t.suite.tmp).start()
+    smtp = PEERS["smtp"]
+    smtp.clear()
+    port = PEERS["mfa_port"]
+    s = {"issuer": idp.issuer_url("autha"), "client_id": "autha-app",
+         "client_secret": "autha-secret-0123456789",
+         "redirect_uri": f"http://127.0.0.1:{port}/auth/autha-redirect",
+         "allow_http": True, "cookie_secure": False, "link_by_email": True}
+    srv = t.suite.new_server("social_mfa", mfa={"mode": "all", "method": "otp", "ttl": 60},
+                             notify=smtp.notify_config(), plugins={
+                                 "local": {"file": "local.so"}, "otp": {"file": "otp.so"},
+                                 "autha": {"file": "autha.so", "settings": s}})
+    srv.fixed_port = port
+    PEERS["mfa_srv"] = srv.start()
+    t.add_client("spa", secret=None)
+    t.allow_client(USERNAME, "spa")
+    start = t.http("GET", "/auth/autha?" + urllib.parse.urlencode(
+        {"client_id": "spa", "client_challenge": CHALLENGE, "client_challenge_method": "S256"}),
+        server=srv)
+    mfa_code = query(browser_flow(t, idp, srv, "autha", start))["code"]
+    otp = mail.find(r"code is (\S+)", smtp.wait_for(EMAIL))
+    r = expect(t.http("POST", "/auth/verify-otp", server=srv, json={
+        "key": USERNAME, "otp": otp, "code": mfa_code}), 200)
+    code = r.body["code"]
+    expect_error(t.http("POST", "/auth/token", server=srv,
+                        json={"clientId": "spa", "code": code}), 401)
+    assert t.db.count("refresh_tokens") == 0
+    tokens = expect(t.http("POST", "/auth/token", server=srv, json={
+        "clientId": "spa", "code": code, "code_verifier": VERIFIER}), 200).body
+    claims = json.loads(harness.b64url_decode(tokens["accessToken"].split(".")[1]))
+    assert claims.get("provider") == "autha", claims
+    rows = t.db.sql("SELECT login_type, token_payload FROM main.login_activity")
+    assert [(ty, json.loads(p).get("provider")) for ty, p in rows] == [("ACCESS", "autha")], rows
 
 
 def test_deprecated_get_start_works_too(t):

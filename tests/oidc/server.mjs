@@ -22,6 +22,9 @@
 //   POST /__admin/mode {prefix, id_token, delay_ms}
 //        id_token: null | bad_aud | bad_iss | bad_nonce | bad_sig |
 //                  alg_none | expired     rewrites the token response
+//                  | tenant_iss           iss = <base>/<tid claim>/v2.0, as
+//                                         Azure's common/organizations sign
+//                  | tenant_iss_other_tid that, then tid = another tenant
 //        delay_ms: every provider answer waits this long first
 //   GET  /__admin/health                 200 once listening
 // The process prints "listening <port>" on stdout when ready.
@@ -113,6 +116,11 @@ async function mangle(p, body) {
     case 'bad_iss': claims.iss = `${base}/not-the-issuer`; break;
     case 'bad_nonce': claims.nonce = 'not-the-nonce'; break;
     case 'expired': claims.iat = now - 7200; claims.exp = now - 3600; break;
+    case 'tenant_iss': claims.iss = `${base}/${claims.tid}/v2.0`; break;
+    case 'tenant_iss_other_tid':
+      claims.iss = `${base}/${claims.tid}/v2.0`;
+      claims.tid = '99999999-0000-0000-0000-000000000000';
+      break;
     case 'bad_sig': key = { ...(await newKey(p.alg, 9)), kid: header.kid }; break;
     case 'alg_none': {
       const enc = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');

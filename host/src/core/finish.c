@@ -67,20 +67,19 @@ static int code_challenge(struct authsvc_req *req, const char **out)
 }
 
 static enum authsvc_status issue_code(struct authsvc_req *req, struct db *db,
-				      const struct client *c, const struct user_ctx *u)
+				      const struct client *c, const struct user_ctx *u,
+				      const struct login_bind *b)
 {
 	char code[44], hash[65];
 	struct err err = {0};
-	const char *challenge;
 
-	if (code_challenge(req, &challenge) < 0)
-		return AUTHSVC_OK;
 	if (tokens_random_b64url(code, sizeof(code), 32) < 0)
 		return AUTHSVC_ERROR;
 	core_token_hash(code, hash);
 	if (store_code_create(db, hash, c->client_id, u->user_id, u->tenant_id, false, c->code_ttl,
 			      &err) < 0 ||
-	    (challenge != NULL && store_code_bind_challenge(db, hash, challenge, &err) < 0)) {
+	    (b->challenge != NULL && store_code_bind_challenge(db, hash, b->challenge, &err) < 0) ||
+	    (b->provider != NULL && store_code_bind_provider(db, hash, b->provider, &err) < 0)) {
 		req_fail_store(req, &err);
 		return AUTHSVC_OK;
 	}
@@ -114,9 +113,34 @@ enum authsvc_status core_complete_login(struct authsvc_req *req, const struct au
 	return core_finish_login(req, who, flags, false);
 }
 
+/* The gate replied with its MFA-flagged code: bind b to that transaction,
+ * so that /auth/verify-otp binds it to the code it issues. */
+static enum authsvc_status bind_mfa(struct authsvc_req *req, struct db *db,
+				    const struct login_bind *b)
+{
+	const char *code = json_string_value(json_object_get(req->reply, "code"));
+	struct err err = {0};
+	char hash[65];
+
+	if (req->status != 200 || code == NULL || (b->challenge == NULL && b->provider == NULL))
+		return AUTHSVC_OK;
+	core_token_hash(code, hash);
+	if (store_mfa_bind(db, hash, b->challenge, b->provider, &err) < 0)
+		return req_fail_store(req, &err);
+	return AUTHSVC_OK;
+}
+
 enum authsvc_status core_finish_login(struct authsvc_req *req, const struct authsvc_identity *who,
 				      uint32_t flags, bool mfa_done)
 {
+	return core_finish_login_bound(req, who, flags, mfa_done, NULL);
+}
+
+enum authsvc_status core_finish_login_bound(struct authsvc_req *req,
+					    const struct authsvc_identity *who, uint32_t flags,
+					    bool mfa_done, const struct login_bind *bind)
+{
+	struct login_bind b = bind != NULL ? *bind : (struct login_bind){0};
 	struct db *db;
 	struct user_ctx u;
 	struct err err = {0};
@@ -137,15 +161,21 @@ enum authsvc_status core_finish_login(struct authsvc_req *req, const struct auth
 		user_ctx_release(&u);
 		return AUTHSVC_OK;
 	}
+	/* the request's own challenge, checked before the gate sends anything */
+	if (!(flags & AUTHSVC_LOGIN_TOKENS) && b.challenge == NULL &&
+	    code_challenge(req, &b.challenge) < 0) {
+		user_ctx_release(&u);
+		return AUTHSVC_OK;
+	}
 	if (!mfa_done && core_mfa_applies(req, &u)) {
 		st = core_mfa_begin(req, db, &u, flags);
 		user_ctx_release(&u);
-		return st;
+		return st == AUTHSVC_OK ? bind_mfa(req, db, &b) : st;
 	}
 	if (flags & AUTHSVC_LOGIN_TOKENS)
 		st = issue_tokens(req, db, req->client, &u);
 	else
-		st = issue_code(req, db, req->client, &u);
+		st = issue_code(req, db, req->client, &u, &b);
 	user_ctx_release(&u);
 	if (st == AUTHSVC_OK && req->status == 200) {
 		struct authsvc_identity done = *who;

@@ -29,6 +29,20 @@ enum authsvc_status core_complete_login(struct authsvc_req *req, const struct au
 enum authsvc_status core_finish_login(struct authsvc_req *req, const struct authsvc_identity *who,
 				      uint32_t flags, bool mfa_done);
 
+/* What a login binds to the code it ends with (docs/api.md): the client's
+ * S256 challenge and the social provider instance, either NULL. Carried
+ * across the MFA step in the MFA transaction. */
+struct login_bind {
+	const char *challenge;
+	const char *provider;
+};
+/* core_finish_login with bind: a code login binds bind's challenge (else
+ * the request's code_challenge) and provider to its code, or to the MFA
+ * transaction when the gate stops it. */
+enum authsvc_status core_finish_login_bound(struct authsvc_req *req,
+					    const struct authsvc_identity *who, uint32_t flags,
+					    bool mfa_done, const struct login_bind *bind);
+
 /* 0 when u may get tokens from client c; otherwise the error reply is set
  * on req and -1 returned. */
 int core_check_eligible(struct authsvc_req *req, const struct client *c, const struct user_ctx *u);

@@ -26,7 +26,7 @@ enum authsvc_status h_token(void *state, void *tstate, struct authsvc_req *req)
 	struct client c;
 	struct code_row row;
 	struct err err = {0};
-	char hash[65], challenge[65];
+	char hash[65], challenge[65], provider[51];
 	int rc;
 
 	(void)state;
@@ -44,6 +44,8 @@ enum authsvc_status h_token(void *state, void *tstate, struct authsvc_req *req)
 		return req_fail_store(req, &err);
 	if (rc == 1 && !oidc_pkce_matches(req_body_str(req, "code_verifier"), challenge))
 		return req_fail(req, 401, "Invalid Credentials");
+	if (store_code_provider(db, hash, provider, &err) < 0)
+		return req_fail_store(req, &err);
 	if (db_begin(db, &err) < 0)
 		return req_fail_store(req, &err);
 	rc = store_code_consume(db, hash, c.client_id, &row, &err);
@@ -63,7 +65,7 @@ enum authsvc_status h_token(void *state, void *tstate, struct authsvc_req *req)
 			return req_fail_store(req, &err);
 		return req_fail(req, 401, "User Verification Failed");
 	}
-	return session_issue(req, db, &c, row.user_id, row.tenant_id, "ACCESS", NULL);
+	return session_issue(req, db, &c, row.user_id, row.tenant_id, "ACCESS", NULL, provider);
 }
 
 enum authsvc_status h_token_refresh(void *state, void *tstate, struct authsvc_req *req)

@@ -18,6 +18,7 @@
 #include "core/issue.h"
 #include "core/finish.h"
 #include "core/mfa_gate.h"
+#include "store/social.h"
 #include "core/otp_code.h"
 #include "http/request.h"
 #include "http/workers.h"
@@ -158,7 +159,7 @@ enum authsvc_status h_verify_otp(void *state, void *tstate, struct authsvc_req *
 	struct authsvc_identity who = {0};
 	struct throttle th;
 	struct err err = {0};
-	char code_hash[65] = "";
+	char code_hash[65] = "", bound_challenge[65], bound_provider[51];
 	enum authsvc_status st;
 	bool owner;
 	int rc;
@@ -207,6 +208,9 @@ enum authsvc_status h_verify_otp(void *state, void *tstate, struct authsvc_req *
 		req_fail_status(req, st);
 		return AUTHSVC_OK;
 	}
+	/* what the login bound to the transaction goes to the code (finish.h) */
+	if (store_mfa_bound(db, row.code_hash, bound_challenge, bound_provider, &err) < 0)
+		return req_fail_store(req, &err);
 	/* burn the transaction; a concurrent verify of the same one loses */
 	rc = store_otp_take(db, "mfa", c.user_id, NULL, row.code_hash, &err);
 	if (rc < 0)
@@ -222,5 +226,8 @@ enum authsvc_status h_verify_otp(void *state, void *tstate, struct authsvc_req *
 	snprintf(who.user_id, sizeof(who.user_id), "%s", c.user_id);
 	snprintf(who.username, sizeof(who.username), "%s", c.username);
 	snprintf(who.provider, sizeof(who.provider), "%s", c.provider);
-	return core_finish_login(req, &who, AUTHSVC_LOGIN_CODE, true);
+	return core_finish_login_bound(
+	    req, &who, AUTHSVC_LOGIN_CODE, true,
+	    &(struct login_bind){bound_challenge[0] != '\0' ? bound_challenge : NULL,
+				 bound_provider[0] != '\0' ? bound_provider : NULL});
 }

@@ -159,7 +159,7 @@ enum authsvc_status session_issue_user(struct authsvc_req *req, struct db *db,
 
 enum authsvc_status session_issue(struct authsvc_req *req, struct db *db, const struct client *c,
 				  const char *user_id, const char *tenant_id, const char *type,
-				  const char *family)
+				  const char *family, const char *provider)
 {
 	struct user_ctx u;
 	struct err err = {0};
@@ -168,5 +168,9 @@ enum authsvc_status session_issue(struct authsvc_req *req, struct db *db, const 
 		close_store_error(req, db, &err);
 		return AUTHSVC_OK;
 	}
+	/* a social login's tokens and ACCESS activity row name its provider
+	 * instance (docs/api.md "Login activity") */
+	if (provider != NULL && provider[0] != '\0' && u.claims != NULL)
+		json_object_set_new(u.claims, "provider", json_string(provider));
 	return session_issue_user(req, db, c, &u, type, family);
 }

@@ -47,9 +47,10 @@ enum authsvc_status session_issue_user(struct authsvc_req *req, struct db *db,
 				       const char *family);
 
 /* session_issue_user for the user in tenant_id (NULL or "": the default
- * tenant), loaded first. */
+ * tenant), loaded first; provider (NULL or "": none) is the social
+ * provider instance of the login, added to the claims as "provider". */
 enum authsvc_status session_issue(struct authsvc_req *req, struct db *db, const struct client *c,
 				  const char *user_id, const char *tenant_id, const char *type,
-				  const char *family);
+				  const char *family, const char *provider);
 
 #endif

@@ -446,24 +446,16 @@ out_store:
 	return -1;
 }
 
-/* Turn the finished login's {code} reply into the redirect to the client,
- * binding the app's challenge to the code first. */
+/* Turn the finished login's {code} reply into the redirect to the client
+ * (the app's challenge and the provider are bound to it by finish.c). */
 static enum authsvc_status code_to_redirect(struct authsvc_req *req, const struct login_tx *tx)
 {
 	const char *code = json_string_value(json_object_get(req->reply, "code"));
 	struct sbuf first = SBUF_INIT(512);
-	struct err err = {0};
-	char hash[65];
 	enum authsvc_status st;
 
 	if (req->status != 200 || code == NULL)
 		return AUTHSVC_OK; /* an error reply (or the MFA step's): as it is */
-	if (tx->client_challenge[0] != '\0') {
-		core_token_hash(code, hash);
-		if (store_code_bind_challenge(&req->worker->db, hash, tx->client_challenge, &err) <
-		    0)
-			return req_fail_store(req, &err);
-	}
 	sbuf_init_wipe(&first, 512);
 	sbuf_addstr(&first, "code=");
 	add_enc(&first, code, strlen(code));
@@ -623,7 +615,10 @@ have_claims:
 		login_tx_release(&tx);
 		return AUTHSVC_OK;
 	}
-	st = core_finish_login(req, &who, AUTHSVC_LOGIN_CODE, false);
+	st = core_finish_login_bound(
+	    req, &who, AUTHSVC_LOGIN_CODE, false,
+	    &(struct login_bind){tx.client_challenge[0] != '\0' ? tx.client_challenge : NULL,
+				 sp->name});
 	if (st == AUTHSVC_OK)
 		st = code_to_redirect(req, &tx);
 	login_tx_release(&tx);

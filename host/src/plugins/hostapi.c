@@ -210,11 +210,20 @@ static int fill_placeholders(const struct authsvc_cfg *cfg, const char *tmpl, st
 	return sbuf_failed(out) ? -1 : 0;
 }
 
-/* An issuer path naming no single tenant. */
-static bool multi_tenant(const char *issuer)
+static const char *const multi_segments[] = {"/common/", "/organizations/", "/consumers/"};
+
+/* An issuer path naming no single tenant: the segment in it, or NULL. */
+static const char *multi_tenant(const char *issuer, size_t *seg_len)
 {
-	return strstr(issuer, "/common/") != NULL || strstr(issuer, "/organizations/") != NULL ||
-	       strstr(issuer, "/consumers/") != NULL;
+	for (size_t i = 0; i < sizeof(multi_segments) / sizeof(multi_segments[0]); i++) {
+		const char *at = strstr(issuer, multi_segments[i]);
+
+		if (at != NULL) {
+			*seg_len = strlen(multi_segments[i]);
+			return at;
+		}
+	}
+	return NULL;
 }
 
 /* A key file of at most 16 KiB, NUL-terminated, into *out (malloc'd). */
@@ -240,8 +249,10 @@ static int read_small_file(const char *path, char **out)
 static int api_oidc_new(const struct authsvc_cfg *cfg, const struct authsvc_oidc_defaults *d,
 			void *state, struct authsvc_oidc **out, struct authsvc_err *err)
 {
-	struct sbuf issuer = SBUF_INIT(2048), discovery = SBUF_INIT(2100);
-	const char *tmpl, *auth, *urls[6];
+	struct sbuf issuer = SBUF_INIT(2048), discovery = SBUF_INIT(2100),
+		    tenant_tmpl = SBUF_INIT(2100);
+	const char *tmpl, *auth, *urls[6], *seg;
+	size_t seg_len = 0;
 	struct social_conf sc = {0};
 	struct social_provider *sp;
 	struct err e = {0};
@@ -264,18 +275,29 @@ static int api_oidc_new(const struct authsvc_cfg *cfg, const struct authsvc_oidc
 	sc.oidc.name = cfg->pc->name;
 	sc.oidc.issuer = issuer.len > 0 ? sbuf_str(&issuer) : NULL;
 	sc.oidc.discovery_url = oidc_str(cfg, "discovery_url", NULL);
-	if (sc.oidc.issuer != NULL && d->issuer_template != NULL && multi_tenant(sc.oidc.issuer)) {
+	if (sc.oidc.issuer != NULL && d->issuer_template != NULL &&
+	    (seg = multi_tenant(sc.oidc.issuer, &seg_len)) != NULL) {
 		/* a multi-tenant endpoint (Azure's common, organizations): its
 		 * discovery names no one issuer; ID tokens are checked against
-		 * the template with their own tenant id */
+		 * the configured issuer with the segment replaced by their own
+		 * tenant id (tid), so an overridden issuer keeps its host */
 		if (sc.oidc.discovery_url == NULL) {
 			sbuf_addstr(&discovery, sc.oidc.issuer);
 			sbuf_addstr(&discovery, "/.well-known/openid-configuration");
 			sc.oidc.discovery_url = sbuf_str(&discovery);
 		}
+		sbuf_add(&tenant_tmpl, sc.oidc.issuer, (size_t)(seg - sc.oidc.issuer));
+		sbuf_addstr(&tenant_tmpl, "/{tenantid}/");
+		sbuf_addstr(&tenant_tmpl, seg + seg_len);
+		if (sbuf_failed(&tenant_tmpl)) {
+			snprintf(err->msg, sizeof(err->msg), "out of memory");
+			goto out;
+		}
 		sc.oidc.issuer = NULL;
 	}
-	sc.oidc.issuer_template = sc.oidc.issuer == NULL ? d->issuer_template : NULL;
+	sc.oidc.issuer_template = sc.oidc.issuer != NULL ? NULL
+				  : tenant_tmpl.len > 0	 ? sbuf_str(&tenant_tmpl)
+							 : d->issuer_template;
 	sc.oidc.authorization_url = oidc_str(cfg, "authorization_url", NULL);
 	sc.oidc.token_url = oidc_str(cfg, "token_url", NULL);
 	sc.oidc.userinfo_url = oidc_str(cfg, "userinfo_url", NULL);
@@ -367,6 +389,7 @@ out:
 	}
 	sbuf_release(&issuer);
 	sbuf_release(&discovery);
+	sbuf_release(&tenant_tmpl);
 	return rc;
 }
 

@@ -154,3 +154,60 @@ int store_code_challenge(struct db *db, const char *code_hash, char out[65], str
 	PQclear(res);
 	return rc;
 }
+
+int store_code_bind_provider(struct db *db, const char *code_hash, const char *provider,
+			     struct err *err)
+{
+	const char *params[2] = {code_hash, provider};
+
+	return exec_ok(db, "UPDATE auth_codes SET provider = $2 WHERE code_hash = $1", 2, params,
+		       err);
+}
+
+int store_code_provider(struct db *db, const char *code_hash, char out[51], struct err *err)
+{
+	const char *params[1] = {code_hash};
+	PGresult *res = db_exec_prepared(db, "SELECT provider FROM auth_codes WHERE code_hash = $1",
+					 1, params, err);
+	int rc = 0;
+
+	if (res == NULL)
+		return -1;
+	out[0] = '\0';
+	if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 0))
+		rc = db_copy_value(res, 0, 0, out, 51, err) < 0 ? -1 : 1;
+	PQclear(res);
+	return rc;
+}
+
+int store_mfa_bind(struct db *db, const char *code_hash, const char *challenge,
+		   const char *provider, struct err *err)
+{
+	const char *params[3] = {code_hash, challenge, provider};
+
+	return exec_ok(db,
+		       "UPDATE otp_pending SET code_challenge = coalesce($2, code_challenge),"
+		       " provider = coalesce($3, provider) WHERE space = 'mfa' AND code_hash = $1",
+		       3, params, err);
+}
+
+int store_mfa_bound(struct db *db, const char *code_hash, char challenge[65], char provider[51],
+		    struct err *err)
+{
+	const char *params[1] = {code_hash};
+	PGresult *res =
+	    db_exec_prepared(db,
+			     "SELECT coalesce(code_challenge, ''), coalesce(provider, '')"
+			     " FROM otp_pending WHERE space = 'mfa' AND code_hash = $1",
+			     1, params, err);
+	int rc = 0;
+
+	if (res == NULL)
+		return -1;
+	challenge[0] = provider[0] = '\0';
+	if (PQntuples(res) == 1 && (db_copy_value(res, 0, 0, challenge, 65, err) < 0 ||
+				    db_copy_value(res, 0, 1, provider, 51, err) < 0))
+		rc = -1;
+	PQclear(res);
+	return rc;
+}

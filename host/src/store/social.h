@@ -48,5 +48,18 @@ int store_code_bind_challenge(struct db *db, const char *code_hash, const char *
 			      struct err *err);
 /* The challenge bound to a code: 1 (out filled), 0 none, -1 error. */
 int store_code_challenge(struct db *db, const char *code_hash, char out[65], struct err *err);
+/* Bind the social provider instance a login came through to the auth code
+ * code_hash (host/sql/0008_login_bindings.sql). 0 or -1. */
+int store_code_bind_provider(struct db *db, const char *code_hash, const char *provider,
+			     struct err *err);
+/* The provider bound to a code: 1 (out filled), 0 none, -1 error. */
+int store_code_provider(struct db *db, const char *code_hash, char out[51], struct err *err);
+/* Bind a challenge and a provider (either NULL: left as it is) to the MFA
+ * transaction whose MFA-flagged code hashes to code_hash. 0 or -1. */
+int store_mfa_bind(struct db *db, const char *code_hash, const char *challenge,
+		   const char *provider, struct err *err);
+/* What is bound to that MFA transaction ("" where nothing): 0 or -1. */
+int store_mfa_bound(struct db *db, const char *code_hash, char challenge[65], char provider[51],
+		    struct err *err);
 
 #endif
