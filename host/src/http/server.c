@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <pthread.h>
 #include <signal.h>
@@ -41,7 +42,10 @@ struct server_job {
 	struct authsvc_req req;
 	struct evhttp_request *ev;
 	struct loop *loop;
-	evutil_socket_t fd;	  /* the client's socket, open until the reply (-1: unknown) */
+	/* a duplicate of the client's socket, held until the job is freed, so
+	 * a worker's peer_gone never reads or writes a descriptor number that
+	 * evhttp has closed and another connection reuses (-1: none) */
+	evutil_socket_t fd;
 	bool http11;		  /* HTTP/1.1 or later: peer_gone may probe with a 100 */
 	worker_after_fn after_fn; /* work for after the reply (worker_after_reply) */
 	void *after_data;
@@ -127,6 +131,8 @@ static void job_finish(struct server_job *sj)
 			sj->after_fn(NULL, sj->after_data);
 	}
 	req_release(&sj->req);
+	if (sj->fd >= 0)
+		close(sj->fd);
 	free(sj);
 	if (!tracked)
 		loop_request_done(lp);
@@ -229,6 +235,7 @@ static void on_request(struct evhttp_request *ev, void *arg)
 		evhttp_send_reply(ev, 503, "Service Unavailable", NULL);
 		return;
 	}
+	sj->fd = -1;
 	lp->inflight++;
 	sj->loop = lp;
 	sj->ev = ev;
@@ -299,7 +306,9 @@ static void on_request(struct evhttp_request *ev, void *arg)
 		struct evhttp_connection *conn = evhttp_request_get_connection(ev);
 		struct bufferevent *bev = conn ? evhttp_connection_get_bufferevent(conn) : NULL;
 
-		sj->fd = bev ? bufferevent_getfd(bev) : -1;
+		evutil_socket_t fd = bev ? bufferevent_getfd(bev) : -1;
+
+		sj->fd = fd >= 0 ? fcntl(fd, F_DUPFD_CLOEXEC, 0) : -1;
 		sj->http11 = ev->major > 1 || (ev->major == 1 && ev->minor >= 1);
 	}
 	if (!workers_push(&srv->pool, &sj->job)) {
