@@ -6,6 +6,7 @@
 #include <netdb.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,14 +83,31 @@ struct server {
 	int nloops;
 	struct event *sigterm, *sigint; /* on loops[0] */
 	struct workers pool;
-	int draining;
+	/* Server-wide, read by every loop: a draining loop keeps answering its
+	 * connections (503) until no loop has a request in flight, then every
+	 * loop exits at once, so a connection that an idle loop accepted just
+	 * before the drain gets an answer instead of waiting on a stopped loop. */
+	atomic_long inflight;
+	atomic_int draining;
 };
 
+/* Any thread: ends every loop (event_base_loopexit is thread-safe). */
+static void server_exit_loops(struct server *srv)
+{
+	for (int i = 0; i < srv->nloops; i++)
+		event_base_loopexit(srv->loops[i].base, NULL);
+}
+
+/* The last request in flight anywhere is done: a draining server exits.
+ * Both this and loop_drain write one counter and then read the other
+ * (sequentially consistent), so at least one of them sees both. */
 static void loop_request_done(struct loop *lp)
 {
+	struct server *srv = lp->srv;
+
 	lp->inflight--;
-	if (lp->draining && lp->inflight == 0)
-		event_base_loopexit(lp->base, NULL);
+	if (atomic_fetch_sub(&srv->inflight, 1) == 1 && atomic_load(&srv->draining))
+		server_exit_loops(srv);
 }
 
 /* evhttp closes the connection after this reply (evhttp_is_connection_close). */
@@ -237,6 +255,7 @@ static void on_request(struct evhttp_request *ev, void *arg)
 	}
 	sj->fd = -1;
 	lp->inflight++;
+	atomic_fetch_add(&srv->inflight, 1);
 	sj->loop = lp;
 	sj->ev = ev;
 	sj->job.run = job_run;
@@ -263,6 +282,7 @@ static void on_request(struct evhttp_request *ev, void *arg)
 	}
 	if (lp->draining) {
 		req->retry_after = 1;
+		req->close_connection = true;
 		req_fail(req, 503, "Server is shutting down");
 		reply_now(sj);
 		return;
@@ -327,10 +347,11 @@ static void drain_timeout(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	log_warn("drain timeout, exiting loop=%d inflight=%ld", lp->index, lp->inflight);
-	event_base_loopexit(lp->base, NULL);
+	server_exit_loops(lp->srv);
 }
 
-/* On each loop's own thread: stop accepting, exit once in-flight work is done. */
+/* On each loop's own thread: stop accepting; the loops exit together once
+ * no loop has work in flight (loop_request_done), or at the drain timeout. */
 static void loop_drain(evutil_socket_t fd, short what, void *arg)
 {
 	struct loop *lp = arg;
@@ -346,8 +367,8 @@ static void loop_drain(evutil_socket_t fd, short what, void *arg)
 		evhttp_del_accept_socket(lp->http, lp->sock);
 		lp->sock = NULL;
 	}
-	if (lp->inflight == 0) {
-		event_base_loopexit(lp->base, NULL);
+	if (atomic_load(&lp->srv->inflight) == 0) {
+		server_exit_loops(lp->srv);
 		return;
 	}
 	lp->drain_timer = evtimer_new(lp->base, drain_timeout, lp);
@@ -360,9 +381,8 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	struct server *srv = arg;
 
 	(void)what;
-	if (srv->draining)
+	if (atomic_exchange(&srv->draining, 1))
 		return;
-	srv->draining = 1;
 	log_info("shutting down signal=%d loops=%d", (int)sig, srv->nloops);
 	for (int i = 0; i < srv->nloops; i++)
 		event_active(srv->loops[i].drain_ev, EV_READ, 0);
