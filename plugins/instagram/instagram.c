@@ -7,7 +7,8 @@
  *
  * The host does the work: the code exchange at api.instagram.com (the
  * short-lived token is enough for /me, so no long-lived exchange), the
- * profile GET of /me with fields user_id,username, the local user. There
+ * profile GET of /me?fields=user_id,username&access_token=... (the token in
+ * the query, as Meta documents it), the local user. There
  * is no ID token and no e-mail: identities match by (provider, user_id)
  * only; with signup on, a new account takes the Instagram username (a
  * name already taken is refused). See docs/providers.md.
@@ -62,6 +63,7 @@ static int instagram_init(const struct authsvc_host *host, const struct authsvc_
 {
 	static const struct authsvc_oauth_defaults d = {
 	    AUTHSVC_OAUTH_DEFAULTS_HEADER,
+	    .flags = AUTHSVC_OAUTH_TOKEN_QUERY,
 	    .authorization_url = "https://www.instagram.com/oauth/authorize",
 	    .token_url = "https://api.instagram.com/oauth/access_token",
 	    .profile_url = "https://graph.instagram.com/v21.0/me",
@@ -74,7 +76,7 @@ static int instagram_init(const struct authsvc_host *host, const struct authsvc_
 
 	if (host->abi_major != AUTHSVC_ABI_MAJOR ||
 	    !AUTHSVC_HAS(struct authsvc_host, host, oauth_new)) {
-		snprintf(err->msg, sizeof(err->msg), "host API too old (needs 1.4)");
+		snprintf(err->msg, sizeof(err->msg), "host API too old (needs 1.5)");
 		return -1;
 	}
 	f = calloc(1, sizeof(*f));

@@ -40,7 +40,9 @@ FIXTURES = {
     # the same page: error responses of the token exchange.
     "instagram_error": lambda msg: {"error_type": "OAuthException", "code": 400,
                                     "error_message": msg},
-    # Instagram API with Instagram Login, reference: GET /me?fields=user_id,username.
+    # Instagram API with Instagram Login, reference, "Get user profile":
+    # GET graph.instagram.com/{version}/me?fields=user_id,username&access_token=...
+    # (the token is a query parameter there, never a header).
     "instagram_me": lambda acct, fields: {k: acct[k] for k in fields if k in acct},
     # Sign in with Apple REST API, "Generate and validate tokens":
     # TokenResponse, and ErrorResponse {"error": "invalid_grant" | ...}.
@@ -175,7 +177,10 @@ class Meta:
                     return
                 q = dict(urllib.parse.parse_qsl(u.query))
                 auth = self.headers.get("Authorization", "")
-                token = auth[7:] if auth.startswith("Bearer ") else q.get("access_token")
+                if provider == "instagram":  # as documented: the query only
+                    token = q.get("access_token")
+                else:
+                    token = auth[7:] if auth.startswith("Bearer ") else q.get("access_token")
                 self.reply(*meta.profile(provider, u.path, q, token))
 
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), H)

@@ -37,7 +37,7 @@ struct social_provider {
 	char *auth_params[2 * MAX_AUTH_PARAMS + 1];
 	social_claims_fn claims_check;
 	void *claims_state;
-	bool no_id_token, appsecret_proof;
+	bool no_id_token, appsecret_proof, token_in_query;
 	char *profile_fields, *client_secret;
 	char username_claim[32];
 	bool form_post;
@@ -84,6 +84,7 @@ struct social_provider *core_social_new(const struct social_conf *c, struct err 
 	snprintf(sp->username_claim, sizeof(sp->username_claim), "%s",
 		 c->username_claim ? c->username_claim : "");
 	sp->appsecret_proof = c->appsecret_proof;
+	sp->token_in_query = c->token_in_query;
 	sp->profile_fields = dup_opt(c->profile_fields, &oom);
 	if (c->appsecret_proof)
 		sp->client_secret = dup_opt(c->oidc.client_secret, &oom);
@@ -478,7 +479,8 @@ static const char *access_token_of(const json_t *tokens)
 
 /* The profile of a plain OAuth 2.0 login as the claims: 0 with *out, or -1
  * with err. With appsecret_proof, the Graph API call carries the hex
- * HMAC-SHA256 of the access token keyed by the app secret. */
+ * HMAC-SHA256 of the access token keyed by the app secret; with
+ * token_in_query the token is the query's access_token, else a Bearer header. */
 static int oauth_profile(struct social_provider *sp, const json_t *tokens, json_t **out,
 			 struct err *err)
 {
@@ -486,7 +488,7 @@ static int oauth_profile(struct social_provider *sp, const json_t *tokens, json_
 	unsigned char mac[EVP_MAX_MD_SIZE];
 	unsigned int maclen = 0;
 	char proof[2 * EVP_MAX_MD_SIZE + 1] = "";
-	const char *query[5] = {NULL};
+	const char *query[7] = {NULL};
 	size_t n = 0;
 	int rc;
 
@@ -506,7 +508,11 @@ static int oauth_profile(struct social_provider *sp, const json_t *tokens, json_
 		query[n++] = "appsecret_proof";
 		query[n++] = proof;
 	}
-	rc = oidc_provider_profile(sp->oidc, token, query, out, err);
+	if (sp->token_in_query) {
+		query[n++] = "access_token";
+		query[n++] = token;
+	}
+	rc = oidc_provider_profile(sp->oidc, sp->token_in_query ? NULL : token, query, out, err);
 	OPENSSL_cleanse(mac, sizeof(mac));
 	OPENSSL_cleanse(proof, sizeof(proof));
 	if (rc == 0 && !json_is_object(*out)) {

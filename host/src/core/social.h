@@ -50,6 +50,7 @@ struct social_conf {
 	 * subject_claim, from GET userinfo_url?fields=profile_fields */
 	const char *profile_fields;
 	bool appsecret_proof;	    /* Graph API: HMAC-SHA256 of the token with the secret */
+	bool token_in_query;	    /* profile GET: ?access_token=, no Bearer header */
 	const char *username_claim; /* sign-up without e-mail: the username (Instagram) */
 	/* response_mode=form_post (Apple): the callback is a cross-site POST
 	 * (the browser-binding cookie is SameSite=None; Secure), its fields

@@ -529,20 +529,24 @@ int oidc_provider_profile(struct oidc_provider *p, const char *access_token,
 	q = oidc_form_encode(query);
 	sbuf_init_wipe(&auth, 8192);
 	sbuf_init_wipe(&url, 8192);
-	sbuf_addf(&auth, "Authorization: Bearer %s", access_token);
+	if (access_token != NULL)
+		sbuf_addf(&auth, "Authorization: Bearer %s", access_token);
 	sbuf_addstr(&url, ep);
 	if (q != NULL && q[0] != '\0') {
 		sbuf_addch(&url, strchr(ep, '?') != NULL ? '&' : '?');
 		sbuf_addstr(&url, q);
 	}
-	free(q);
+	if (q != NULL) { /* it may hold the access token */
+		OPENSSL_cleanse(q, strlen(q));
+		free(q);
+	}
 	free(ep);
 	if (sbuf_failed(&auth) || sbuf_failed(&url)) {
 		sbuf_release(&auth);
 		sbuf_release(&url);
 		return err_set(err, 502, "identity provider access token too long");
 	}
-	headers[0] = sbuf_str(&auth);
+	headers[0] = access_token != NULL ? sbuf_str(&auth) : NULL;
 	doc = fetch_json(p, sbuf_str(&url), NULL, headers, false, err, &status);
 	sbuf_release(&auth);
 	sbuf_release(&url);

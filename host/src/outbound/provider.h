@@ -98,7 +98,8 @@ int oidc_provider_userinfo(struct oidc_provider *p, const char *access_token, js
 
 /* A plain OAuth 2.0 provider's profile (Graph API /me): GET the userinfo
  * endpoint plus the NULL-terminated name/value pairs of query (fields,
- * appsecret_proof), the access token as a Bearer header. 0 with *out, or
+ * appsecret_proof, access_token), the access token as a Bearer header
+ * unless access_token is NULL (then query carries it). 0 with *out, or
  * -1 with err (401 when the provider refuses the token, else 502/504). */
 int oidc_provider_profile(struct oidc_provider *p, const char *access_token,
 			  const char *const *query, json_t **out, struct err *err);

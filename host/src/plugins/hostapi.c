@@ -449,6 +449,7 @@ static int api_oauth_new(const struct authsvc_cfg *cfg, const struct authsvc_oau
 	sc.username_claim = d->username_field;
 	sc.profile_fields = d->profile_fields;
 	sc.appsecret_proof = (d->flags & AUTHSVC_OAUTH_APPSECRET_PROOF) != 0;
+	sc.token_in_query = (d->flags & AUTHSVC_OAUTH_TOKEN_QUERY) != 0;
 	sc.link_by_email = api_cfg_int(cfg, "link_by_email") != 0;
 	sc.signup = api_cfg_int(cfg, "signup") != 0;
 	sc.signup_tenant = oidc_str(cfg, "signup_tenant", NULL);

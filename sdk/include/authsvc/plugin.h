@@ -38,6 +38,8 @@
  *	                 authsvc_oidc_defaults.flags (AUTHSVC_OIDC_FORM_POST,
  *	                 AUTHSVC_OIDC_APPLE_SECRET) and
  *	                 AUTHSVC_OIDC_APPLE_SETTINGS (Sign in with Apple).
+ *	2026-12-02  1.5  AUTHSVC_OAUTH_TOKEN_QUERY (the profile GET's access
+ *	                 token in the query, as the Instagram API has it).
  *
  * Threads. init/start/stop/fini run on the main thread before workers start
  * or after they stopped. Route handlers and hooks run on worker threads,
@@ -73,7 +75,7 @@ extern "C" {
 #endif
 
 #define AUTHSVC_ABI_MAJOR 1u
-#define AUTHSVC_ABI_MINOR 4u
+#define AUTHSVC_ABI_MINOR 5u
 
 #define AUTHSVC_EXPORT __attribute__((visibility("default")))
 
@@ -382,6 +384,9 @@ enum authsvc_oidc_default_flags {
 enum authsvc_oauth_flags {
 	AUTHSVC_OAUTH_APPSECRET_PROOF = 1 << 0, /* Graph API appsecret_proof on the profile GET */
 	AUTHSVC_OAUTH_EMAIL_VERIFIED = 1 << 1,	/* the profile's e-mail counts as verified */
+	/* 1.5: the profile GET carries the access token as the query parameter
+	 * access_token (as the Instagram API documents), not a Bearer header */
+	AUTHSVC_OAUTH_TOKEN_QUERY = 1 << 2,
 };
 
 struct authsvc_oauth_defaults {
