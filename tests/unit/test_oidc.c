@@ -2,7 +2,8 @@
  * outbound/oidc and outbound/fetch's pure parts: login-transaction
  * randomness, PKCE S256, the authorization URL, the discovery document,
  * JWKS import, and every way an ID token must be refused (signature, alg,
- * kid, iss, aud, azp, exp, iat, nbf, nonce, sub).
+ * kid, iss, aud, azp, exp, iat, nbf, nonce, sub), and Sign in with
+ * Apple's client secret: its claims, its reuse and its renewal.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,6 +18,7 @@
 
 #include "outbound/fetch.h"
 #include "outbound/oidc.h"
+#include "outbound/provider.h"
 #include "tokens/jwt_codec.h"
 #include "tokens/keyring.h"
 #include "tokens/opaque.h"
@@ -368,6 +370,93 @@ static void test_issuer_template(void **state)
 	assert_int_equal(check_signed(&signer_rs, c, &x), OIDC_INVALID); /* no tid */
 }
 
+/* The Apple client secret as Apple checks it: ES256 under the registered
+ * key id, iss team, sub services id, aud Apple, exp = iat + ttl. Reused
+ * while more than a quarter of its life is left, then signed anew; a
+ * clock that went back past its iat gets a new one too. The time is the
+ * caller's (the provider's worker passes the wall clock). */
+static json_t *apple_claims(const struct keyring *verify, const char *jwt, long long now)
+{
+	json_t *claims = NULL;
+
+	assert_non_null(jwt);
+	assert_int_equal(tokens_jwt_verify(verify, jwt, "TEAM123456", NULL, now, 0, &claims),
+			 TOKEN_OK);
+	assert_string_equal(json_string_value(json_object_get(claims, "sub")), "com.example.web");
+	assert_string_equal(json_string_value(json_object_get(claims, "aud")),
+			    "https://appleid.apple.com");
+	return claims;
+}
+
+static long long claim_int(const json_t *claims, const char *name)
+{
+	return (long long)json_integer_value(json_object_get(claims, name));
+}
+
+static void test_apple_client_secret_renewal(void **state)
+{
+	struct oidc_provider_conf conf = {
+	    .name = "apple",
+	    .issuer = "https://appleid.apple.com",
+	    .client_id = "com.example.web",
+	    .redirect_uri = "https://auth.example/auth/apple-oauth-redirect",
+	    .token_auth = OIDC_AUTH_APPLE_SECRET,
+	    .apple = {.team_id = "TEAM123456",
+		      .key_id = "KEY1234567",
+		      .key_pem = signer_es.keys[0].private_pem,
+		      .audience = "https://appleid.apple.com",
+		      .ttl_s = 600},
+	};
+	struct keyring verify;
+	struct err err = {0};
+	struct oidc_provider *p;
+	char *first, *again, *renewed, *back;
+	json_t *c;
+
+	(void)state;
+	assert_int_equal(keyring_init(&verify, JWT_KIND_ES256), 0);
+	assert_int_equal(keyring_add_public_pem(&verify, "KEY1234567", signer_es.keys[0].public_pem,
+						signer_es.keys[0].public_pem_len, &err),
+			 0);
+	p = oidc_provider_new(&conf, &err);
+	assert_non_null(p);
+
+	first = oidc_provider_apple_secret(p, NOW, &err);
+	c = apple_claims(&verify, first, NOW);
+	assert_int_equal(claim_int(c, "iat"), NOW);
+	assert_int_equal(claim_int(c, "exp"), NOW + 600);
+	json_decref(c);
+
+	/* 151 s of 600 left: still more than a quarter, the same secret */
+	again = oidc_provider_apple_secret(p, NOW + 449, &err);
+	assert_non_null(again);
+	assert_string_equal(again, first);
+
+	/* 149 s left: signed anew, with the new time */
+	renewed = oidc_provider_apple_secret(p, NOW + 451, &err);
+	assert_non_null(renewed);
+	assert_string_not_equal(renewed, first);
+	c = apple_claims(&verify, renewed, NOW + 451);
+	assert_int_equal(claim_int(c, "iat"), NOW + 451);
+	assert_int_equal(claim_int(c, "exp"), NOW + 1051);
+	json_decref(c);
+
+	/* the clock went back before the cached secret's iat: not reused */
+	back = oidc_provider_apple_secret(p, NOW, &err);
+	assert_non_null(back);
+	assert_string_not_equal(back, renewed);
+	c = apple_claims(&verify, back, NOW);
+	assert_int_equal(claim_int(c, "iat"), NOW);
+	json_decref(c);
+
+	free(first);
+	free(again);
+	free(renewed);
+	free(back);
+	oidc_provider_free(p);
+	keyring_release(&verify);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -382,6 +471,7 @@ int main(void)
 	    cmocka_unit_test(test_id_token_refused),
 	    cmocka_unit_test(test_id_token_alg_none_and_hs),
 	    cmocka_unit_test(test_issuer_template),
+	    cmocka_unit_test(test_apple_client_secret_renewal),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
