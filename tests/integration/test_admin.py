@@ -100,6 +100,31 @@ def test_weak_password_is_refused(t):
     assert t.db.count("users", "username = 'newbie'") == 0
 
 
+def test_names_are_measured_in_characters_as_the_columns_are(t):
+    # varchar(50) holds 50 characters, whatever their bytes: 50 Cyrillic
+    # letters (100 bytes) fit, 51 do not. A username is at most 150
+    # characters and 159 bytes (the plugin ABI's identity holds 160): 79
+    # two-byte letters (158 bytes) log in, 80 are refused at creation.
+    name = "\u0416" * 50
+    uname = "\u00fc" * 79
+    t.admin("user", "add", "--username", uname, "--password-stdin", "--tenant",
+            harness.TENANT_KEY, "--role", harness.ROLE, "--first-name", name, "--client", "web",
+            stdin="umlaut-pass-1\n")
+    assert t.db.value("SELECT first_name FROM main.users WHERE username = :'u'", u=uname) == name
+    r = expect(t.login(username=uname, password="umlaut-pass-1"), 200)
+    assert r.body.get("code"), r
+    p = t.admin("user", "add", "--username", "toolong", "--password-stdin", "--tenant",
+                harness.TENANT_KEY, "--role", harness.ROLE, "--first-name", name + "\u0416",
+                stdin="toolong-pass-1\n", check=False)
+    refused(p, "first name of 51 characters")
+    assert "longer than 50 characters" in p.stderr, p.stderr
+    p = t.admin("user", "add", "--username", "\u00fc" * 80, "--password-stdin", "--tenant",
+                harness.TENANT_KEY, "--role", harness.ROLE, stdin="umlaut-pass-2\n", check=False)
+    refused(p, "username of 160 bytes")
+    assert "longer than 159 bytes" in p.stderr, p.stderr
+    assert t.db.count("users", "username = '" + "\u00fc" * 80 + "'") == 0
+
+
 def test_duplicate_client_is_refused(t):
     p = t.admin("client", "add", "--client-id", "web", "--secret", "x", "--redirect-url",
                 harness.REDIRECT_URL, check=False)

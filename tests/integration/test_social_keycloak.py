@@ -16,6 +16,10 @@ ACCOUNTS = {
     "alice": {"email": f"{USERNAME}@example.com", "email_verified": True, "name": "Alice"},
     "mallory": {"email": f"{USERNAME}@example.com", "email_verified": False},
     "stranger": {"email": "stranger@example.org", "email_verified": True},
+    # names longer than users.first_name/last_name (varchar(50)), in letters
+    # of two and three bytes
+    "longnames": {"email": "long@example.org", "email_verified": True,
+                  "given_name": "\u0416" * 60, "family_name": "\u20ac" * 70},
 }
 PEERS = {}
 
@@ -209,15 +213,33 @@ def test_provider_down_or_slow_gives_502_or_504(t):
     assert t.db.count("login_transactions") == 0
 
 
-def test_signup_creates_the_user_only_when_on(t):
-    idp, _ = setup(t)
+def signup_server(t, idp):
     port = PEERS["signup_port"]
     cb = f"http://127.0.0.1:{port}/auth/keycloak-auth-redirect"
     srv = t.suite.new_server("kcsignup", plugins=plugins(
         idp, cb, signup=True, signup_tenant=harness.TENANT_KEY, signup_role=harness.ROLE))
     srv.fixed_port = port
     t._servers.append(srv)
-    srv.start()
+    return srv.start()
+
+
+def test_signup_cuts_a_long_name_to_its_column_in_characters(t):
+    # A provider's names are not the user's input to refuse: the account
+    # is created with each name cut to 50 characters, never a 500.
+    idp, _ = setup(t)
+    srv = signup_server(t, idp)
+    loc, cookie = login_at_provider(t, idp, srv, login="longnames")
+    to = expect(callback(t, srv, loc, cookie), 302).headers["location"]
+    tokens = t.exchange(query(to)["code"])
+    expect(t.me(tokens["accessToken"], server=srv), 200)
+    first, last = t.db.sql("SELECT first_name, last_name FROM main.users "
+                           "WHERE email = 'long@example.org'")[0]
+    assert (first, last) == ("\u0416" * 50, "\u20ac" * 50), (first, last)
+
+
+def test_signup_creates_the_user_only_when_on(t):
+    idp, _ = setup(t)
+    srv = signup_server(t, idp)
     loc, cookie = login_at_provider(t, idp, srv, login="stranger")
     to = expect(callback(t, srv, loc, cookie), 302).headers["location"]
     tokens = t.exchange(query(to)["code"])

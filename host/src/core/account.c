@@ -17,6 +17,7 @@
 #include "store/password_history.h"
 #include "store/users.h"
 #include "tokens/opaque.h"
+#include "util/utf8.h"
 
 int account_new_token(char token[ACCOUNT_TOKEN_MAX], char hash[65])
 {
@@ -126,7 +127,7 @@ bool account_email_valid(const char *email)
 {
 	const char *at, *dot, *p;
 
-	if (email == NULL || strlen(email) > 150)
+	if (email == NULL || utf8_chars(email) > 150)
 		return false;
 	at = strchr(email, '@');
 	if (at == NULL || at == email || strchr(at + 1, '@') != NULL || at - email > 64)

@@ -133,7 +133,7 @@ static enum authsvc_status forget_work(struct authsvc_req *req, const char *cons
 
 enum authsvc_status h_forget_password(void *state, void *tstate, struct authsvc_req *req)
 {
-	char luser[160];
+	char luser[VARCHAR150_BUF];
 	enum authsvc_status st;
 
 	(void)state;

@@ -31,6 +31,8 @@
 #include "store/action_tokens.h"
 #include "store/clients.h"
 #include "store/provision.h"
+#include "store/users.h"
+#include "util/utf8.h"
 
 static bool signup_configured(const struct authsvc_req *req)
 {
@@ -193,7 +195,8 @@ static int check_profile(struct authsvc_req *req, const struct user_spec *spec)
 {
 	if (spec->email != NULL && !account_email_valid(spec->email))
 		return bad_field(req, "email", "must match format \"email\""), -1;
-	if (spec->username == NULL || *spec->username == '\0' || strlen(spec->username) > 150)
+	if (spec->username == NULL || *spec->username == '\0' ||
+	    (utf8_chars(spec->username) > 150 || strlen(spec->username) > USERNAME_MAX_BYTES))
 		return bad_field(req, "username", "must be 1 to 150 characters"), -1;
 	if (spec->phone != NULL && !account_phone_valid(spec->phone))
 		return bad_field(req, "phone", "must match pattern \"^\\+?[1-9]\\d{1,14}$\""), -1;
@@ -280,7 +283,7 @@ enum authsvc_status h_signup_create_user(void *state, void *tstate, struct auths
 	struct user_spec spec = {0};
 	struct action_row row;
 	struct err err = {0};
-	char hash[65], uid[40], luser[160], email[160];
+	char hash[65], uid[40], luser[VARCHAR150_BUF], email[VARCHAR150_BUF];
 	int rc;
 
 	(void)state;

@@ -23,6 +23,7 @@
 #include "store/users.h"
 #include "tokens/opaque.h"
 #include "util/sbuf.h"
+#include "util/utf8.h"
 
 #define MAX_AUTH_PARAMS	 16
 #define CALLER_STATE_MAX 1024
@@ -341,6 +342,22 @@ static bool email_verified(const struct social_provider *sp, const json_t *claim
 	return v == NULL && sp->email_verified_implied;
 }
 
+/* name cut to the 50 characters of users.first_name/last_name, in buf
+ * (4 bytes a character at most); NULL stays NULL. */
+static const char *name_cut(const char *name, char *buf, size_t bufsz)
+{
+	size_t n;
+
+	if (name == NULL)
+		return NULL;
+	n = utf8_prefix(name, 50);
+	if (n >= bufsz)
+		n = bufsz - 1; /* cannot happen with valid UTF-8 */
+	memcpy(buf, name, n);
+	buf[n] = '\0';
+	return buf;
+}
+
 /* The local user of the identity in claims: 1 (who filled), 0 none that
  * may log in (reply set), -1 reply set. Writes only once the user is
  * known to be eligible on the client. */
@@ -351,7 +368,7 @@ static int resolve_user(struct authsvc_req *req, struct social_provider *sp, con
 	const char *sub = json_string_value(json_object_get(claims, sp->subject_claim));
 	const char *email = json_string_value(json_object_get(claims, sp->email_claim));
 	const char *uname = email;
-	char uid[40] = "", num[32];
+	char uid[40] = "", num[32], first[4 * 50 + 1], last[4 * 50 + 1];
 	struct user_ctx u;
 	struct err err = {0};
 	bool link = false;
@@ -405,6 +422,10 @@ static int resolve_user(struct authsvc_req *req, struct social_provider *sp, con
 			spec.first_name = json_string_value(json_object_get(names, "firstName"));
 		if (spec.last_name == NULL)
 			spec.last_name = json_string_value(json_object_get(names, "lastName"));
+		/* a provider's name is not the user's input to refuse: cut it
+		 * to its column (varchar(50), in characters) */
+		spec.first_name = name_cut(spec.first_name, first, sizeof(first));
+		spec.last_name = name_cut(spec.last_name, last, sizeof(last));
 		if (provision_user_taken(db, uname, email, &err) != 0) {
 			req_fail(req, 401, "Invalid Credentials");
 			return -1;
@@ -414,6 +435,12 @@ static int resolve_user(struct authsvc_req *req, struct social_provider *sp, con
 		    store_identity_link(db, sp->name, sub, uid, email, &err) < 0 ||
 		    db_commit(db, &err) < 0) {
 			db_rollback(db);
+			if (err.code >= 400 && err.code < 500) { /* refused, not failed */
+				log_info("social: provider=%s req=%s: sign-up refused: %s",
+					 sp->name, req->id, err.msg);
+				req_fail(req, 401, "Invalid Credentials");
+				return -1;
+			}
 			goto out_store;
 		}
 		rc = 1;

@@ -26,11 +26,12 @@
 #include "authsvc/plugin.h"
 #include "http/request.h"
 #include "store/db.h"
+#include "store/users.h"
 
 struct throttle {
 	bool on;
-	char account[160];
-	char pair[240];
+	char account[VARCHAR150_BUF]; /* the name tried, lowercased, never cut */
+	char pair[VARCHAR150_BUF + 80];
 	char ip[64];
 	char device_hash[65]; /* of the live device token presented, or "" */
 	bool took_pair, took_ip, took_rate;

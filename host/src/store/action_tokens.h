@@ -10,6 +10,7 @@
 #define AUTHSVC_STORE_ACTION_TOKENS_H
 
 #include "store/db.h"
+#include "store/users.h"
 
 enum action_state {
 	ACTION_LIVE = 0,
@@ -21,7 +22,7 @@ enum action_state {
 struct action_row {
 	char client_id[51];
 	char user_id[40]; /* "" for a signup token */
-	char email[160];
+	char email[VARCHAR150_BUF];
 	char expiry[40]; /* expires_at as ISO-8601 UTC, e.g. 2024-01-31T12:00:00.000Z */
 	char *data;	 /* the data object as JSON text (malloc'd), or NULL */
 };

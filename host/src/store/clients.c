@@ -10,6 +10,7 @@
 
 #include "tokens/opaque.h"
 #include "util/hex.h"
+#include "util/utf8.h"
 
 int client_read(const PGresult *res, int row, int col, struct client *out, struct err *err)
 {
@@ -37,7 +38,7 @@ int store_client_find(struct db *db, const char *client_id, struct client *out, 
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (strlen(client_id) > 50)
+	if (utf8_chars(client_id) > 50)
 		return 0;
 	res = db_exec_prepared(
 	    db, "SELECT " CLIENT_COLS " FROM auth_clients WHERE client_id = $1 AND NOT deleted", 1,

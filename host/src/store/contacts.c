@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util/utf8.h"
+
 #define CONTACT                                                                                    \
 	"SELECT u.id, u.username, coalesce(u.email, ''), coalesce(u.phone, ''),"                   \
 	" coalesce(c.auth_provider, ''), u.mfa_enabled"                                            \
@@ -15,7 +17,7 @@ int store_user_contact(struct db *db, const char *key, bool by_id, struct user_c
 	PGresult *res;
 
 	memset(out, 0, sizeof(*out));
-	if (key == NULL || strlen(key) > 150)
+	if (key == NULL || utf8_chars(key) > 150)
 		return 0;
 	if (by_id)
 		res = db_exec_prepared(

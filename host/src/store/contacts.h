@@ -8,11 +8,12 @@
 #include <stdbool.h>
 
 #include "store/db.h"
+#include "store/users.h"
 
 struct user_contact {
 	char user_id[40];
 	char username[160];
-	char email[160];
+	char email[VARCHAR150_BUF];
 	char phone[24];
 	char provider[32]; /* user_credentials.auth_provider; "" without credentials */
 	bool mfa_enabled;

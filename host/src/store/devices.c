@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "store/users.h"
+
 int store_device_add(struct db *db, const char *user_id, const char *token_hash, int ttl_s,
 		     int keep, struct err *err)
 {
@@ -38,7 +40,7 @@ int store_device_valid(struct db *db, const char *token_hash, const char *userna
 	PGresult *res;
 	int ok;
 
-	if (strlen(username) > 150)
+	if (strlen(username) > USERNAME_MAX_BYTES)
 		return 0;
 	res = db_exec_prepared(
 	    db,

@@ -9,8 +9,10 @@
 #include <openssl/rand.h>
 
 #include "store/clients.h"
+#include "store/users.h"
 #include "util/hex.h"
 #include "util/sbuf.h"
+#include "util/utf8.h"
 
 #define UUID_LEN 36
 
@@ -18,7 +20,7 @@ static int check_len(const char *what, const char *v, size_t max, bool required,
 {
 	if (v == NULL || v[0] == '\0')
 		return required ? err_set(err, 400, "%s is required", what) : 0;
-	if (strlen(v) > max)
+	if (utf8_chars(v) > max) /* varchar(N) counts characters, not bytes */
 		return err_set(err, 400, "%s is longer than %zu characters", what, max);
 	return 0;
 }
@@ -241,6 +243,8 @@ static int user_exists(struct db *db, const struct user_spec *spec, struct err *
 
 static int user_validate(const struct user_spec *spec, struct err *err)
 {
+	if (spec->username != NULL && strlen(spec->username) > USERNAME_MAX_BYTES)
+		return err_set(err, 400, "username is longer than %d bytes", USERNAME_MAX_BYTES);
 	if (check_len("username", spec->username, 150, true, err) < 0 ||
 	    check_len("email", spec->email, 150, false, err) < 0 ||
 	    check_len("first name", spec->first_name, 50, false, err) < 0 ||

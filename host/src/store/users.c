@@ -13,7 +13,7 @@ int store_user_credentials(struct db *db, const char *username, struct user_cred
 	PGresult *res;
 
 	memset(out, 0, sizeof(*out));
-	if (strlen(username) > 150)
+	if (strlen(username) > USERNAME_MAX_BYTES)
 		return 0;
 	res = db_exec_prepared(
 	    db,

@@ -20,6 +20,15 @@
 
 #include "store/db.h"
 
+/* A username is at most 150 characters (users.username is varchar(150))
+ * and at most 159 bytes: the plugin ABI's authsvc_identity.username holds
+ * 160. Creation refuses longer ones (store/provision.c), so a lookup of a
+ * longer name finds nobody. */
+#define USERNAME_MAX_BYTES 159
+
+/* A varchar(150) value in UTF-8 (e-mail addresses): up to 600 bytes. */
+#define VARCHAR150_BUF (4 * 150 + 1)
+
 struct user_cred {
 	char user_id[40];
 	char username[160];
