@@ -15,15 +15,7 @@
  * cross-site POST carries it. Private-relay addresses are ordinary e-mails.
  * See docs/providers.md.
  */
-#include <stdio.h>
-#include <stdlib.h>
-
-#include <authsvc/plugin.h>
-
-struct apple {
-	const struct authsvc_host *host;
-	struct authsvc_oidc *oidc;
-};
+#include <authsvc/provider.h>
 
 static const struct authsvc_setting apple_settings[] = {
     AUTHSVC_OIDC_SETTINGS,
@@ -32,9 +24,7 @@ static const struct authsvc_setting apple_settings[] = {
 };
 
 static const struct authsvc_field start_fields[] = {
-    {"client_id", AUTHSVC_FIELD_STRING, 1},
-    {"client_secret", AUTHSVC_FIELD_STRING, 0},
-    {"state", AUTHSVC_FIELD_STRING, 0},
+    AUTHSVC_PROVIDER_START_FIELDS,
     {0},
 };
 
@@ -44,27 +34,11 @@ static const struct authsvc_field callback_fields[] = {
     {"error", AUTHSVC_FIELD_STRING, 0},	   {0},
 };
 
-static enum authsvc_status apple_start(void *state, void *tstate, struct authsvc_req *req)
-{
-	struct apple *a = state;
-
-	(void)tstate;
-	return a->host->oidc_start(req, a->oidc, 0);
-}
-
-static enum authsvc_status apple_callback(void *state, void *tstate, struct authsvc_req *req)
-{
-	struct apple *a = state;
-
-	(void)tstate;
-	return a->host->oidc_callback(req, a->oidc);
-}
-
 static const struct authsvc_route apple_routes[] = {
-    {"POST", "/auth/oauth-apple", apple_start, AUTHSVC_ROUTE_CLIENT_AUTH | AUTHSVC_ROUTE_FORM_ONLY,
-     start_fields},
-    {"GET", "/auth/apple-oauth-redirect", apple_callback, 0, NULL},
-    {"POST", "/auth/apple-oauth-redirect", apple_callback, AUTHSVC_ROUTE_FORM_ONLY,
+    {"POST", "/auth/oauth-apple", authsvc_provider_start,
+     AUTHSVC_ROUTE_CLIENT_AUTH | AUTHSVC_ROUTE_FORM_ONLY, start_fields},
+    {"GET", "/auth/apple-oauth-redirect", authsvc_provider_callback, 0, NULL},
+    {"POST", "/auth/apple-oauth-redirect", authsvc_provider_callback, AUTHSVC_ROUTE_FORM_ONLY,
      callback_fields},
     {0},
 };
@@ -80,36 +54,11 @@ static const struct authsvc_oidc_defaults apple_defaults = {
 static int apple_init(const struct authsvc_host *host, const struct authsvc_cfg *cfg,
 		      void **state_out, struct authsvc_err *err)
 {
-	struct apple *a;
-
-	if (host->abi_major != AUTHSVC_ABI_MAJOR ||
-	    !AUTHSVC_HAS(struct authsvc_host, host, oauth_new)) {
-		snprintf(err->msg, sizeof(err->msg), "host API too old (needs 1.4)");
-		return -1;
-	}
-	a = calloc(1, sizeof(*a));
-	if (a == NULL) {
-		snprintf(err->msg, sizeof(err->msg), "out of memory");
-		return -1;
-	}
-	a->host = host;
-	if (host->oidc_new(cfg, &apple_defaults, a, &a->oidc, err) < 0) {
-		free(a);
-		return -1;
-	}
-	*state_out = a;
-	return 0;
-}
-
-static void apple_fini(void *state)
-{
-	struct apple *a = state;
-
-	a->host->oidc_free(a->oidc);
-	free(a);
+	return authsvc_provider_new(host, cfg, &apple_defaults, NULL, NULL, state_out, err);
 }
 
 AUTHSVC_EXPORT const struct authsvc_plugin authsvc_plugin = {
-    AUTHSVC_PLUGIN_HEADER,  .name = "apple",	.version = "1.0.0", .settings = apple_settings,
-    .routes = apple_routes, .init = apple_init, .fini = apple_fini,
+    AUTHSVC_PLUGIN_HEADER,	   .name = "apple",	   .version = "1.0.0",
+    .settings = apple_settings,	   .routes = apple_routes, .init = apple_init,
+    .fini = authsvc_provider_fini,
 };

@@ -11,15 +11,7 @@
  * The host does the work (login transaction, PKCE, discovery, code
  * exchange, ID-token checks, the local user); see docs/providers.md.
  */
-#include <stdio.h>
-#include <stdlib.h>
-
-#include <authsvc/plugin.h>
-
-struct autha {
-	const struct authsvc_host *host;
-	struct authsvc_oidc *oidc;
-};
+#include <authsvc/provider.h>
 
 static const struct authsvc_setting autha_settings[] = {
     {.key = "domain",
@@ -30,41 +22,15 @@ static const struct authsvc_setting autha_settings[] = {
 };
 
 static const struct authsvc_field start_fields[] = {
-    {"client_id", AUTHSVC_FIELD_STRING, 1},
-    {"client_secret", AUTHSVC_FIELD_STRING, 0},
-    {"state", AUTHSVC_FIELD_STRING, 0},
+    AUTHSVC_PROVIDER_START_FIELDS,
     {0},
 };
 
-static enum authsvc_status autha_start(void *state, void *tstate, struct authsvc_req *req)
-{
-	struct autha *p = state;
-
-	(void)tstate;
-	return p->host->oidc_start(req, p->oidc, 0);
-}
-
-static enum authsvc_status autha_public_start(void *state, void *tstate, struct authsvc_req *req)
-{
-	struct autha *p = state;
-
-	(void)tstate;
-	return p->host->oidc_start(req, p->oidc, AUTHSVC_OIDC_PUBLIC_START);
-}
-
-static enum authsvc_status autha_callback(void *state, void *tstate, struct authsvc_req *req)
-{
-	struct autha *p = state;
-
-	(void)tstate;
-	return p->host->oidc_callback(req, p->oidc);
-}
-
 static const struct authsvc_route autha_routes[] = {
-    {"POST", "/auth/autha", autha_start, AUTHSVC_ROUTE_CLIENT_AUTH | AUTHSVC_ROUTE_FORM_ONLY,
-     start_fields},
-    {"GET", "/auth/autha", autha_public_start, 0, NULL},
-    {"GET", "/auth/autha-redirect", autha_callback, 0, NULL},
+    {"POST", "/auth/autha", authsvc_provider_start,
+     AUTHSVC_ROUTE_CLIENT_AUTH | AUTHSVC_ROUTE_FORM_ONLY, start_fields},
+    {"GET", "/auth/autha", authsvc_provider_start_public, 0, NULL},
+    {"GET", "/auth/autha-redirect", authsvc_provider_callback, 0, NULL},
     {0},
 };
 
@@ -78,36 +44,11 @@ static const struct authsvc_oidc_defaults autha_defaults = {
 static int autha_init(const struct authsvc_host *host, const struct authsvc_cfg *cfg,
 		      void **state_out, struct authsvc_err *err)
 {
-	struct autha *p;
-
-	if (host->abi_major != AUTHSVC_ABI_MAJOR ||
-	    !AUTHSVC_HAS(struct authsvc_host, host, oidc_callback)) {
-		snprintf(err->msg, sizeof(err->msg), "host API too old (needs 1.3)");
-		return -1;
-	}
-	p = calloc(1, sizeof(*p));
-	if (p == NULL) {
-		snprintf(err->msg, sizeof(err->msg), "out of memory");
-		return -1;
-	}
-	p->host = host;
-	if (host->oidc_new(cfg, &autha_defaults, p, &p->oidc, err) < 0) {
-		free(p);
-		return -1;
-	}
-	*state_out = p;
-	return 0;
-}
-
-static void autha_fini(void *state)
-{
-	struct autha *p = state;
-
-	p->host->oidc_free(p->oidc);
-	free(p);
+	return authsvc_provider_new(host, cfg, &autha_defaults, NULL, NULL, state_out, err);
 }
 
 AUTHSVC_EXPORT const struct authsvc_plugin authsvc_plugin = {
-    AUTHSVC_PLUGIN_HEADER,  .name = "autha",	.version = "1.0.0", .settings = autha_settings,
-    .routes = autha_routes, .init = autha_init, .fini = autha_fini,
+    AUTHSVC_PLUGIN_HEADER,	   .name = "autha",	   .version = "1.0.0",
+    .settings = autha_settings,	   .routes = autha_routes, .init = autha_init,
+    .fini = authsvc_provider_fini,
 };

@@ -12,15 +12,7 @@
  * The host does the work (login transaction, PKCE, discovery, code
  * exchange, ID-token checks, the local user); see docs/providers.md.
  */
-#include <stdio.h>
-#include <stdlib.h>
-
-#include <authsvc/plugin.h>
-
-struct azure {
-	const struct authsvc_host *host;
-	struct authsvc_oidc *oidc;
-};
+#include <authsvc/provider.h>
 
 static const struct authsvc_setting azure_settings[] = {
     {.key = "tenant",
@@ -32,33 +24,15 @@ static const struct authsvc_setting azure_settings[] = {
 };
 
 static const struct authsvc_field start_fields[] = {
-    {"client_id", AUTHSVC_FIELD_STRING, 1},
-    {"client_secret", AUTHSVC_FIELD_STRING, 0},
-    {"state", AUTHSVC_FIELD_STRING, 0},
+    AUTHSVC_PROVIDER_START_FIELDS,
     {0},
 };
 
-static enum authsvc_status azure_start(void *state, void *tstate, struct authsvc_req *req)
-{
-	struct azure *p = state;
-
-	(void)tstate;
-	return p->host->oidc_start(req, p->oidc, 0);
-}
-
-static enum authsvc_status azure_callback(void *state, void *tstate, struct authsvc_req *req)
-{
-	struct azure *p = state;
-
-	(void)tstate;
-	return p->host->oidc_callback(req, p->oidc);
-}
-
 static const struct authsvc_route azure_routes[] = {
-    {"POST", "/auth/azure", azure_start, AUTHSVC_ROUTE_CLIENT_AUTH | AUTHSVC_ROUTE_FORM_ONLY,
-     start_fields},
-    {"GET", "/auth/azure", azure_start, AUTHSVC_ROUTE_CLIENT_AUTH, NULL},
-    {"GET", "/auth/azure-oauth-redirect", azure_callback, 0, NULL},
+    {"POST", "/auth/azure", authsvc_provider_start,
+     AUTHSVC_ROUTE_CLIENT_AUTH | AUTHSVC_ROUTE_FORM_ONLY, start_fields},
+    {"GET", "/auth/azure", authsvc_provider_start, AUTHSVC_ROUTE_CLIENT_AUTH, NULL},
+    {"GET", "/auth/azure-oauth-redirect", authsvc_provider_callback, 0, NULL},
     {0},
 };
 
@@ -77,36 +51,11 @@ static const struct authsvc_oidc_defaults azure_defaults = {
 static int azure_init(const struct authsvc_host *host, const struct authsvc_cfg *cfg,
 		      void **state_out, struct authsvc_err *err)
 {
-	struct azure *p;
-
-	if (host->abi_major != AUTHSVC_ABI_MAJOR ||
-	    !AUTHSVC_HAS(struct authsvc_host, host, oidc_callback)) {
-		snprintf(err->msg, sizeof(err->msg), "host API too old (needs 1.3)");
-		return -1;
-	}
-	p = calloc(1, sizeof(*p));
-	if (p == NULL) {
-		snprintf(err->msg, sizeof(err->msg), "out of memory");
-		return -1;
-	}
-	p->host = host;
-	if (host->oidc_new(cfg, &azure_defaults, p, &p->oidc, err) < 0) {
-		free(p);
-		return -1;
-	}
-	*state_out = p;
-	return 0;
-}
-
-static void azure_fini(void *state)
-{
-	struct azure *p = state;
-
-	p->host->oidc_free(p->oidc);
-	free(p);
+	return authsvc_provider_new(host, cfg, &azure_defaults, NULL, NULL, state_out, err);
 }
 
 AUTHSVC_EXPORT const struct authsvc_plugin authsvc_plugin = {
-    AUTHSVC_PLUGIN_HEADER,  .name = "azure",	.version = "1.0.0", .settings = azure_settings,
-    .routes = azure_routes, .init = azure_init, .fini = azure_fini,
+    AUTHSVC_PLUGIN_HEADER,	   .name = "azure",	   .version = "1.0.0",
+    .settings = azure_settings,	   .routes = azure_routes, .init = azure_init,
+    .fini = authsvc_provider_fini,
 };

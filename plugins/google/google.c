@@ -11,17 +11,9 @@
  * The host does the work (login transaction, PKCE, discovery, code
  * exchange, ID-token checks, the local user); see docs/providers.md.
  */
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include <authsvc/plugin.h>
-
-struct google {
-	const struct authsvc_host *host;
-	struct authsvc_oidc *oidc;
-	const char *hosted_domain; /* borrowed from the settings; NULL: any */
-};
+#include <authsvc/provider.h>
 
 static const struct authsvc_setting google_settings[] = {
     {.key = "hosted_domain",
@@ -32,33 +24,15 @@ static const struct authsvc_setting google_settings[] = {
 };
 
 static const struct authsvc_field start_fields[] = {
-    {"client_id", AUTHSVC_FIELD_STRING, 1},
-    {"client_secret", AUTHSVC_FIELD_STRING, 0},
-    {"state", AUTHSVC_FIELD_STRING, 0},
+    AUTHSVC_PROVIDER_START_FIELDS,
     {0},
 };
 
-static enum authsvc_status google_start(void *state, void *tstate, struct authsvc_req *req)
-{
-	struct google *p = state;
-
-	(void)tstate;
-	return p->host->oidc_start(req, p->oidc, 0);
-}
-
-static enum authsvc_status google_callback(void *state, void *tstate, struct authsvc_req *req)
-{
-	struct google *p = state;
-
-	(void)tstate;
-	return p->host->oidc_callback(req, p->oidc);
-}
-
 static const struct authsvc_route google_routes[] = {
-    {"POST", "/auth/google", google_start, AUTHSVC_ROUTE_CLIENT_AUTH | AUTHSVC_ROUTE_FORM_ONLY,
-     start_fields},
-    {"GET", "/auth/google", google_start, AUTHSVC_ROUTE_CLIENT_AUTH, NULL},
-    {"GET", "/auth/google-auth-redirect", google_callback, 0, NULL},
+    {"POST", "/auth/google", authsvc_provider_start,
+     AUTHSVC_ROUTE_CLIENT_AUTH | AUTHSVC_ROUTE_FORM_ONLY, start_fields},
+    {"GET", "/auth/google", authsvc_provider_start, AUTHSVC_ROUTE_CLIENT_AUTH, NULL},
+    {"GET", "/auth/google-auth-redirect", authsvc_provider_callback, 0, NULL},
     {0},
 };
 
@@ -67,12 +41,13 @@ static const char *const google_auth_params[] = {"access_type", "offline", NULL}
 /* The hosted-domain restriction: hd must equal the setting. */
 static enum authsvc_status google_claims(void *state, const json_t *claims)
 {
-	const struct google *g = state;
+	const struct authsvc_provider *p = state;
+	const char *want = p->data; /* the hosted_domain setting */
 	const char *hd = json_string_value(json_object_get(claims, "hd"));
 
-	if (g->hosted_domain == NULL || g->hosted_domain[0] == '\0')
+	if (want == NULL || want[0] == '\0')
 		return AUTHSVC_OK;
-	return hd != NULL && strcmp(hd, g->hosted_domain) == 0 ? AUTHSVC_OK : AUTHSVC_DENIED;
+	return hd != NULL && strcmp(hd, want) == 0 ? AUTHSVC_OK : AUTHSVC_DENIED;
 }
 
 static const struct authsvc_oidc_defaults google_defaults = {
@@ -84,37 +59,12 @@ static const struct authsvc_oidc_defaults google_defaults = {
 static int google_init(const struct authsvc_host *host, const struct authsvc_cfg *cfg,
 		       void **state_out, struct authsvc_err *err)
 {
-	struct google *p;
-
-	if (host->abi_major != AUTHSVC_ABI_MAJOR ||
-	    !AUTHSVC_HAS(struct authsvc_host, host, oidc_callback)) {
-		snprintf(err->msg, sizeof(err->msg), "host API too old (needs 1.3)");
-		return -1;
-	}
-	p = calloc(1, sizeof(*p));
-	if (p == NULL) {
-		snprintf(err->msg, sizeof(err->msg), "out of memory");
-		return -1;
-	}
-	p->host = host;
-	p->hosted_domain = host->cfg_str(cfg, "hosted_domain");
-	if (host->oidc_new(cfg, &google_defaults, p, &p->oidc, err) < 0) {
-		free(p);
-		return -1;
-	}
-	*state_out = p;
-	return 0;
-}
-
-static void google_fini(void *state)
-{
-	struct google *p = state;
-
-	p->host->oidc_free(p->oidc);
-	free(p);
+	return authsvc_provider_new(host, cfg, &google_defaults, NULL,
+				    host->cfg_str(cfg, "hosted_domain"), state_out, err);
 }
 
 AUTHSVC_EXPORT const struct authsvc_plugin authsvc_plugin = {
-    AUTHSVC_PLUGIN_HEADER,   .name = "google",	  .version = "1.0.0",  .settings = google_settings,
-    .routes = google_routes, .init = google_init, .fini = google_fini,
+    AUTHSVC_PLUGIN_HEADER,	   .name = "google",	    .version = "1.0.0",
+    .settings = google_settings,   .routes = google_routes, .init = google_init,
+    .fini = authsvc_provider_fini,
 };

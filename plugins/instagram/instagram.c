@@ -13,15 +13,7 @@
  * only; with signup on, a new account takes the Instagram username (a
  * name already taken is refused). See docs/providers.md.
  */
-#include <stdio.h>
-#include <stdlib.h>
-
-#include <authsvc/plugin.h>
-
-struct instagram {
-	const struct authsvc_host *host;
-	struct authsvc_oidc *oauth;
-};
+#include <authsvc/provider.h>
 
 static const struct authsvc_setting instagram_settings[] = {
     AUTHSVC_OIDC_SETTINGS,
@@ -29,32 +21,14 @@ static const struct authsvc_setting instagram_settings[] = {
 };
 
 static const struct authsvc_field start_fields[] = {
-    {"client_id", AUTHSVC_FIELD_STRING, 1},
-    {"client_secret", AUTHSVC_FIELD_STRING, 0},
-    {"state", AUTHSVC_FIELD_STRING, 0},
+    AUTHSVC_PROVIDER_START_FIELDS,
     {0},
 };
 
-static enum authsvc_status instagram_start(void *state, void *tstate, struct authsvc_req *req)
-{
-	struct instagram *f = state;
-
-	(void)tstate;
-	return f->host->oidc_start(req, f->oauth, 0);
-}
-
-static enum authsvc_status instagram_callback(void *state, void *tstate, struct authsvc_req *req)
-{
-	struct instagram *f = state;
-
-	(void)tstate;
-	return f->host->oidc_callback(req, f->oauth);
-}
-
 static const struct authsvc_route instagram_routes[] = {
-    {"POST", "/auth/instagram", instagram_start,
+    {"POST", "/auth/instagram", authsvc_provider_start,
      AUTHSVC_ROUTE_CLIENT_AUTH | AUTHSVC_ROUTE_FORM_ONLY, start_fields},
-    {"GET", "/auth/instagram-auth-redirect", instagram_callback, 0, NULL},
+    {"GET", "/auth/instagram-auth-redirect", authsvc_provider_callback, 0, NULL},
     {0},
 };
 
@@ -72,37 +46,12 @@ static int instagram_init(const struct authsvc_host *host, const struct authsvc_
 	    .id_field = "user_id",
 	    .username_field = "username",
 	};
-	struct instagram *f;
 
-	if (host->abi_major != AUTHSVC_ABI_MAJOR ||
-	    !AUTHSVC_HAS(struct authsvc_host, host, oauth_new)) {
-		snprintf(err->msg, sizeof(err->msg), "host API too old (needs 1.5)");
-		return -1;
-	}
-	f = calloc(1, sizeof(*f));
-	if (f == NULL) {
-		snprintf(err->msg, sizeof(err->msg), "out of memory");
-		return -1;
-	}
-	f->host = host;
-	if (host->oauth_new(cfg, &d, &f->oauth, err) < 0) {
-		free(f);
-		return -1;
-	}
-	*state_out = f;
-	return 0;
-}
-
-static void instagram_fini(void *state)
-{
-	struct instagram *f = state;
-
-	f->host->oidc_free(f->oauth);
-	free(f);
+	return authsvc_provider_new(host, cfg, NULL, &d, NULL, state_out, err);
 }
 
 AUTHSVC_EXPORT const struct authsvc_plugin authsvc_plugin = {
     AUTHSVC_PLUGIN_HEADER,	    .name = "instagram",	.version = "1.0.0",
     .settings = instagram_settings, .routes = instagram_routes, .init = instagram_init,
-    .fini = instagram_fini,
+    .fini = authsvc_provider_fini,
 };

@@ -3,6 +3,7 @@
 // syntax. Built by the abi_header_cxx test with -Wall -Wextra -Werror
 // -pedantic.
 #include <authsvc/plugin.h>
+#include <authsvc/provider.h>
 
 static enum authsvc_status check(void *, void *, struct authsvc_req *, const char *, const char *,
 				 struct authsvc_identity *)
