@@ -7,6 +7,8 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "util/base64.h"
+
 #define PREFIX "enc1:"
 
 char *secret_seal(const unsigned char key[32], const char *user_id, const char *plain)
@@ -27,7 +29,8 @@ char *secret_seal(const unsigned char key[32], const char *user_id, const char *
 	EVP_CIPHER_CTX_free(ctx);
 	if (ok) {
 		memcpy(out, PREFIX, sizeof(PREFIX) - 1);
-		EVP_EncodeBlock((unsigned char *)out + sizeof(PREFIX) - 1, raw, (int)rawlen);
+		ok = b64_encode(raw, rawlen, B64_PAD, out + sizeof(PREFIX) - 1,
+				4 * ((rawlen + 2) / 3) + 1) >= 0;
 	}
 	if (raw != NULL) {
 		OPENSSL_cleanse(raw, rawlen);
@@ -44,9 +47,9 @@ int secret_open(const unsigned char key[32], const char *user_id, const char *st
 		size_t outsz)
 {
 	const char *b64;
-	size_t b64len;
+	size_t b64len, rawlen = 0;
 	unsigned char *raw;
-	int rawlen, pad = 0, n = 0, fin = 0, ok;
+	int n = 0, fin = 0, ok;
 	EVP_CIPHER_CTX *ctx;
 
 	if (strncmp(stored, PREFIX, sizeof(PREFIX) - 1) != 0) {
@@ -62,18 +65,14 @@ int secret_open(const unsigned char key[32], const char *user_id, const char *st
 	raw = malloc(b64len);
 	if (raw == NULL)
 		return -1;
-	rawlen = EVP_DecodeBlock(raw, (const unsigned char *)b64, (int)b64len);
-	while (b64len > 0 && b64[b64len - 1] == '=' && pad < 2) {
-		b64len--;
-		pad++;
-	}
-	rawlen -= pad;
+	if (b64_decode(b64, b64len, B64_PAD, raw, b64len, &rawlen) < 0)
+		rawlen = 0; /* refused below */
 	ctx = EVP_CIPHER_CTX_new();
-	ok = rawlen >= 12 + 16 && (size_t)(rawlen - 28) < outsz && ctx != NULL &&
+	ok = rawlen >= 12 + 16 && rawlen - 28 < outsz && ctx != NULL &&
 	     EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, raw) == 1 &&
 	     EVP_DecryptUpdate(ctx, NULL, &n, (const unsigned char *)user_id,
 			       (int)strlen(user_id)) == 1 &&
-	     EVP_DecryptUpdate(ctx, (unsigned char *)out, &n, raw + 12, rawlen - 28) == 1 &&
+	     EVP_DecryptUpdate(ctx, (unsigned char *)out, &n, raw + 12, (int)(rawlen - 28)) == 1 &&
 	     EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, 16, raw + rawlen - 16) == 1 &&
 	     EVP_DecryptFinal_ex(ctx, (unsigned char *)out + n, &fin) == 1;
 	EVP_CIPHER_CTX_free(ctx);

@@ -8,10 +8,8 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "util/base64.h"
 #include "util/hex.h"
-
-static const char b64url_alphabet[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 int tokens_random_bytes(void *buf, size_t n)
 {
@@ -117,76 +115,11 @@ bool tokens_equal_ct(const char *a, const char *b)
 
 int tokens_b64url_encode(const unsigned char *in, size_t len, char *out, size_t outsz)
 {
-	size_t need = len / 3 * 4 + (len % 3 == 0 ? 0 : len % 3 + 1);
-	size_t i, o = 0;
-
-	if (outsz == 0 || need > outsz - 1 || need > (size_t)0x7fffffff)
-		return -1;
-	for (i = 0; i + 2 < len; i += 3) {
-		unsigned long v =
-		    (unsigned long)in[i] << 16 | (unsigned long)in[i + 1] << 8 | in[i + 2];
-
-		out[o++] = b64url_alphabet[(v >> 18) & 63];
-		out[o++] = b64url_alphabet[(v >> 12) & 63];
-		out[o++] = b64url_alphabet[(v >> 6) & 63];
-		out[o++] = b64url_alphabet[v & 63];
-	}
-	if (len - i == 1) {
-		unsigned long v = (unsigned long)in[i] << 16;
-
-		out[o++] = b64url_alphabet[(v >> 18) & 63];
-		out[o++] = b64url_alphabet[(v >> 12) & 63];
-	} else if (len - i == 2) {
-		unsigned long v = (unsigned long)in[i] << 16 | (unsigned long)in[i + 1] << 8;
-
-		out[o++] = b64url_alphabet[(v >> 18) & 63];
-		out[o++] = b64url_alphabet[(v >> 12) & 63];
-		out[o++] = b64url_alphabet[(v >> 6) & 63];
-	}
-	out[o] = '\0';
-	return (int)o;
-}
-
-static int b64url_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '-')
-		return 62;
-	if (c == '_')
-		return 63;
-	return -1;
+	return b64_encode(in, len, B64_URL, out, outsz);
 }
 
 int tokens_b64url_decode(const char *in, size_t len, unsigned char *out, size_t outsz,
 			 size_t *outlen)
 {
-	size_t need = len / 4 * 3 + (len % 4 == 0 ? 0 : len % 4 - 1);
-	size_t i, o = 0;
-	unsigned long acc = 0;
-	int bits = 0;
-
-	if (len % 4 == 1 || need > outsz)
-		return -1;
-	for (i = 0; i < len; i++) {
-		int v = b64url_value((unsigned char)in[i]);
-
-		if (v < 0)
-			return -1;
-		acc = (acc << 6 | (unsigned long)v) & 0xffffff;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			out[o++] = (unsigned char)(acc >> bits);
-		}
-	}
-	/* Unused low bits of the last character must be zero. */
-	if (bits > 0 && (acc & ((1ul << bits) - 1)) != 0)
-		return -1;
-	*outlen = o;
-	return 0;
+	return b64_decode(in, len, B64_URL, out, outsz, outlen);
 }
