@@ -14,6 +14,7 @@
 #include "admin.h"
 #include "admin_import.h"
 
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,6 +39,27 @@ struct tally {
 	long read, inserted, updated, problems;
 };
 
+/* "authsvc-admin: import-upstream: <message>" as one line on stderr (a
+ * libpq message's own newlines become blanks); returns -1. */
+__attribute__((format(printf, 1, 2))) static int import_fail(const char *fmt, ...)
+{
+	char msg[1024];
+	size_t i, n;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	n = strlen(msg);
+	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+		msg[--n] = '\0';
+	for (i = 0; i < n; i++)
+		if (msg[i] == '\n')
+			msg[i] = ' ';
+	fprintf(stderr, ADMIN_PROG ": import-upstream: %s\n", msg);
+	return -1;
+}
+
 static bool res_ok(const PGresult *res)
 {
 	ExecStatusType st = PQresultStatus(res);
@@ -57,7 +79,7 @@ static int run(PGconn *conn, const char *sql, const char *what)
 	int rc = 0;
 
 	if (!res_ok(res))
-		rc = admin_fail("import-upstream: %s: %s", what, PQerrorMessage(conn));
+		rc = import_fail("%s: %s", what, PQerrorMessage(conn));
 	PQclear(res);
 	return rc;
 }
@@ -131,7 +153,7 @@ static int write_rows(struct import *im, const struct import_table *tb, json_t *
 
 		json_decref(one);
 		if (text == NULL)
-			return admin_fail("import-upstream: out of memory");
+			return import_fail("out of memory");
 		if (run(im->to, "SAVEPOINT import_row", "savepoint") < 0) {
 			free(text);
 			return -1;
@@ -146,8 +168,7 @@ static int write_rows(struct import *im, const struct import_table *tb, json_t *
 			row_problem(im, t, tb->name, json_array_get(rows, i), res);
 			rc = run(im->to, "ROLLBACK TO SAVEPOINT import_row", "savepoint");
 		} else {
-			rc = admin_fail("import-upstream: writing %s: %s", tb->name,
-					PQerrorMessage(im->to));
+			rc = import_fail("writing %s: %s", tb->name, PQerrorMessage(im->to));
 		}
 		PQclear(res);
 		if (rc < 0)
@@ -173,7 +194,7 @@ static int hash_client_secrets(struct import *im, json_t *rows)
 		if (s == NULL || s[0] == '\0')
 			continue;
 		if (client_secret_form(s, im->secret_key, form, &err) < 0)
-			return admin_fail("import-upstream: %s", err.msg);
+			return import_fail("%s", err.msg);
 		/* jansson's own copy of the clear secret, before it is freed */
 		OPENSSL_cleanse((char *)s, json_string_length(v));
 		json_object_set_new(row, "client_secret", json_string(form));
@@ -202,7 +223,7 @@ static int write_batch(struct import *im, const struct import_table *tb, const c
 		if (rows == NULL || hash_client_secrets(im, rows) < 0 ||
 		    (text = json_dumps(rows, JSON_COMPACT)) == NULL) {
 			json_decref(rows);
-			return rows == NULL ? admin_fail("import-upstream: bad upstream JSON") : -1;
+			return rows == NULL ? import_fail("bad upstream JSON") : -1;
 		}
 		params[0] = text;
 	}
@@ -217,12 +238,11 @@ static int write_batch(struct import *im, const struct import_table *tb, const c
 	} else if (unmappable(res)) {
 		rc = run(im->to, "ROLLBACK TO SAVEPOINT import_batch", "savepoint");
 		if (rc == 0 && rows == NULL && (rows = json_loads(batch, 0, NULL)) == NULL)
-			rc = admin_fail("import-upstream: bad upstream JSON");
+			rc = import_fail("bad upstream JSON");
 		if (rc == 0)
 			rc = write_rows(im, tb, rows, t);
 	} else {
-		rc =
-		    admin_fail("import-upstream: writing %s: %s", tb->name, PQerrorMessage(im->to));
+		rc = import_fail("writing %s: %s", tb->name, PQerrorMessage(im->to));
 	}
 	PQclear(res);
 out:
@@ -247,14 +267,13 @@ static int import_table(struct import *im, const struct import_table *tb, struct
 
 		if (!res_ok(res) || PQntuples(res) != 1) {
 			PQclear(res);
-			return admin_fail("import-upstream: reading upstream %s: %s", tb->name,
-					  PQerrorMessage(im->up));
+			return import_fail("reading upstream %s: %s", tb->name,
+					   PQerrorMessage(im->up));
 		}
 		n = strtol(PQgetvalue(res, 0, 1), NULL, 10);
 		if (n <= 0 || PQgetlength(res, 0, 2) >= (int)sizeof(last)) {
 			PQclear(res);
-			return n <= 0 ? 0
-				      : admin_fail("import-upstream: %s: id too long", tb->name);
+			return n <= 0 ? 0 : import_fail("%s: id too long", tb->name);
 		}
 		memcpy(last, PQgetvalue(res, 0, 2), (size_t)PQgetlength(res, 0, 2) + 1);
 		first = false;
@@ -278,30 +297,29 @@ static int check_schema(PGconn *up)
 
 	if (!res_ok(res)) {
 		PQclear(res);
-		return admin_fail("import-upstream: reading upstream: %s", PQerrorMessage(up));
+		return import_fail("reading upstream: %s", PQerrorMessage(up));
 	}
 	known = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
 	PQclear(res);
 	if (!known)
-		return admin_fail("import-upstream: refused: upstream has no db-migrate table "
-				  "(public.migrations); it was not created by the upstream "
-				  "package's migrations");
+		return import_fail("refused: upstream has no db-migrate table "
+				   "(public.migrations); it was not created by the upstream "
+				   "package's migrations");
 	res = exec(up, "SELECT name FROM public.migrations ORDER BY id", 0, NULL);
 	if (!res_ok(res)) {
 		PQclear(res);
-		return admin_fail("import-upstream: reading upstream migrations: %s",
-				  PQerrorMessage(up));
+		return import_fail("reading upstream migrations: %s", PQerrorMessage(up));
 	}
 	n = PQntuples(res);
 	known = (size_t)n == import_nknown_migrations;
 	for (i = 0; known && i < n; i++)
 		known = strcmp(PQgetvalue(res, i, 0), import_known_migrations[i]) == 0;
 	if (!known) {
-		admin_fail("import-upstream: refused: unknown upstream schema version: its "
-			   "migrations are %d, last '%s'; this import knows %zu, last '%s' "
-			   "(@sourceloop/authentication-service up to 19.2.2)",
-			   n, n > 0 ? PQgetvalue(res, n - 1, 0) : "", import_nknown_migrations,
-			   import_known_migrations[import_nknown_migrations - 1]);
+		import_fail("refused: unknown upstream schema version: its "
+			    "migrations are %d, last '%s'; this import knows %zu, last '%s' "
+			    "(@sourceloop/authentication-service up to 19.2.2)",
+			    n, n > 0 ? PQgetvalue(res, n - 1, 0) : "", import_nknown_migrations,
+			    import_known_migrations[import_nknown_migrations - 1]);
 		PQclear(res);
 		return -1;
 	}
@@ -321,8 +339,7 @@ static int print_notes(PGconn *up)
 
 		if (!res_ok(res)) {
 			PQclear(res);
-			return admin_fail("import-upstream: reading upstream: %s",
-					  PQerrorMessage(up));
+			return import_fail("reading upstream: %s", PQerrorMessage(up));
 		}
 		for (r = 0; r < PQntuples(res); r++)
 			printf("note: %s\n", PQgetvalue(res, r, 0));
@@ -350,7 +367,7 @@ static int import_run(struct import *im, bool with_activity)
 	size_t i;
 
 	if (import_ntables > sizeof(t) / sizeof(t[0]))
-		return admin_fail("import-upstream: too many tables");
+		return import_fail("too many tables");
 	if (check_schema(im->up) < 0)
 		return -1;
 	if (print_notes(im->up) < 0)
@@ -378,7 +395,7 @@ static int import_connect(struct admin *a, const char *from, struct import *im)
 
 	im->up = PQconnectdb(from);
 	if (PQstatus(im->up) != CONNECTION_OK)
-		return admin_fail("import-upstream: upstream database: %s", PQerrorMessage(im->up));
+		return import_fail("upstream database: %s", PQerrorMessage(im->up));
 	if (run(im->up, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", "upstream") < 0)
 		return -1;
 	if (admin_connect(a) < 0)
@@ -388,8 +405,8 @@ static int import_connect(struct admin *a, const char *from, struct import *im)
 	migrated = res_ok(res) && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
 	PQclear(res);
 	if (!migrated)
-		return admin_fail("import-upstream: authsvc's database has no schema yet: run "
-				  "'authsvc-admin migrate' first");
+		return import_fail("authsvc's database has no schema yet: run "
+				   "'authsvc-admin migrate' first");
 	return run(im->to, "BEGIN", "authsvc");
 }
 
@@ -440,9 +457,9 @@ int admin_cmd_import(struct admin *a, int argc, char **argv)
 			printf("cannot map: %ld more row(s) not listed\n",
 			       im.problems - IMPORT_PROBLEMS_MAX);
 		if (im.problems > 0) {
-			admin_fail("import-upstream: %ld row(s) cannot be mapped; nothing was "
-				   "written",
-				   im.problems);
+			import_fail("%ld row(s) cannot be mapped; nothing was "
+				    "written",
+				    im.problems);
 		} else if (im.dry_run) {
 			printf("dry run: nothing was written\n");
 			rc = ADMIN_OK;

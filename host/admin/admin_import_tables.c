@@ -109,6 +109,19 @@
 	C(modified_by) DELETED(C)
 /* clang-format on */
 
+/* auth_clients keeps upstream's integer ids, which authsvc's own clients
+ * may hold already: an id that names another client here cannot be mapped
+ * (users.auth_client_ids would then point at the wrong client). */
+static const char clients_write[] =
+    "WITH clash AS (SELECT 'id ' || c.id || ': authsvc has the client ' || c.client_id"
+    "  || ' under this id, upstream has ' || r.client_id AS msg"
+    "  FROM main.auth_clients c"
+    "  JOIN json_populate_recordset(NULL::main.auth_clients, $1::json) r ON r.id = c.id"
+    "  WHERE c.client_id <> r.client_id),"
+    " w(what) AS (" UPSERT("auth_clients",
+			   AUTH_CLIENTS) ")"
+					 " SELECT msg FROM clash UNION ALL SELECT what FROM w";
+
 /*
  * A social login's credentials (auth_provider, auth_id) become authsvc's
  * identity at that provider, which its logins match first. Provider names
@@ -142,8 +155,8 @@ const struct import_table import_tables[] = {
     {"tenant_configs", READ("tenant_configs", "uuid", TENANT_CONFIGS),
      UPSERT("tenant_configs", TENANT_CONFIGS), IMPORT_AS_IS, false},
     {"roles", READ("roles", "uuid", ROLES), UPSERT("roles", ROLES), IMPORT_AS_IS, false},
-    {"auth_clients", READ("auth_clients", "int", AUTH_CLIENTS),
-     UPSERT("auth_clients", AUTH_CLIENTS), IMPORT_CLIENT_SECRETS, false},
+    {"auth_clients", READ("auth_clients", "int", AUTH_CLIENTS), clients_write,
+     IMPORT_CLIENT_SECRETS, false},
     {"users", READ("users", "uuid", USERS), UPSERT("users", USERS), IMPORT_AS_IS, false},
     {"user_credentials", READ("user_credentials", "uuid", USER_CREDENTIALS),
      UPSERT("user_credentials", USER_CREDENTIALS), IMPORT_AS_IS, false},
