@@ -19,8 +19,10 @@ import subprocess
 import shutil
 import tarfile
 import tempfile
+import urllib.parse
 
 import harness
+import oidc
 from harness import expect, no_fixture
 
 UPSTREAM_DIR = os.path.join(harness.REPO, "tests", "upstream")
@@ -37,6 +39,7 @@ BOB = "c0000000-0000-4000-8000-000000000002"
 CAROL = "c0000000-0000-4000-8000-000000000003"
 GONE = "c0000000-0000-4000-8000-000000000004"
 DAN = "c0000000-0000-4000-8000-000000000005"
+ERIN = "c0000000-0000-4000-8000-000000000006"
 
 # username as upstream holds it, password, user id
 INTERNAL_USERS = [
@@ -96,7 +99,8 @@ INSERT INTO users (id, first_name, last_name, username, email, auth_client_ids,
    now() - interval '2 days'),
   ('{CAROL}', 'Carol', NULL, 'carol@gmail.example', 'carol@gmail.example', '{{1}}', '{ACME}',
    NULL, now() - interval '1 day'),
-  ('{DAN}', 'Dan', NULL, 'dan', 'dan@beta.example', '{{2}}', '{BETA}', NULL, now());
+  ('{DAN}', 'Dan', NULL, 'dan', 'dan@beta.example', '{{2}}', '{BETA}', NULL, now()),
+  ('{ERIN}', 'Erin', NULL, 'erin.sso', 'erin@acme.example', '{{1}}', '{ACME}', NULL, now());
 INSERT INTO users (id, first_name, username, deleted, deleted_on) VALUES
   ('{GONE}', 'Gone', 'gone', true, now());
 INSERT INTO user_credentials (user_id, auth_provider, password) VALUES
@@ -104,12 +108,14 @@ INSERT INTO user_credentials (user_id, auth_provider, password) VALUES
   ('{BOB}', 'internal', '{h["Bob.Smith"]}'),
   ('{DAN}', 'internal', '{h["dan"]}');
 INSERT INTO user_credentials (user_id, auth_provider, auth_id) VALUES
-  ('{CAROL}', 'google', '109876543210987654321');
+  ('{CAROL}', 'google', '109876543210987654321'),
+  ('{ERIN}', 'keycloak', 'erin');
 INSERT INTO user_tenants (id, user_id, tenant_id, role_id, status) VALUES
   ('d0000000-0000-4000-8000-000000000001', '{ALICE}', '{ACME}', '{ROLE_ADMIN}', 1),
   ('d0000000-0000-4000-8000-000000000002', '{BOB}', '{ACME}', '{ROLE_VIEWER}', 1),
   ('d0000000-0000-4000-8000-000000000003', '{CAROL}', '{ACME}', '{ROLE_VIEWER}', 1),
-  ('d0000000-0000-4000-8000-000000000004', '{DAN}', '{BETA}', '{ROLE_GUEST}', 1);
+  ('d0000000-0000-4000-8000-000000000004', '{DAN}', '{BETA}', '{ROLE_GUEST}', 1),
+  ('d0000000-0000-4000-8000-000000000005', '{ERIN}', '{ACME}', '{ROLE_VIEWER}', 1);
 INSERT INTO user_permissions (user_tenant_id, permission, allowed, created_on) VALUES
   ('d0000000-0000-4000-8000-000000000001', 'DeleteUser', false, now() - interval '2 hours'),
   ('d0000000-0000-4000-8000-000000000001', 'ExportData', true, now() - interval '1 hour'),
@@ -211,10 +217,10 @@ def test_dry_run_reports_and_writes_nothing(t):
     p = run_import(t, "--dry-run", "--with-activity")
     assert "dry run: nothing was written" in p.stdout, p.stdout
     c = counts(p.stdout)
-    assert c["users"] == (5, 5, 0, 0), c
+    assert c["users"] == (6, 6, 0, 0), c
     assert c["auth_clients"] == (3, 3, 0, 0), c
     assert c["user_permissions"] == (5, 5, 0, 0), c
-    assert c["user_identities"] == (1, 1, 0, 0), c
+    assert c["user_identities"] == (2, 2, 0, 0), c
     assert c["login_activity"] == (2, 2, 0, 0), c
     assert "Redis" in p.stdout and "not moved" in p.stdout, p.stdout
     for tb in IMPORTED_TABLES:
@@ -287,11 +293,52 @@ def test_client_secrets_are_hashed_and_ttls_kept(t):
 @no_fixture
 def test_social_credentials_become_identities(t):
     run_import(t)
-    rows = t.db.sql("SELECT provider, subject, user_id FROM main.user_identities")
-    assert rows == [["google", "109876543210987654321", CAROL]], rows
+    rows = t.db.sql("SELECT provider, subject, user_id FROM main.user_identities"
+                    " ORDER BY provider")
+    assert rows == [["google", "109876543210987654321", CAROL], ["keycloak", "erin", ERIN]], \
+        rows
     cred = t.db.sql("SELECT auth_provider, coalesce(password, '') FROM main.user_credentials"
                     " WHERE user_id = :'u'", u=CAROL)
     assert cred == [["google", ""]], cred
+
+
+@no_fixture
+def test_a_social_user_logs_in_through_the_provider(t):
+    """erin signed in at upstream through Keycloak (auth_id = her subject);
+    after the import the keycloak plugin finds her by that subject alone:
+    no e-mail linking, no sign-up, and her provider e-mail is not the one
+    upstream holds."""
+    run_import(t)
+    port = harness.free_port()
+    cb = f"http://127.0.0.1:{port}/auth/keycloak-auth-redirect"
+    idp = oidc.Provider(t.suite.tmp, [oidc.issuer("keycloak", [
+        oidc.client("authsvc-kc", "kc-secret-0123456789", [cb])],
+        {"erin": {"email": "erin@elsewhere.example", "email_verified": True}})]).start()
+    try:
+        srv = t.suite.new_server("kc", plugins={
+            "local": {"file": "local.so"},
+            "keycloak": {"file": "keycloak.so", "settings": {
+                "issuer": idp.issuer_url("keycloak"), "client_id": "authsvc-kc",
+                "client_secret": "kc-secret-0123456789", "redirect_uri": cb,
+                "allow_http": True, "cookie_secure": False, "link_by_email": False,
+                "timeout_ms": 5000}}})
+        srv.fixed_port = port
+        t._servers.append(srv)
+        srv.start()
+        r = expect(srv.http("POST", "/auth/keycloak",
+                            form={"client_id": "webapp", "client_secret": WEB_SECRET}), 302)
+        cookie = r.headers["set-cookie"].split(";")[0]
+        loc = idp.browser_login(r.headers["location"], "erin")
+        r = expect(srv.http("GET", loc[len(srv.url):], headers={"Cookie": cookie}), 302)
+        code = dict(urllib.parse.parse_qsl(urllib.parse.urlparse(
+            r.headers["location"]).query))["code"]
+        tokens = t.exchange(code, client_id="webapp", server=srv)
+        me = expect(t.me(tokens["accessToken"], server=srv), 200).body
+        assert me["id"] == ERIN and me["username"] == "erin.sso", me
+        assert me["permissions"] == upstream_permissions("erin.sso"), me
+        assert t.db.count("users") == 6, "a new user was signed up"
+    finally:
+        idp.close()
 
 
 @no_fixture
@@ -317,7 +364,7 @@ def test_an_upstream_change_after_the_import_comes_across(t):
     db.sql(f"UPDATE main.users SET designation = 'CEO' WHERE id = '{ALICE}'")
     try:
         p = run_import(t)
-        assert counts(p.stdout)["users"] == (5, 0, 1, 4), p.stdout
+        assert counts(p.stdout)["users"] == (6, 0, 1, 5), p.stdout
         assert t.db.value(f"SELECT designation FROM main.users WHERE id = '{ALICE}'") == "CEO"
     finally:
         db.sql(f"UPDATE main.users SET designation = 'CTO' WHERE id = '{ALICE}'")
