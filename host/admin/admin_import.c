@@ -8,8 +8,8 @@
  * runs exactly the same statements and rolls back, so its report is what
  * the import would do. Each batch runs under a savepoint; a batch that
  * breaks a constraint is retried row by row to name the rows that cannot
- * be mapped (a username taken by another authsvc user, two upstream roles
- * of one name, ...), and the report lists them.
+ * be mapped (a username taken by another authsvc user, a client id that
+ * names another client, ...), and the report lists them.
  */
 #include "admin.h"
 #include "admin_import.h"

@@ -64,9 +64,8 @@
 #define TENANT_CONFIGS(C, T, N, I) \
 	C(config_key) C(config_value) C(tenant_id) C(created_by) C(modified_by) DELETED(C)
 
-/* Upstream's roles belong to a tenant; authsvc's names are unique across
- * tenants, so two upstream roles of one name cannot both be mapped (the
- * report names them). */
+/* Upstream's roles belong to a tenant; so do authsvc's, whose names are
+ * unique per tenant (host/sql/0011_roles_per_tenant.sql). */
 #define ROLES(C, T, N, I) \
 	C(name) C(description) C(tenant_id) T(permissions, "coalesce(permissions, '{}')") \
 	C(role_type) C(allowed_clients) C(created_by) C(modified_by) DELETED(C)

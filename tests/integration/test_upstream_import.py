@@ -34,6 +34,7 @@ BETA = "a0000000-0000-4000-8000-000000000002"
 ROLE_ADMIN = "b0000000-0000-4000-8000-000000000001"
 ROLE_VIEWER = "b0000000-0000-4000-8000-000000000002"
 ROLE_GUEST = "b0000000-0000-4000-8000-000000000003"
+ROLE_BETA_ADMIN = "b0000000-0000-4000-8000-000000000004"
 ALICE = "c0000000-0000-4000-8000-000000000001"
 BOB = "c0000000-0000-4000-8000-000000000002"
 CAROL = "c0000000-0000-4000-8000-000000000003"
@@ -82,7 +83,8 @@ INSERT INTO tenant_configs (config_key, config_value, tenant_id) VALUES
 INSERT INTO roles (id, name, permissions, role_type, tenant_id, description) VALUES
   ('{ROLE_ADMIN}', 'admin', '{{CreateUser,ViewUser,DeleteUser}}', 0, '{ACME}', 'Admins'),
   ('{ROLE_VIEWER}', 'viewer', '{{ViewUser}}', 1, '{ACME}', NULL),
-  ('{ROLE_GUEST}', 'guest', NULL, 2, '{BETA}', NULL);
+  ('{ROLE_GUEST}', 'guest', NULL, 2, '{BETA}', NULL),
+  ('{ROLE_BETA_ADMIN}', 'admin', '{{ManageBeta}}', 0, '{BETA}', 'Beta admins');
 INSERT INTO auth_clients (client_id, client_secret, secret, redirect_url, client_type,
   access_token_expiration, refresh_token_expiration, auth_code_expiration) VALUES
   ('webapp', '{WEB_SECRET}', 'webapp-jwt-secret', 'http://localhost:4200/cb', 'private',
@@ -267,6 +269,15 @@ def test_role_tenant_and_locale_come_across(t):
                           client_id="webapp", client_secret=WEB_SECRET)
     me = expect(t.me(tokens["accessToken"]), 200).body
     assert me["role"] == "viewer" and me["username"] == "Bob.Smith", me
+    # each tenant keeps its own "admin"; user add takes the one of the user's tenant
+    rows = t.db.sql("SELECT tenant_id, permissions FROM main.roles WHERE name = 'admin'"
+                    " ORDER BY tenant_id")
+    assert rows == [[ACME, "{CreateUser,ViewUser,DeleteUser}"], [BETA, "{ManageBeta}"]], rows
+    t.add_user("newbeta", tenant="beta", role="admin", client="mobile")
+    tokens = t.tokens_for(username="newbeta", password=harness.PASSWORD, client_id="mobile",
+                          client_secret=MOBILE_SECRET)
+    me = expect(t.me(tokens["accessToken"]), 200).body
+    assert me["tenantId"] == BETA and me["permissions"] == ["ManageBeta"], me
 
 
 @no_fixture
