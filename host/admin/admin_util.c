@@ -60,6 +60,7 @@ void admin_usage(FILE *out)
 	      "           [--role ROLE] [--client ID[,ID...]]...\n"
 	      "  user list\n"
 	      "  user mfa --username NAME --on|--off|--reset-totp\n"
+	      "  import-upstream --from URL [--dry-run] [--with-activity]\n"
 	      "\n"
 	      "Passwords and secrets given on stdin are read from its first line.\n"
 	      "Exit status: 0 success, 1 failure, 2 usage error.\n",

@@ -13,8 +13,13 @@ struct command {
 };
 
 static const struct command commands[] = {
-    {"migrate", admin_cmd_migrate}, {"tenant", admin_cmd_tenant}, {"role", admin_cmd_role},
-    {"client", admin_cmd_client},   {"user", admin_cmd_user},
+    {"migrate", admin_cmd_migrate},
+    {"tenant", admin_cmd_tenant},
+    {"role", admin_cmd_role},
+    {"client", admin_cmd_client},
+    {"user", admin_cmd_user},
+    /* moving from the upstream service (docs/migrating.md) */
+    {"import-upstream", admin_cmd_import},
 };
 
 int main(int argc, char **argv)

@@ -114,9 +114,10 @@ int core_issue_tokens(struct authsvc_req *req, struct db *db, const struct clien
 	    core_record_activity(req, db, login_type, u->user_id, u->user_tenant_id, u->tenant_id,
 				 claims, err) < 0)
 		goto out;
-	*response_out =
-	    json_pack("{s:s, s:s, s:i, s:I}", "accessToken", access, "refreshToken", refresh,
-		      "expiresIn", c->access_ttl, "expiresAt", (json_int_t)exp * 1000);
+	/* expires: upstream's name for expiresAt, kept for unchanged upstream clients */
+	*response_out = json_pack("{s:s, s:s, s:i, s:I, s:I}", "accessToken", access,
+				  "refreshToken", refresh, "expiresIn", c->access_ttl, "expiresAt",
+				  (json_int_t)exp * 1000, "expires", (json_int_t)exp * 1000);
 	rc = *response_out != NULL ? 0 : err_set(err, 500, "out of memory");
 out:
 	if (access != NULL) {

@@ -163,16 +163,32 @@ static int find_tenant(struct db *db, const char *key, char *id, size_t idsz, st
 	return rc < 0 ? -1 : 0;
 }
 
-static int find_role(struct db *db, const char *name, char *id, size_t idsz, struct err *err)
+/* The role of that name in the tenant, else the global one of that name
+ * (role names are unique per tenant, host/sql/0011_roles_per_tenant.sql). */
+static int find_role(struct db *db, const char *name, const char *tenant_id, char *id, size_t idsz,
+		     struct err *err)
 {
-	int rc = lookup_id(db, "SELECT id FROM roles WHERE name = $1 AND NOT deleted",
-			   name != NULL ? name : "user", id, idsz, err);
+	const char *params[2] = {name != NULL ? name : "user", tenant_id};
+	PGresult *res = db_exec(db,
+				"SELECT id FROM roles WHERE name = $1 AND NOT deleted"
+				" AND (tenant_id IS NULL OR tenant_id = $2::uuid)"
+				" ORDER BY tenant_id IS NULL LIMIT 1",
+				2, params, err);
+	bool found;
+	int rc;
 
-	if (rc == 0 && name == NULL)
+	if (res == NULL)
+		return -1;
+	found = PQntuples(res) == 1;
+	rc = found ? db_copy_value(res, 0, 0, id, idsz, err) : 0;
+	PQclear(res);
+	if (rc < 0)
+		return -1;
+	if (!found && name == NULL)
 		return err_set(err, 404, "no role: pass --role (no role named \"user\" exists)");
-	if (rc == 0)
+	if (!found)
 		return err_set(err, 404, "unknown role: %s", name);
-	return rc < 0 ? -1 : 0;
+	return 0;
 }
 
 static bool seen_before(const char *const *ids, size_t i)
@@ -309,7 +325,7 @@ int provision_user_insert(struct db *db, const struct user_spec *spec, char *id_
 		return -1;
 	if (user_exists(db, spec, err) < 0 ||
 	    find_tenant(db, nonempty(spec->tenant_key), tenant, sizeof(tenant), err) < 0 ||
-	    find_role(db, nonempty(spec->role), role, sizeof(role), err) < 0)
+	    find_role(db, nonempty(spec->role), tenant, role, sizeof(role), err) < 0)
 		return -1;
 	clients = client_ids_array(db, spec, err);
 	if (clients == NULL)

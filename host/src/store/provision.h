@@ -49,7 +49,7 @@ struct user_spec {
 	const char *last_name;	       /* optional */
 	const char *phone;	       /* optional, up to 15 characters */
 	const char *tenant_key;	       /* optional: the only tenant, if exactly one exists */
-	const char *role;	       /* optional: the role named "user" */
+	const char *role;	       /* optional: "user"; the tenant's, else the global one */
 	const char *const *client_ids; /* client_id strings, allowed for this user */
 	size_t nclients;
 };
