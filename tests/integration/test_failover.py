@@ -1,9 +1,11 @@
 """PostgreSQL failover under load (docs/reliability.md, "Failover"): a
 primary and a streaming standby with synchronous replication in this
 test's own folder, two authsvc instances on the multi-host URL
-`host=primary,standby ... target_session_attrs=read-write`. Client threads
-log in, refresh and log out through both while the primary is killed
-with SIGKILL (postmaster and backends) and the standby is promoted.
+`host=primary,standby ... target_session_attrs=read-write` and a third
+without target_session_attrs (it lands on the standby while no primary is
+up). Client threads log in, refresh and log out through all three while
+the primary is killed with SIGKILL (postmaster and backends) and the
+standby is promoted.
 
 While no primary is reachable authsvc answers 503 with Retry-After, never
 a 500 and never without an answer; it reconnects by itself; and nothing it
