@@ -5,6 +5,8 @@
 The instances connect as a role that may not call pg_current_snapshot and
 its companions in this database (as on an engine without them); the
 default configuration cannot start there, the poll-only one converges."""
+import subprocess
+
 import harness
 from harness import expect, expect_error, wait_until
 
@@ -111,6 +113,25 @@ def test_no_listen_and_no_notify(t):
     rows = t.db.sql("SELECT query FROM pg_stat_activity WHERE usename = :'r' "
                     "AND datname = current_database()", r=ROLE)
     assert rows and not any("LISTEN" in q[0] for q in rows), rows
+
+
+def check_config(t, name, database):
+    srv = t.suite.new_server(name, database=database)
+    srv.port = harness.free_port()
+    return subprocess.run([harness.BIN, "--check-config", "-c", srv.write_config()],
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                          timeout=harness.scaled(30))
+
+
+@harness.no_fixture
+def test_database_settings_are_checked(t):
+    p = check_config(t, "ok", {"listen": False, "snapshots": False,
+                               "prepared_statements": False, "listen_url": t.db.url})
+    assert p.returncode == 0, p.stderr
+    p = check_config(t, "typo", {"snapshot": False})
+    assert p.returncode == 1 and "database.snapshot: unknown setting" in p.stderr, p.stderr
+    p = check_config(t, "type", {"listen": "no"})
+    assert p.returncode == 1 and "listen: must be true or false" in p.stderr, p.stderr
 
 
 if __name__ == "__main__":
