@@ -1,28 +1,34 @@
 """Four instances on one database behind one address (a round-robin TCP
 balancer on loopback, tests/integration/scale.py): the shared state —
-brute-force counters, OTP attempts and the MFA step, auth codes, refresh
-rotation, revocations — agrees across all four under concurrent requests
+brute-force counters, OTP attempts and the MFA step, auth codes, social
+login transactions, refresh rotation, revocations — agrees across all four under concurrent requests
 (docs/scaling.md). Races are repeated: each must come out the same way
 every time, on whichever two instances it runs."""
 import random
 import threading
-import time
+import urllib.parse
 
 import harness
 import mail
+import oidc
 import scale
-from harness import USERNAME, concurrently, expect, expect_error, wait_until
+from harness import (CLIENT_SECRET, REDIRECT_URL, USERNAME, concurrently, expect, expect_error,
+                     wait_until)
 
 N = 4
 RACES = 25          # refresh-token and code races, each on a random pair
 LOAD_CLIENTS = 6    # threads of login/refresh/logout through the balancer
 LOAD_ROUNDS = 8     # rounds per thread (bounded by count, not by time)
 SMTP = None
+IDP = []
+IDP_CLIENT, IDP_SECRET = "authsvc-kc", "kc-secret-0123456789"
 
 
 def teardown():
     if SMTP is not None:
         SMTP.close()
+    for p in IDP:
+        p.close()
 
 
 def four(t, **overrides):
@@ -112,6 +118,53 @@ def test_otp_attempts_and_the_mfa_step_are_shared_by_all_four(t):
     for s in servers:
         expect_error(t.http("POST", "/auth/verify-otp", server=s,
                             json={"key": USERNAME, "otp": otp, "code": mine}), 401)
+
+
+def social_four(t):
+    """Four instances with the keycloak plugin; the provider sends the
+    browser back to the first one's address, whichever instance started."""
+    port = harness.free_port()
+    callback = f"http://127.0.0.1:{port}/auth/keycloak-auth-redirect"
+    accounts = {"alice": {"email": f"{USERNAME}@example.com", "email_verified": True}}
+    idp = oidc.Provider(t.suite.tmp, [oidc.issuer(
+        "keycloak", [oidc.client(IDP_CLIENT, IDP_SECRET, [callback])], accounts)]).start()
+    IDP.append(idp)  # closed at the end of the file
+    settings = {"issuer": idp.issuer_url("keycloak"), "client_id": IDP_CLIENT,
+                "client_secret": IDP_SECRET, "redirect_uri": callback, "allow_http": True,
+                "cookie_secure": False, "link_by_email": True, "timeout_ms": 5000}
+    plugins = {"local": {"file": "local.so"},
+               "keycloak": {"file": "keycloak.so", "settings": settings}}
+    servers = []
+    for i in range(N):
+        srv = t.suite.new_server(f"kc{i}", plugins=plugins)
+        if i == 0:
+            srv.fixed_port = port
+        t._servers.append(srv)
+        servers.append(srv.start())
+    return idp, servers
+
+
+def test_a_login_transaction_started_on_one_instance_completes_once_on_any(t):
+    idp, servers = social_four(t)
+    for i in range(5):
+        first = random.choice(servers)
+        r = expect(t.http("POST", "/auth/keycloak", server=first,
+                          form={"client_id": "web", "client_secret": CLIENT_SECRET}), 302)
+        cookie = r.headers["set-cookie"].split(";")[0]
+        loc = idp.browser_login(r.headers["location"], "alice")
+        path = loc[len(servers[0].url):]
+        # the browser's callback, raced on all four instances at once
+        results = concurrently([lambda s=s: t.http("GET", path, server=s,
+                                                    headers={"Cookie": cookie})
+                                for s in servers])
+        won = [r for r in results if r.status == 302]
+        assert len(won) == 1 and all(r.status == 401 for r in results if r.status != 302), \
+            f"round {i}: {results}"
+        to = won[0].headers["location"]
+        assert to.startswith(REDIRECT_URL) and "code=" in to, to
+        code = dict(urllib.parse.parse_qsl(to.split("?", 1)[1]))["code"]
+        tokens = t.exchange(code, server=random.choice(servers))
+        expect(t.me(tokens["accessToken"], server=random.choice(servers)), 200)
 
 
 def test_rotation_and_revocation_agree_under_concurrent_load(t):
