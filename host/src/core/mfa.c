@@ -91,9 +91,10 @@ static enum authsvc_status second_factor(struct authsvc_req *req, const struct o
 
 /* A wrong second factor. One sent with the step's own MFA-flagged code
  * (the client that passed the password step) was counted on the step
- * before the check (owner_attempt), which burns at otp.max_attempts; one without it was counted on
- * the step's guess counter before it was checked, and never burns the owner's step. The throttle
- * counted it either way. */
+ * before the check (owner_attempt); the step burns once it has had
+ * otp.max_attempts. One without it was counted on the step's guess
+ * counter before it was checked, and never burns the owner's step. The
+ * throttle counted it either way. */
 static enum authsvc_status wrong(struct authsvc_req *req, struct db *db, const char *user_id,
 				 bool owner)
 {
