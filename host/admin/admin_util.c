@@ -92,6 +92,7 @@ int admin_connect(struct admin *a)
 		return 0;
 	if (admin_config(a) < 0)
 		return -1;
+	db_set_prepared(a->cfg.database_prepared);
 	if (db_connect(&a->db, a->cfg.database_url, a->cfg.statement_timeout_ms, &err) < 0) {
 		db_close(&a->db);
 		admin_fail("%s", err.msg);

@@ -172,8 +172,11 @@ int app_build(struct app *app, const struct config *cfg, bool check_only, struct
 	int rc;
 
 	app->cfg = cfg;
+	db_set_prepared(cfg->database_prepared);
 	if (revocations_init(&app->revoked) < 0)
 		return err_set(err, 0, "out of memory");
+	app->revoked.listen = cfg->database_listen;
+	app->revoked.snapshots = cfg->database_snapshots;
 	rc = key_load("activity.key", cfg->activity_key, app->activity_key, err);
 	if (rc < 0)
 		return -1;
@@ -218,8 +221,10 @@ int app_build(struct app *app, const struct config *cfg, bool check_only, struct
 	app->openapi = core_openapi_build(app);
 	if (app->jwks == NULL || app->openapi == NULL)
 		return err_set(err, 0, "out of memory");
-	if (revocations_start(&app->revoked, cfg->database_url, cfg->revocation_poll_s,
-			      cfg->revocation_batch_ms, err) < 0)
+	if (revocations_start(&app->revoked,
+			      cfg->database_listen_url != NULL ? cfg->database_listen_url
+							       : cfg->database_url,
+			      cfg->revocation_poll_s, cfg->revocation_batch_ms, err) < 0)
 		return -1;
 	if (notify_start(&app->notifier, cfg, err) < 0)
 		return -1;

@@ -149,6 +149,7 @@ static const char *const top_keys[] = {"listen",
 				       "mfa",
 				       "account",
 				       "clients",
+				       "database",
 				       NULL};
 static const char *const token_keys[] = {
     "issuer",	 "algorithm",	    "private_key_file",	   "public_key_file",	  "key_passphrase",
@@ -166,6 +167,22 @@ static const char *const bruteforce_keys[] = {"enabled",      "account_max_failu
 					      "account_rate", "ip_max_failures",
 					      "window",	      "lockout",
 					      "device_ttl",   NULL};
+
+/* database { ... }: connection roles and the PostgreSQL features used, for
+ * poolers, standbys and engines that lack some (docs/scaling.md). */
+static const char *const database_keys[] = {"listen_url", "prepared_statements", "listen",
+					    "snapshots", NULL};
+
+static int load_database(const config_setting_t *grp, struct config *c, struct err *err)
+{
+	if (cfg_check_keys(grp, "database.", database_keys, err) < 0 ||
+	    cfg_get_str(grp, "listen_url", NULL, true, &c->database_listen_url, err) < 0 ||
+	    cfg_get_bool(grp, "prepared_statements", true, &c->database_prepared, err) < 0 ||
+	    cfg_get_bool(grp, "listen", true, &c->database_listen, err) < 0 ||
+	    cfg_get_bool(grp, "snapshots", true, &c->database_snapshots, err) < 0)
+		return -1;
+	return 0;
+}
 
 static int load_bruteforce(const config_setting_t *grp, struct config *c, struct err *err)
 {
@@ -474,6 +491,7 @@ int config_load(const char *path, struct config *c, struct err *err)
 	    load_plugins(config_setting_get_member(root, "plugins"), c, err) < 0 ||
 	    load_cors(config_setting_get_member(root, "cors"), c, err) < 0 ||
 	    load_clients(config_setting_get_member(root, "clients"), c, err) < 0 ||
+	    load_database(config_setting_get_member(root, "database"), c, err) < 0 ||
 	    config_load_flows(root, c, err) < 0 || apply_env(c, err) < 0)
 		return -1;
 	if (c->database_url == NULL || *c->database_url == '\0')
@@ -503,6 +521,7 @@ void config_release(struct config *c)
 	free(c->listen);
 	free(c->log_level);
 	free(c->database_url);
+	config_free_secret(c->database_listen_url);
 	free(c->sql_dir);
 	free(c->plugin_dir);
 	free(c->issuer);

@@ -145,6 +145,13 @@ struct config {
 	int statement_timeout_ms; /* default 5000 */
 	char *sql_dir;		  /* migrations; default AUTHSVC_SQL_DIR */
 	bool migrate_on_start;	  /* default false */
+	/* database { }: the revocation listener's own connection (LISTEN
+	 * needs a session, so not through a transaction pooler); NULL: the
+	 * database_url (secret: may hold a password) */
+	char *database_listen_url;
+	bool database_prepared;	 /* named prepared statements; default true */
+	bool database_listen;	 /* LISTEN/NOTIFY for revocations; default true */
+	bool database_snapshots; /* pg_current_snapshot in the poll; default true */
 
 	/* tokens */
 	char *issuer;		    /* "authsvc" */

@@ -90,18 +90,29 @@ static enum authsvc_status second_factor(struct authsvc_req *req, const struct o
 }
 
 /* A wrong second factor. One sent with the step's own MFA-flagged code
- * (the client that passed the password step) is counted on the step, which
- * burns at otp.max_attempts; one without it was counted on the step's
- * guess counter before it was checked, and never burns the owner's step.
- * The throttle counted it either way. */
+ * (the client that passed the password step) was counted on the step
+ * before the check (owner_attempt); the step burns once it has had
+ * otp.max_attempts. One without it was counted on the step's guess
+ * counter before it was checked, and never burns the owner's step. The
+ * throttle counted it either way. */
 static enum authsvc_status wrong(struct authsvc_req *req, struct db *db, const char *user_id,
 				 bool owner)
 {
 	struct err err = {0};
 
-	if (owner && store_otp_fail(db, "mfa", user_id, req->app->cfg->otp.max_attempts, &err) < 0)
+	if (owner &&
+	    store_otp_burn_spent(db, "mfa", user_id, req->app->cfg->otp.max_attempts, &err) < 0)
 		return req_fail_store(req, &err);
 	return req_fail(req, 401, "Otp Invalid");
+}
+
+/* The owner's attempt, counted on the step before the check, so parallel
+ * guesses (on any number of instances) get otp.max_attempts checks in
+ * all: > 0 go on, 0 the step is spent, -1 store error. */
+static int owner_attempt(struct authsvc_req *req, struct db *db, const char *user_id,
+			 struct err *err)
+{
+	return store_otp_attempt(db, "mfa", user_id, req->app->cfg->otp.max_attempts, err);
 }
 
 /* Settle the throttle, then answer: a store failure there wins (fail
@@ -189,6 +200,14 @@ enum authsvc_status h_verify_otp(void *state, void *tstate, struct authsvc_req *
 	owner = code != NULL;
 	if (!owner && !req->device_known && step_guess(req, db, &th, row.code_hash))
 		return AUTHSVC_OK;
+	if (owner) {
+		rc = owner_attempt(req, db, c.user_id, &err);
+		if (rc < 0)
+			return req_fail_store(req, &err);
+		if (rc == 0) /* burned meanwhile */
+			return settle(req, db, &th, AUTHSVC_DENIED, 401,
+				      "Otp Token Incorrect or Expired");
+	}
 	st = second_factor(req, &row, &c, otp);
 	if (st == AUTHSVC_EXPIRED)
 		return settle(req, db, &th, AUTHSVC_DENIED, 401, "Otp Token Incorrect or Expired");

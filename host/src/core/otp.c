@@ -288,10 +288,20 @@ enum authsvc_status core_otp_check(struct authsvc_req *req, const char *space, c
 		tst = core_throttle_end(req, db, &th, AUTHSVC_DENIED);
 		return tst != AUTHSVC_OK ? tst : AUTHSVC_EXPIRED;
 	}
+	/* counted on the row before the check: otp.max_attempts checks in
+	 * all, however many run at once on however many instances */
+	rc = store_otp_attempt(db, space, lkey, req->app->cfg->otp.max_attempts, &err);
+	if (rc < 0)
+		return req_store_status(req, &err);
+	if (rc == 0) { /* burned meanwhile */
+		tst = core_throttle_end(req, db, &th, AUTHSVC_DENIED);
+		return tst != AUTHSVC_OK ? tst : AUTHSVC_EXPIRED;
+	}
 	otp_code_hash(space, lkey, otp, hash);
 	if (!tokens_equal_ct(hash, row.otp_hash) ||
 	    (row.user_id[0] == '\0' && !signup_allowed(req, flags, lkey))) {
-		if (store_otp_fail(db, space, lkey, req->app->cfg->otp.max_attempts, &err) < 0)
+		if (store_otp_burn_spent(db, space, lkey, req->app->cfg->otp.max_attempts, &err) <
+		    0)
 			return req_store_status(req, &err);
 		return AUTHSVC_DENIED; /* counted when the throttle began */
 	}

@@ -9,6 +9,14 @@
 
 static _Thread_local char last_sqlstate[6];
 
+/* Named prepared statements (db_set_prepared); set once at startup. */
+static bool prepared_on = true;
+
+void db_set_prepared(bool on)
+{
+	prepared_on = on;
+}
+
 const char *db_last_sqlstate(void)
 {
 	return last_sqlstate;
@@ -44,7 +52,12 @@ int db_connect(struct db *db, const char *url, int statement_timeout_ms, struct 
 	db->conn = PQconnectdb(url);
 	if (PQstatus(db->conn) != CONNECTION_OK)
 		return err_set(err, 503, "database unavailable: %s", PQerrorMessage(db->conn));
-	return db_setup(db, err);
+	if (db_setup(db, err) < 0) {
+		PQfinish(db->conn); /* db_ensure connects afresh */
+		db->conn = NULL;
+		return -1;
+	}
+	return 0;
 }
 
 int db_ensure(struct db *db, struct err *err)
@@ -59,7 +72,14 @@ int db_ensure(struct db *db, struct err *err)
 		PQreset(db->conn);
 	if (PQstatus(db->conn) != CONNECTION_OK)
 		return err_set(err, 503, "database unavailable");
-	return db_setup(db, err);
+	if (db_setup(db, err) < 0) {
+		/* a session without its settings is not used: the next call
+		 * connects afresh (e.g. a standby promoted in between) */
+		PQfinish(db->conn);
+		db->conn = NULL;
+		return -1;
+	}
+	return 0;
 }
 
 struct db_pending_rev {
@@ -78,15 +98,18 @@ void db_close(struct db *db)
 
 /* Conditions that pass by themselves: a statement or lock timeout, a
  * serialization failure or deadlock, the server short of resources or
- * shutting down. The client may retry: 503, not 500. */
+ * shutting down, a connection failure (class 08), a server that is (still)
+ * a read-only standby during a failover (25006), a transaction pooler that
+ * lost its server connection (08P01 from pgbouncer). The client may retry:
+ * 503, not 500. */
 static bool transient(const char *state)
 {
-	static const char *const codes[] = {"57014", "55P03", "40001", "40P01",
-					    "57P01", "57P02", "57P03", NULL};
+	static const char *const codes[] = {"57014", "55P03", "40001", "40P01", "57P01",
+					    "57P02", "57P03", "25006", NULL};
 
 	if (state == NULL)
 		return false;
-	if (strncmp(state, "53", 2) == 0)
+	if (strncmp(state, "53", 2) == 0 || strncmp(state, "08", 2) == 0)
 		return true;
 	for (int i = 0; codes[i] != NULL; i++)
 		if (strcmp(state, codes[i]) == 0)
@@ -151,6 +174,8 @@ static int prepared_index(const struct db *db, const char *sql)
 {
 	int i;
 
+	if (!prepared_on) /* unnamed statements only: a transaction pooler */
+		return DB_PREPARED_MAX;
 	for (i = 0; i < db->nprepared && db->prepared[i] != sql; i++)
 		;
 	return i;

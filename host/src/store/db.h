@@ -48,6 +48,13 @@ struct db {
 };
 
 int db_connect(struct db *db, const char *url, int statement_timeout_ms, struct err *err);
+/* Whether db_exec_prepared and db_defer_prepared use named prepared
+ * statements (the default) or unnamed ones, as db_exec does: a transaction
+ * pooler (pgbouncer pool_mode = transaction, before 1.21) hands each
+ * transaction a different server session, where a statement prepared in
+ * another one does not exist. Process-wide; call before any thread uses a
+ * connection. */
+void db_set_prepared(bool on);
 int db_ensure(struct db *db, struct err *err);
 void db_close(struct db *db);
 

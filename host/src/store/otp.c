@@ -138,29 +138,42 @@ int store_otp_by_code(struct db *db, const char *code_hash, struct otp_row *out,
 	return found;
 }
 
-int store_otp_fail(struct db *db, const char *space, const char *key, int max, struct err *err)
+int store_otp_attempt(struct db *db, const char *space, const char *key, int max, struct err *err)
 {
-	const char *p[2] = {space, key};
+	char maxs[16];
+	const char *p[3] = {space, key, maxs};
 	PGresult *res;
-	int attempts = max;
+	int attempts = 0;
 
+	snprintf(maxs, sizeof(maxs), "%d", max);
 	res = db_exec_prepared(db,
 			       "UPDATE otp_pending SET attempts = attempts + 1"
-			       " WHERE space = $1 AND key = $2 RETURNING attempts",
-			       2, p, err);
+			       " WHERE space = $1 AND key = $2 AND attempts < $3::int"
+			       " RETURNING attempts",
+			       3, p, err);
 	if (res == NULL)
 		return -1;
 	if (PQntuples(res) == 1)
 		attempts = (int)strtol(PQgetvalue(res, 0, 0), NULL, 10);
 	PQclear(res);
-	if (attempts < max)
-		return attempts;
-	res = db_exec_prepared(db, "DELETE FROM otp_pending WHERE space = $1 AND key = $2", 2, p,
-			       err);
+	return attempts;
+}
+
+int store_otp_burn_spent(struct db *db, const char *space, const char *key, int max,
+			 struct err *err)
+{
+	char maxs[16];
+	const char *p[3] = {space, key, maxs};
+	PGresult *res;
+
+	snprintf(maxs, sizeof(maxs), "%d", max);
+	res = db_exec_prepared(
+	    db, "DELETE FROM otp_pending WHERE space = $1 AND key = $2 AND attempts >= $3::int", 3,
+	    p, err);
 	if (res == NULL)
 		return -1;
 	PQclear(res);
-	return attempts;
+	return 0;
 }
 
 int store_otp_take(struct db *db, const char *space, const char *key, const char *otp_hash,

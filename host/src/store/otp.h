@@ -34,9 +34,14 @@ int store_otp_get(struct db *db, const char *space, const char *key, struct otp_
  * set when the row exists but is past its time. 1/0/-1. */
 int store_otp_by_code(struct db *db, const char *code_hash, struct otp_row *out, bool *expired,
 		      struct err *err);
-/* Count a wrong code; the row is deleted once attempts reach max. Returns
- * the attempts so far (>= max: burned), -1 on error. */
-int store_otp_fail(struct db *db, const char *space, const char *key, int max, struct err *err);
+/* Count one attempt on the row before its code is checked, in one
+ * statement, so parallel guesses (on any number of instances) get at most
+ * max checks in all: the attempts so far, this one included (1..max); 0
+ * when the row is gone or has had its max; -1 on error. */
+int store_otp_attempt(struct db *db, const char *space, const char *key, int max, struct err *err);
+/* After a wrong code: delete the row once it has had max attempts. 0 or -1. */
+int store_otp_burn_spent(struct db *db, const char *space, const char *key, int max,
+			 struct err *err);
 /* Burn the row if it still is the one seen (otp_hash or code_hash equal):
  * exactly one concurrent caller gets 1. */
 int store_otp_take(struct db *db, const char *space, const char *key, const char *otp_hash,

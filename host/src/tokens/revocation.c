@@ -39,6 +39,7 @@ int revocations_init(struct revocations *r)
 {
 	memset(r, 0, sizeof(*r));
 	r->wake[0] = r->wake[1] = -1;
+	r->listen = r->snapshots = true;
 	if (pthread_rwlock_init(&r->lock, NULL) != 0)
 		return -1;
 	r->cap = 1024;

@@ -36,6 +36,12 @@ struct revocations {
 	char *snapshot; /* of the listener's last read */
 	int poll_s, batch_ms;
 	int wake[2]; /* pipe to interrupt the listener's wait */
+	/* set before revocations_start (revocations_init sets both):
+	 * listen: LISTEN/NOTIFY (else the poll alone); snapshots: the poll
+	 * reads by pg_current_snapshot (else by revoked_on, within a window
+	 * reaching REVOCATION_LOOKBACK_S before the last read) */
+	bool listen, snapshots;
+	int64_t last_read_ms; /* monotonic, of the last successful read */
 };
 
 int revocations_init(struct revocations *r);
@@ -44,6 +50,12 @@ void revocations_release(struct revocations *r);
 int revocations_add(struct revocations *r, const char *jti, int64_t exp);
 bool revocations_contains(struct revocations *r, const char *jti, int64_t now);
 size_t revocations_count(struct revocations *r);
+
+/* Without snapshots, a poll reads the rows whose revoked_on (the start of
+ * the revoking transaction) is at most this long before the previous read:
+ * a revoking transaction that runs longer, or database clocks further
+ * apart, could be missed until the next restart. */
+#define REVOCATION_LOOKBACK_S 60
 
 /* Load current rows, then start the listener thread on its own connection. */
 int revocations_start(struct revocations *r, const char *db_url, int poll_s, int batch_ms,

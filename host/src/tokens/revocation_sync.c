@@ -10,6 +10,11 @@
  * transaction that began before that read and committed after it is still
  * found. Notifications carry no information the reader needs; the
  * per-row payload "jti exp" that other writers' trigger sends is ignored.
+ *
+ * For engines without LISTEN/NOTIFY or without the snapshot functions
+ * (docs/scaling.md) each can be switched off (r->listen, r->snapshots):
+ * then only the poll runs, and without snapshots it reads by revoked_on,
+ * over a window that reaches REVOCATION_LOOKBACK_S before the last read.
  */
 #include "tokens/revocation.h"
 
@@ -17,6 +22,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -78,6 +84,49 @@ static int read_rows(struct revocations *r, PGconn *conn, char **snap)
 	return 0;
 }
 
+/* read_rows without the snapshot functions: every live row at first, then
+ * the rows whose revoked_on is within the time since the last read plus
+ * REVOCATION_LOOKBACK_S (rows seen before are added again, harmlessly). */
+static int read_rows_window(struct revocations *r, PGconn *conn)
+{
+	static const char all[] =
+	    "SELECT jti, extract(epoch FROM expires_at)::bigint FROM main.revoked_tokens"
+	    " WHERE expires_at > now()";
+	static const char since[] =
+	    "SELECT jti, extract(epoch FROM expires_at)::bigint FROM main.revoked_tokens"
+	    " WHERE revoked_on >= now() - make_interval(secs => $1::float8)"
+	    " AND expires_at > now()";
+	int64_t now = now_ms();
+	char secs[32];
+	const char *params[1] = {secs};
+	PGresult *res;
+	int n;
+
+	snprintf(secs, sizeof(secs), "%lld",
+		 (long long)((now - r->last_read_ms) / 1000 + 1 + REVOCATION_LOOKBACK_S));
+	res = r->last_read_ms == 0 ? PQexec(conn, all)
+				   : PQexecParams(conn, since, 1, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		log_warn("revocation read failed: %s", PQresultErrorMessage(res));
+		PQclear(res);
+		return -1;
+	}
+	n = PQntuples(res);
+	for (int i = 0; i < n; i++)
+		revocations_add(r, PQgetvalue(res, i, 0), strtoll(PQgetvalue(res, i, 1), NULL, 10));
+	PQclear(res);
+	r->last_read_ms = now;
+	return 0;
+}
+
+/* One catch-up read, by snapshot or by time window. */
+static int catch_up(struct revocations *r, PGconn *conn)
+{
+	if (!r->snapshots)
+		return read_rows_window(r, conn);
+	return read_rows(r, conn, &r->snapshot);
+}
+
 static PGconn *listen_connect(struct revocations *r)
 {
 	PGconn *conn = PQconnectdb(r->url);
@@ -87,6 +136,8 @@ static PGconn *listen_connect(struct revocations *r)
 		PQfinish(conn);
 		return NULL;
 	}
+	if (!r->listen)
+		return conn;
 	res = PQexec(conn, "LISTEN authsvc_revoked");
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		/* engines without LISTEN still converge through polling */
@@ -114,6 +165,8 @@ static void announce_now(struct revocations *r, PGconn *conn)
 	PGresult *res;
 
 	atomic_store(&r->announce, 0); /* a commit after this asks again */
+	if (!r->listen)
+		return; /* the others' polls find the rows */
 	res = PQexec(conn, "NOTIFY authsvc_revoked");
 	if (PQresultStatus(res) != PGRES_COMMAND_OK)
 		atomic_store(&r->announce, 1); /* retried after the reconnect */
@@ -174,7 +227,7 @@ static void *listener_main(void *arg)
 				PQfinish(conn);
 			/* listen first, then catch up: nothing falls in between */
 			conn = listen_connect(r);
-			if (conn == NULL || read_rows(r, conn, &r->snapshot) < 0) {
+			if (conn == NULL || catch_up(r, conn) < 0) {
 				/* database down: wait and retry */
 				pfd[0] = (struct pollfd){.fd = r->wake[0], .events = POLLIN};
 				if (poll(pfd, 1, 1000) > 0)
@@ -188,7 +241,7 @@ static void *listener_main(void *arg)
 			last_sent = now;
 		}
 		if (drain_notifies(conn) > 0 || now - last_read >= (int64_t)r->poll_s * 1000) {
-			read_rows(r, conn, &r->snapshot); /* on failure: again at the next poll */
+			catch_up(r, conn); /* on failure: again at the next poll */
 			last_read = now;
 			continue; /* notifications that came meanwhile are queued */
 		}
@@ -224,7 +277,7 @@ int revocations_start(struct revocations *r, const char *db_url, int poll_s, int
 	if (r->url == NULL || pipe2(r->wake, O_NONBLOCK | O_CLOEXEC) < 0)
 		return err_set(err, 500, "cannot start revocation listener");
 	conn = PQconnectdb(db_url);
-	rc = PQstatus(conn) == CONNECTION_OK ? read_rows(r, conn, &r->snapshot) : -1;
+	rc = PQstatus(conn) == CONNECTION_OK ? catch_up(r, conn) : -1;
 	PQfinish(conn);
 	if (rc < 0)
 		return err_set(err, 503, "cannot load revoked tokens");
