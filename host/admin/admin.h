@@ -20,7 +20,11 @@
 #include "store/db.h"
 
 #define ADMIN_PROG	     "authsvc-admin"
-#define ADMIN_DEFAULT_CONFIG "/etc/authsvc/authsvc.conf"
+/* The build passes the configured prefix's path (CMakeLists.txt). */
+#ifndef AUTHSVC_CONFIG_FILE
+#define AUTHSVC_CONFIG_FILE "/etc/authsvc/authsvc.conf"
+#endif
+#define ADMIN_DEFAULT_CONFIG AUTHSVC_CONFIG_FILE
 
 enum { ADMIN_OK = 0, ADMIN_FAIL = 1, ADMIN_USAGE = 2 };
 

@@ -14,7 +14,11 @@
 #include "http/server.h"
 #include "log/log.h"
 
-#define DEFAULT_CONFIG "/etc/authsvc/authsvc.conf"
+/* The build passes the configured prefix's path (CMakeLists.txt). */
+#ifndef AUTHSVC_CONFIG_FILE
+#define AUTHSVC_CONFIG_FILE "/etc/authsvc/authsvc.conf"
+#endif
+#define DEFAULT_CONFIG AUTHSVC_CONFIG_FILE
 
 static void usage(FILE *f)
 {
