@@ -170,21 +170,11 @@ set(CPACK_RPM_PACKAGE_LICENSE "Apache-2.0")
 set(CPACK_RPM_PACKAGE_URL "${AUTHSVC_PACKAGE_HOMEPAGE}")
 set(CPACK_RPM_PACKAGE_GROUP "System Environment/Daemons")
 set(CPACK_RPM_DEV_PACKAGE_GROUP "Development/Libraries")
-set(CPACK_RPM_SPEC_MORE_DEFINE "%define packager ${AUTHSVC_PACKAGE_MAINTAINER}")
 set(CPACK_PACKAGE_RELOCATABLE OFF)
-# -debuginfo packages by rpmbuild's find-debuginfo (debugedit), which also
-# strips the packaged binaries. debugedit rewrites the source paths in
-# place, so the tree's path must be longer than the one in the package;
-# in a shorter one the RPM binaries are only stripped
-# (packaging/cpack-generator.cmake).
-set(CPACK_RPM_BUILD_SOURCE_DIRS_PREFIX /usr/src/debug/authsvc)
-string(LENGTH "${CMAKE_SOURCE_DIR}" authsvc_src_len)
-if(authsvc_src_len GREATER 28)
-  set(CPACK_RPM_SERVER_DEBUGINFO_PACKAGE ON)
-  set(CPACK_RPM_SOCIAL_DEBUGINFO_PACKAGE ON)
-else()
-  set(CPACK_AUTHSVC_RPM_STRIP ON)
-endif()
+# The RPMs are stripped (packaging/cpack-generator.cmake) and come without
+# -debuginfo: CPack's debuginfo path through rpmbuild's find-debuginfo left
+# the binaries unstripped and the -debuginfo packages empty with Debian's
+# rpm 4.18. A distribution's own spec makes them the usual way.
 set(CPACK_PROJECT_CONFIG_FILE ${CMAKE_SOURCE_DIR}/packaging/cpack-generator.cmake)
 set(CPACK_RPM_SERVER_PACKAGE_NAME authsvc)
 set(CPACK_RPM_SERVER_PACKAGE_SUMMARY "Self-hosted authentication server with strategy plugins")
