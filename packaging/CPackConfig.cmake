@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Packages: `cpack -G DEB` / `cpack -G RPM` in a build tree configured with
 # -DCMAKE_INSTALL_PREFIX=/usr (docs/operator-guide.md#packages).
 #

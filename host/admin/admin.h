@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * authsvc-admin internals: the state every subcommand shares (config and
  * database connection, both opened on demand) and small helpers for option

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* authsvc: the server. `authsvc -c FILE`, `--check-config`, `--version`, `--list-plugins`. */
 #include <getopt.h>
 #include <signal.h>

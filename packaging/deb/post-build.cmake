@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # CPACK_POST_BUILD_SCRIPTS: packaging/deb/fix-dbgsym on the .ddeb files.
 set(ddebs)
 foreach(f IN LISTS CPACK_PACKAGE_FILES)
