@@ -105,6 +105,17 @@ foreach(comp server dev social)
   endif()
 endforeach()
 
+# Our man pages (docs/man, installed by their own rules) compressed as Debian
+# policy asks (gzip -9n); runs last, after every other install rule.
+install(CODE "
+  file(GLOB_RECURSE authsvc_man LIST_DIRECTORIES false
+       \"\$ENV{DESTDIR}${CMAKE_INSTALL_FULL_MANDIR}/man*/authsvc*\")
+  foreach(f IN LISTS authsvc_man)
+    if(NOT f MATCHES \"[.]gz$\" AND NOT IS_SYMLINK \"\${f}\")
+      execute_process(COMMAND gzip -9nf \"\${f}\")
+    endif()
+  endforeach()" COMPONENT server)
+
 set(CPACK_PACKAGE_NAME authsvc)
 set(CPACK_PACKAGE_VENDOR "The authsvc authors")
 set(CPACK_PACKAGE_CONTACT "${AUTHSVC_PACKAGE_MAINTAINER}")
