@@ -20,7 +20,7 @@
 #include "config/config.h"
 #include "store/db.h"
 
-#define ADMIN_PROG	     "authsvc-admin"
+#define ADMIN_PROG "authsvc-admin"
 /* The build passes the configured prefix's path (CMakeLists.txt). */
 #ifndef AUTHSVC_CONFIG_FILE
 #define AUTHSVC_CONFIG_FILE "/etc/authsvc/authsvc.conf"
