@@ -4,7 +4,7 @@
 #
 # CPack, not a debian/ directory: it builds from the same install rules as
 # `cmake --install`, splits them by COMPONENT into the three packages, makes
-# the -dbgsym .ddeb (and RPM -debuginfo) with stripped binaries itself, and
+# the -dbgsym .ddeb packages with stripped binaries itself, and
 # takes our maintainer scripts and conffiles list as they are; what
 # debhelper would add (changelog.Debian.gz, copyright, the systemd snippets
 # of the scripts) is a handful of files here. lintian finds these packages
@@ -18,9 +18,11 @@
 #                   (AUTHSVC_SOCIAL_PLUGINS in CMakeLists.txt)
 # plus authsvc-dbgsym and authsvc-social-dbgsym (.ddeb).
 
-set(AUTHSVC_PACKAGE_MAINTAINER "authsvc maintainers <maintainers@authsvc.org>"
+# The project has no published address or site yet: placeholders under the
+# reserved .example domain until whoever publishes packages sets theirs.
+set(AUTHSVC_PACKAGE_MAINTAINER "authsvc maintainers <maintainers@authsvc.example>"
     CACHE STRING "Maintainer field of the packages: name <address>")
-set(AUTHSVC_PACKAGE_HOMEPAGE "https://authsvc.org/"
+set(AUTHSVC_PACKAGE_HOMEPAGE "https://authsvc.example/"
     CACHE STRING "Homepage field of the packages")
 set(AUTHSVC_PACKAGE_RELEASE 1 CACHE STRING "Debian revision / RPM release")
 set(AUTHSVC_DEB_VERSION "${PROJECT_VERSION}-${AUTHSVC_PACKAGE_RELEASE}")
