@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* argon2-time: time argon2id hashes at a given cost with the same libargon2
  * the server links. Used by bench/run; not part of the server.
  *

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0
 -- common.lua: shared by the wrk scripts in bench/ (loaded with dofile).
 -- bench_done prints one machine-readable line that bench/run parses:
 --   BENCH requests=N duration_us=N p50_us=N p90_us=N p99_us=N max_us=N

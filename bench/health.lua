@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0
 -- health.lua: GET /health, the HTTP floor: what the event loops, the kernel's
 -- loopback TCP and wrk cost for a request that does no work.
 dofile((os.getenv("BENCH_DIR") or "bench") .. "/common.lua")

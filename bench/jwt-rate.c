@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* jwt-rate: how many tokens per second tokens_jwt_sign and tokens_jwt_verify
  * manage on one core, next to raw OpenSSL and libjwt doing the same. Built
  * by CMake only with -DAUTHSVC_BENCH=ON (links authsvc_host and libjwt);

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # shellcheck shell=bash
 # bench/lib.sh: what bench/run and bench/ab share (sourced, run from the
 # source tree): the bench credentials, the server configuration, the

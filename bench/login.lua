@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0
 -- login.lua: POST /auth/login-token with the real password (argon2id verify
 -- at the configured cost on every request). Credentials come from the
 -- environment: BENCH_CLIENT_ID, BENCH_CLIENT_SECRET, BENCH_USER, BENCH_PASSWORD.

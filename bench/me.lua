@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0
 -- me.lua: GET /auth/me with one valid bearer token (BENCH_TOKEN).
 dofile((os.getenv("BENCH_DIR") or "bench") .. "/common.lua")
 

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0
 -- pwl_start.lua: POST /auth/passwordless/start, cycling over BENCH_USERS
 -- users named <BENCH_USER_PREFIX><i> (each wrk thread starts at its own offset).
 dofile((os.getenv("BENCH_DIR") or "bench") .. "/common.lua")

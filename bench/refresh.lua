@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0
 -- refresh.lua: POST /auth/token-refresh, each token pair used exactly once.
 --
 -- Every refresh needs the CURRENT refresh token plus the access token paired

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """An aiosmtpd handler that takes SLOW_SMTP_DELAY seconds (default 0.2) per
 message and keeps nothing: the slow mail server of bench/otp-run."""
 import asyncio

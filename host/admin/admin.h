@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * authsvc-admin internals: the state every subcommand shares (config and
  * database connection, both opened on demand) and small helpers for option
@@ -19,8 +20,12 @@
 #include "config/config.h"
 #include "store/db.h"
 
-#define ADMIN_PROG	     "authsvc-admin"
-#define ADMIN_DEFAULT_CONFIG "/etc/authsvc/authsvc.conf"
+#define ADMIN_PROG "authsvc-admin"
+/* The build passes the configured prefix's path (CMakeLists.txt). */
+#ifndef AUTHSVC_CONFIG_FILE
+#define AUTHSVC_CONFIG_FILE "/etc/authsvc/authsvc.conf"
+#endif
+#define ADMIN_DEFAULT_CONFIG AUTHSVC_CONFIG_FILE
 
 enum { ADMIN_OK = 0, ADMIN_FAIL = 1, ADMIN_USAGE = 2 };
 

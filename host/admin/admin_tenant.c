@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* authsvc-admin tenant add, role add */
 #include "admin.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* authsvc-admin user add, user list */
 #include "admin.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Shared helpers of authsvc-admin: errors, config and database, options, output. */
 #include "admin.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* authsvc-admin: the operator CLI. Global options, then one subcommand group. */
 #include "admin.h"
 

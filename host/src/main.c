@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* authsvc: the server. `authsvc -c FILE`, `--check-config`, `--version`, `--list-plugins`. */
 #include <getopt.h>
 #include <signal.h>
@@ -14,7 +15,11 @@
 #include "http/server.h"
 #include "log/log.h"
 
-#define DEFAULT_CONFIG "/etc/authsvc/authsvc.conf"
+/* The build passes the configured prefix's path (CMakeLists.txt). */
+#ifndef AUTHSVC_CONFIG_FILE
+#define AUTHSVC_CONFIG_FILE "/etc/authsvc/authsvc.conf"
+#endif
+#define DEFAULT_CONFIG AUTHSVC_CONFIG_FILE
 
 static void usage(FILE *f)
 {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * apple: Sign in with Apple, the seed's routes
  *

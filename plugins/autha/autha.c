@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * autha: login with an autha (Auth0-style) tenant, the seed's routes
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * azure: login with Microsoft Entra ID (Azure AD), v2.0 endpoints, the seed's routes
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cognito: login with an Amazon Cognito user pool, the seed's routes
  *

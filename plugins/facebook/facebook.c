@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * facebook: Facebook Login (the manual OAuth 2.0 code flow of the Graph
  * API), the seed's routes

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * instagram: the Instagram API with Instagram Login (the Basic Display
  * API it replaced is gone), the seed's routes

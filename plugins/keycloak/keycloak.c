@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * keycloak: login with a Keycloak realm (or any OpenID Connect provider
  * configured by issuer), the seed's routes

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * local: username + password login (docs/api.md "Endpoints served now").
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * otp: the e-mailed/texted second factor (docs/api.md "Second factor and passwordless login").
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * passwordless: login by a one-time code sent to the user, no password
  * (docs/api.md "Second factor and passwordless login").

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * HOTP (RFC 4226) and TOTP (RFC 6238) with HMAC-SHA1, as authenticator
  * apps use them, on liboath; base32 (RFC 4648) for secrets. Pure

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A QR code of a text (the otpauth:// URI) as a PNG data URL
  * ("data:image/png;base64,..."), as upstream's create-qr-code returns it:

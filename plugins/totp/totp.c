@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * totp: the authenticator-app second factor (RFC 6238; docs/api.md "Second factor and passwordless
  * login").

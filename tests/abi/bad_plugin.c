@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * One source, many broken plugins: each BAD_* macro builds a descriptor the
  * loader must refuse (tests/unit/test_loader.c checks each refusal).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // The SDK header must compile as C++ (a plugin may be written in C++):
 // extern "C" linkage, static_assert instead of _Static_assert, no C-only
 // syntax. Built by the abi_header_cxx test with -Wall -Wextra -Werror

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_hook: a plugin that joins the password login through hooks, as an
  * LDAP or legacy-hash plugin would. PASSWORD_CHECK accepts the password

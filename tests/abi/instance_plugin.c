@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_instance: one .so meant to be loaded several times under different
  * instance names (plugins.a = { file = "test_instance.so"; ... }). Each

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The offsets every 1.x reader relies on, on LP64 targets, as X-macros:
  * LAYOUT_10 lists the fields of ABI 1.0 (and the sizes of structs that are

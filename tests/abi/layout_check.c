@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Compiled once per header (LAYOUT_HEADER: a frozen copy or the current
  * SDK header): every field of tests/abi/layout.h sits at its listed offset.

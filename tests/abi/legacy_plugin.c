@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * legacy_10 / legacy_11: a hook plugin built against a frozen copy of an
  * older SDK header (LEGACY_HEADER: tests/abi/frozen/plugin-1.0.h or

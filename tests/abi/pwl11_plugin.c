@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * pwl_11: passwordless sign-up as a 1.1 plugin had to write it, built
  * against the frozen 1.1 header: the sign-up behaviour is asked for by the

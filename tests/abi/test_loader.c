@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The loader refuses every broken plugin with a message naming the reason,
  * and accepts a well-formed one. */
 #include <setjmp.h>

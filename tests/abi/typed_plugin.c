@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_typed: hooks in the 1.2 typed form (struct authsvc_hooks).
  *   password_check, order 5: "typed-pass" is right (who: "typed"); any

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * libFuzzer target: bearer tokens. bearer_from_header
  * (host/src/core/bearer.c) and tokens_jwt_verify

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * libFuzzer target: the configuration loader (host/src/config/config.c,
  * libconfig underneath). The input is written to an anonymous memfd and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * libFuzzer target: the login-activity filter parser and SQL translator
  * (host/src/activity/filter.c). The input is tried three ways: as a filter=

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * libFuzzer target: the trusted-proxy list parser (host/src/util/netaddr.c)
  * and the client-address walk over X-Forwarded-For and RFC 7239 Forwarded

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * libFuzzer target: 32-byte key settings (host/src/util/key32.c), the
  * decoder of activity.key and mfa.secret_key. Any input must either be

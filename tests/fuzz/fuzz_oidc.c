@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * libFuzzer target: what the host parses from an identity provider
  * (host/src/outbound/oidc.c): the discovery document, the JWKS (JWK to

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * libFuzzer target: the router's path matcher (host/src/http/router.c) and
  * body validation against a route's field schema (host/src/http/validate.c).

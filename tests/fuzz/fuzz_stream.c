@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * libFuzzer target: the request stream state machine the body guard runs
  * (host/src/http/stream.c: heads, Content-Length and chunked bodies,

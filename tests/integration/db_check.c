@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * store/db.c against a real PostgreSQL: transactions whose BEGIN and
  * deferred writes travel in libpq pipelines. Run by test_db.py, which makes

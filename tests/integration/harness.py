@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Integration-test harness for authsvc (Python standard library only).
 
 A test file imports this module, defines functions named test_*, each taking

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Real delivery peers for integration tests: an SMTP server and a webhook sink.
 
 Smtp runs aiosmtpd (Debian's python3-aiosmtpd, installed by

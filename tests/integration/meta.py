@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A local stand-in for Facebook Login, the Instagram API with Instagram
 Login and Sign in with Apple, for tests: the providers cannot be reached
 from here. It checks what the real ones check (client id and secret,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A real OpenID Connect provider for the social login tests.
 
 Provider runs tests/oidc/server.mjs (the npm package oidc-provider, pinned

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Forgotten passwords (issue 4, docs/api.md "Forgotten passwords and sign-up"):
 POST /auth/forget-password, GET /auth/verify-reset-password-link,
 PATCH /auth/reset-password.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Login-activity API: GET /login-activity, /login-activity/count,
 /login-activity/{id}, /active-users/{range} (docs/api.md "Login activity", issue 5).
 

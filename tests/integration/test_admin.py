@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """authsvc-admin: provisioning, listings and refusals (non-zero exit, one line on stderr)."""
 import harness
 from harness import PASSWORD, USERNAME, expect, no_fixture

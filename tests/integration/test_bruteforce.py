@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Brute-force protection (issues 6 and 15): attempts counted per (account,
 address) and per address in PostgreSQL, an account-wide rate for clients
 without a device token, 429 + Retry-After when refused, shared by

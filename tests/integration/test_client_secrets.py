@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Client secrets at rest (issue 15): stored as HMAC-SHA-256 under
 clients.secret_key, which lives outside the database; rows of the older
 forms (unsalted SHA-256, upstream's clear text) still authenticate and are

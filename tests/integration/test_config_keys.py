@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """32-byte key settings (activity.key, mfa.secret_key, clients.secret_key)
 through the real binary.
 

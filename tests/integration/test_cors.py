@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """CORS for configured browser origins (issue 6): preflights answered by the
 server, allowed origins echoed, everything else without CORS headers."""
 import harness

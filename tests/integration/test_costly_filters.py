@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Costly login-activity filters cannot starve logins (issue 15).
 
 A regexp that backtracks is refused before it reaches the database;

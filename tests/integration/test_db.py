@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """store/db.c's transactions against the real PostgreSQL: BEGIN and deferred
 writes sent in libpq pipelines, failures inside them, a connection lost in a
 transaction. The checks are C (db_check.c, cmocka); this runs them on the

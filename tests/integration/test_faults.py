@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Failure behaviour: a full work queue, SIGTERM while a request is in flight,
 and the database going away and coming back (a private cluster)."""
 import http.client as httpclient

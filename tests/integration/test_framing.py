@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Strict HTTP framing (issue 15): ambiguous Content-Length and
 Transfer-Encoding are a 400 that closes the connection, an encoded slash is
 not a separator, a half-closed client gets its answer, a body needs a

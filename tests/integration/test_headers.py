@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Response headers for an auth API (issue 6): nothing cached, no version leak."""
 import harness
 from harness import expect, expect_error

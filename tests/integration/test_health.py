@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Health, readiness, JWKS, OpenAPI, unknown routes and the server's command line."""
 import os
 import re

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Plugin hooks on the password login: PASSWORD_CHECK and LOGIN_SUCCEEDED
 (sdk/include/authsvc/plugin.h), through tests/abi/hook_plugin.c."""
 import harness

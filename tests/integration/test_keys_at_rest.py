@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Signing keys at rest: a private key kept in the database is always
 encrypted under tokens.key_passphrase; without one the server refuses to
 start; rows found in the clear are encrypted in place at start."""

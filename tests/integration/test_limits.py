@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Hostile and malformed requests: 400/413/415/422, never a 500, server stays up."""
 import json as jsonlib
 

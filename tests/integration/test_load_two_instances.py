@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Bounded load on loopback against two instances on one database: every
 request is answered, nothing is a 5xx, tokens issued by one instance verify
 on the other, a logout on one instance is seen by the other within a second

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """POST /auth/login, /auth/token, /auth/login-token (docs/api.md "Requests and errors")."""
 import harness
 from harness import (PASSWORD, USER_AGENT, USERNAME, concurrently, expect, expect_error,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """POST /logout and GET /logout/redirect (docs/api.md "Endpoints served now")."""
 import urllib.parse
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The MFA gate with the e-mailed second factor (issue 3, docs/api.md "Second factor and passwordless login").
 
 A real SMTP server (aiosmtpd) receives the codes; each flow reads the mail.

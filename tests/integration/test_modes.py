@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Server configurations: signing algorithms (ES256, HS256, PEM key files),
 upstream bcrypt hashes, activity encryption and trusted proxies, plugin
 settings and the plugin loader's refusals."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Delivery channels (issue 3): SMTP with STARTTLS, a signed webhook, the
 development log channel, operator templates, and failures answered 503.
 

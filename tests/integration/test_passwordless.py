@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Passwordless login by an e-mailed code (issue 3, docs/api.md "Second factor and passwordless login").
 
 A real SMTP server (aiosmtpd) receives the codes. Unknown keys get the same

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """One plugin file loaded under several instance names (ABI 1.2), and
 plugins built against the frozen 1.0 and 1.1 SDK headers, in the real
 server (tests/abi/instance_plugin.c, legacy_plugin.c)."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Two instances on one database: tokens, codes and revocations are shared
 (docs/operator-guide.md, "Running it": LISTEN/NOTIFY plus polling).
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """No secret reaches the server's log (docs/security.md), even at
 log_level "debug": passwords, client secrets, auth codes, access and refresh
 tokens, and Authorization header values.

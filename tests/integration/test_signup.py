@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Sign-up (issue 4, docs/api.md "Forgotten passwords and sign-up"): POST
 /auth/signup/create-token, GET /auth/signup/verify-token, POST
 /auth/signup/create-user, POST /auth/signup/fast.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Slow and numerous clients: absolute header and body deadlines, connections
 counted from accept, and accept() paused (not spun) when descriptors run out."""
 import os

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The apple plugin against a local stand-in for Sign in with Apple
 (meta.py): the client secret an ES256 JWT signed with the team's key and
 checked by the stand-in (kid, iss, sub, aud, expiry, signature), reused

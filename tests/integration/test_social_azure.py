@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Azure's multi-tenant endpoints against the real OpenID Connect provider
 (tests/oidc): with the issuer .../common/v2.0 or .../organizations/v2.0
 the ID token's iss must be the same URL with the segment replaced by the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The OpenID Connect provider the social login tests run against
 (tests/oidc/server.mjs, npm oidc-provider): every issuer layout answers
 discovery with its own issuer, a browser login ends at the client with a

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Social login through the keycloak plugin against a real OpenID Connect
 provider (tests/oidc: npm oidc-provider with Keycloak's issuer layout
 …/realms/<realm>), driven as a browser over HTTP: start → 302 to the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The facebook and instagram plugins against a local stand-in for their
 providers (meta.py: code exchange, profile GET, appsecret_proof, single-use
 codes, redirect_uri and PKCE checks), each through the full browser-side

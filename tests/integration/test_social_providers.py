@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The google, azure, cognito and autha plugins against a real OpenID
 Connect provider (tests/oidc, one issuer per provider layout: Google's
 root issuer signing with ES256, Azure's <tenant>/v2.0 with the oid claim,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A store failure ends a request one way: 503 + Retry-After (or 500) with the
 error envelope, and its cause in the server log at error level with the
 request id. The brute-force counters fail closed: an attempt whose failure

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """GET /auth/me, POST /auth/token-refresh, POST /auth/token-switch and bearer checks
 (docs/api.md "Requests and errors")."""
 import harness

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The authenticator-app second factor (issue 3, docs/api.md "Second factor and passwordless login"):
 enrolment by QR code with the MFA-flagged code, RFC 6238 codes computed here
 from the returned secret, ±1 step, no replay, secrets encrypted at rest."""

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A real OpenID Connect provider for the social login tests: the npm
 // package oidc-provider (OpenID Certified), one provider per issuer layout,
 // on one loopback port.

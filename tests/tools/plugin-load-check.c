@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* plugin-load-check FILE...: dlopen each plugin with the loader's own checks
  * (file ownership and mode, symbol, ABI version, size, routes), as the server
  * would before init, and print what it declares: name, version, ABI, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Input checks of the account flows (core/account.h): e-mail and phone
  * syntax, lower-casing, and the shape of minted tokens. */
 #include <setjmp.h>

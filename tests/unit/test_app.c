@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* app_build in check-only mode (--check-config): a key setting that is not
  * a 32-byte key is a config error naming the setting, never a crash, and
  * nothing in check-only mode needs the database (the URL here points at a

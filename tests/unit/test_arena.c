@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The request arena: zeroed, aligned memory; big and small allocations mixed;
  * cleanups run in reverse order on release. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Body and query parsing: JSON and form bodies, content types, bad input. */
 #include <setjmp.h>
 #include <stdarg.h>

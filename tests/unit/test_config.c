@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Config loading: defaults, values, env overrides, secrets from env, errors. */
 #include <setjmp.h>
 #include <stdarg.h>

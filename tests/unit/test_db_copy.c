@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* store/db: db_copy_value and db_copy_values copy a result's text into
  * fixed buffers and report, never cut, a value that does not fit. The
  * results are built with libpq's own PGresult constructors: no database. */

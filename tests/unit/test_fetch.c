@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * outbound/fetch's network behaviour against a loopback HTTP server run by
  * the test (a thread with a listening socket): the response size cap (an

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* activity/filter.c: LoopBack filter → parameterised SQL, deep-object parameters. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Trusted-proxy ranges and the client address behind them (util/netaddr,
  * http/forwarded). */
 #include <setjmp.h>

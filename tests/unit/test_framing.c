@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Strict HTTP framing: Content-Length, Transfer-Encoding, field names. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* util/hex: encoding, the round trip, and every input the decoder must
  * refuse (odd length, bad digits, no room), in both letter cases. */
 #include <setjmp.h>

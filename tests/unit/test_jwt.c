@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tokens/jwt_codec: sign/verify round trips and every way a token must be
  * refused. Links host/src/tokens/{jwt_codec,keyring,opaque}.c and

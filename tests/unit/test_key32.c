@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* 32-byte keys from the configuration: 64 hex digits or base64 of exactly
  * 32 bytes; every other length or character is refused without decoding
  * (the 100-1000 character inputs once overflowed a stack buffer). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tokens/keyring and tokens/opaque: key generation and parsing, kids,
  * passphrases, HS secrets, and the opaque-value helpers. Links

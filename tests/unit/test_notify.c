@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* notify_render: variables are never cut short, and a text longer than
  * NOTIFY_TEXT_MAX is refused instead of truncated. (The basic placeholder
  * rules are in test_otp.c.) */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * outbound/oidc and outbound/fetch's pure parts: login-transaction
  * randomness, PKCE S256, the authorization URL, the discovery document,

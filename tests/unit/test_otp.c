@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* One-time codes (no modulo bias, hashing), secrets at rest (AES-256-GCM
  * bound to the user), delivery templates and the constant-time compare. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Password hashing: argon2id round trip, bcrypt, rehash flags, garbage, policy. */
 #include <setjmp.h>
 #include <stdarg.h>

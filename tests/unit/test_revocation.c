@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The in-memory set of revoked access tokens (tokens/revocation.c). */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Router matching, path parameters, duplicates; body validation. */
 #include <setjmp.h>
 #include <stdarg.h>

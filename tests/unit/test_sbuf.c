@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* util/sbuf: appends of every kind, the hard cap and the sticky failure
  * it leaves, detach/reset/release, and growth that keeps the text.
  * (sbuf_addf is sbuf_vaddf with its own va_list, so it tests both.) */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The body guard's request stream (http_stream_feed): what it passes on and what it refuses. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* plugins/totp's math and QR output: RFC 4226 and RFC 6238 (SHA-1) test
  * vectors, the ±window rule and the matched step, base32 (RFC 4648), and
  * the PNG data URL read back with libpng. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The activity_query object and the parts of a LoopBack filter other than
  * where: fields, order, limit/skip → SQL over main.login_activity (see

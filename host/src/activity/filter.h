@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The login-activity query language: LoopBack filters translated to
  * parameterised SQL over main.login_activity (docs/api.md "Login activity"). filter.c

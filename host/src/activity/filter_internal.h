@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Internals shared by the activity query-language files (filter.c, where.c,
  * users.c); not part of the API and not to be included outside activity/.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* LoginActivityController: the four login-activity routes (docs/api.md "Login activity"). */
 #include "activity/handlers.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * LoginActivityController (docs/api.md "Login activity"): GET /login-activity,
  * /login-activity/count, /login-activity/{id} and /active-users/{range}.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Deep-object query-string parameters → JSON (see query_params.h). */
 #include "activity/query_params.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Query-string parameters that carry JSON: ?filter={...} or the deep-object
  * form ?filter[where][actor]=x (the login-activity API). Pure code: no

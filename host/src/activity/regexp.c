@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Bounds on a filter's `regexp` pattern before it reaches PostgreSQL (see
  * activity_regexp_check in filter.h). The pattern is a PostgreSQL advanced

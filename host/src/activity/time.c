@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ISO-8601 date-times and the civil-date arithmetic behind them (see time.h). */
 #include "activity/time.h"
 

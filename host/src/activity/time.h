@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ISO-8601 date-times for the login-activity API (loginTime values,
  * startDate/endDate). Pure code: no allocation, no shared state, any thread.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* GET /active-users/{range}: parameters and statement (see users.h). */
 #include "activity/users.h"
 

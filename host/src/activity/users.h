@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * GET /active-users/{range}: the request parameters and the statement over
  * main.login_activity that answers it. Pure code like filter.h (whose

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* LoopBack where → parameterised SQL conditions (see filter.h). */
 #include "activity/filter.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Start-up and shut-down of the server (app/app.h): keys from the
  * configuration, migrations and the schema check, token keys, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The server's start-up and shut-down: everything between a loaded
  * configuration and a running server (and back), so the binary's main()

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * What the app hands to the HTTP host (http/server.h) so that http/ never
  * calls a layer above it: the request pipeline of the core (core/pipeline.h)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The server's configuration: one libconfig file read once into a typed
  * struct config, with defaults and range checks, then AUTHSVC_* environment

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The notify, otp, mfa and account groups of the configuration. */
 #include "config/config_internal.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Helpers shared by the files of host/src/config/ (not used elsewhere).
  * Each reads one setting of a libconfig group (grp may be NULL: the

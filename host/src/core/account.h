@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * What the account flows share (forget/reset password, sign-up, change of
  * password; docs/api.md "Where authsvc differs from upstream"): the reuse rule for new

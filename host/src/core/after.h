@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Work a handler leaves for after its reply (http/workers.h
  * worker_after_reply), for answers whose time must not tell what the work

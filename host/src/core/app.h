@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * struct app: the server's long-lived state, built on the main thread at
  * start and read-only once the workers run (the revocation set has its

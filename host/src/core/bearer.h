@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Bearer authentication (docs/api.md "Requests and errors"): the access token from
  * `Authorization: Bearer …` is verified (algorithm pinned, kid, signature,

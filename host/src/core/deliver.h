@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Sending codes and links from a request: the send rate limits and the
  * hand-over to the notifier (notify/notify.h). Flows that must not reveal

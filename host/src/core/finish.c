@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Finishing a login (see finish.h): eligibility, the MFA gate, the auth
  * code or the token pair, then the LOGIN_SUCCEEDED hooks.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * How every authentication ends: a strategy (a plugin through the host
  * API's complete_login, or /auth/verify-otp after the second factor)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The core's own route handlers, one file per controller of the seed API:
  * handlers_tokens.c (TokensController), handlers_logout.c

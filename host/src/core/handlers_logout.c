@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* LogoutController: POST /logout, GET /logout/redirect. */
 #include "core/handlers.h"
 

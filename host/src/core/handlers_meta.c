@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Operational routes: /health, /ready, /.well-known/jwks.json, /openapi.json. */
 #include "core/handlers.h"
 

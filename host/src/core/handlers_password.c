@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* PATCH /auth/change-password (docs/api.md "Where authsvc differs from upstream"). */
 #include "core/handlers.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * SignupController (docs/api.md "Forgotten passwords and sign-up"):
  * POST /auth/signup/create-token, GET /auth/signup/verify-token,

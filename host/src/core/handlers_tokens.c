@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* TokensController: POST /auth/token, /auth/token-refresh, /auth/token-switch, GET /auth/me. */
 #include "core/handlers.h"
 #include "core/otp.h"

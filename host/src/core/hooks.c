@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The hook table and its run functions (core/hooks.h). */
 #include "core/hooks.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Hooks: the points where a plugin joins a flow the core owns
  * (PASSWORD_CHECK, MFA_VERIFY, LOGIN_SUCCEEDED; their rules are in the SDK

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Token issuance, shared by /auth/token, /auth/login-token, refresh and
  * switch (docs/api.md "Endpoints served now"): build the AuthUser claims, sign the access

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Password checks for strategies: the host API's password_verify, with
  * the PASSWORD_CHECK hooks and the brute-force counters around the

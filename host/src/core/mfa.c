@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The second step of an MFA login: POST /auth/verify-otp checks the
  * second factor against the MFA transaction the gate (mfa_gate.c) opened,

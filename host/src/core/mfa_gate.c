@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The MFA gate (see mfa_gate.h): does this login need a second factor,
  * and stopping it there with an MFA-flagged code.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The MFA gate: whether a login needs a second factor (mfa.mode, the
  * listed clients, the user's own switch), and stopping the login there

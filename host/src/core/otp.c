@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* One-time codes and per-user secrets for plugins (see otp.h). */
 #include "core/otp.h"
 

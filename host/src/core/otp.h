@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * One-time codes and per-user secrets as the host API offers them to
  * plugins (ABI 1.1: user_find, otp_send, otp_check, secret_get,

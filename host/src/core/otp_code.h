@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * One-time code generation and hashing, pure functions (unit-tested).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Password hashing and checking, shared by the server (login, change and
  * reset of passwords), the local plugin through the host API, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The request pipeline shared by every route, core or plugin (docs/api.md
  * "Requests and errors"): body validation and bearer authentication + permission (loop

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The core's route table and the OpenAPI document built from all routes. */
 #include "core/app.h"
 

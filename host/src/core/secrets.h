@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Per-user secrets at rest (TOTP): AES-256-GCM under mfa.secret_key, the
  * user id as associated data (a ciphertext copied onto another user does

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A session is a refresh-token family: the refresh token and the access
  * token issued with it. Every route that presents both (token-refresh,

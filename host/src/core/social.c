@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Logins at OpenID Connect providers, the core's half (core/social.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Social and enterprise logins (docs/providers.md): the core's half of a
  * login at an OpenID Connect provider. A provider plugin holds only its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The brute-force throttle every guess at a secret goes through: the
  * password (login, the host API's password_verify), change-password's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Per-loop connection accounting: how many client connections a loop
  * holds, how fast each one sends requests, and how long each may take to

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* evhttp requests in and out: the copy into struct authsvc_req and the reply. */
 #include "http/evreq.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The boundary between evhttp and the rest of the server, on the loop
  * thread only: evreq_copy copies an evhttp request (method, decoded path,

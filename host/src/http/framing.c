@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Strict HTTP/1.1 framing checks on the request's header fields (framing.h). */
 #include "http/framing.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Strict HTTP/1.1 message framing (RFC 9112 §6, RFC 9110 §5.1, §8.6).
  *

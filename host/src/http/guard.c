@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The JSON error envelope before evhttp reads a refused request (guard.h). */
 #include "http/guard.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The JSON error envelope for requests evhttp would refuse with its own
  * HTML page, before evhttp reads them.

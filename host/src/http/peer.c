@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Whether a queued request's client is still there (peer.h). */
 #include "http/peer.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * struct authsvc_req: one HTTP request as the rest of the server sees it.
  *

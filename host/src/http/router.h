@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The route table: method + path → handler, for core routes and plugin
  * routes alike. Paths are exact, except that a segment written {name}

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The HTTP host: one libevent loop thread that accepts, reads with limits,
  * parses, routes and replies, and a worker pool for blocking handlers.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Following a connection's request stream as evhttp frames it (stream.h). */
 #include "http/stream.h"
 

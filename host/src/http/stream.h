@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Following a connection's request stream byte by byte, as evhttp will
  * frame it, to refuse a request with the JSON envelope before evhttp

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Request body validation against a route's field schema (LoopBack's
  * closed request models): a missing required field, a field of the wrong

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The worker pool: a fixed set of threads that run blocking handlers
  * (database, password hashing, outbound calls), each owning its own

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Structured logging: one line per event on stderr, `key=value` pairs
  * (journald and grep friendly). Thread-safe: each line is written with a

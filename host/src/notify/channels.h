@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The delivery channels behind notify.c. Each sends one rendered message
  * synchronously (on a notifier thread) and returns 0, or -1 with a short

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The log channel: development only (config refuses it unless
  * notify.allow_log_channel is set), since its point is to show the code. */
 #include "notify/channels.h"

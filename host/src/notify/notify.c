@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The notifier: a bounded FIFO of rendered messages and a few delivery
  * threads. A failed attempt is put back with a delay (up to

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Delivery of one-time codes and links (docs/architecture.md).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The smtp channel: one mail per message through libcurl (RFC 5321). */
 #include "notify/channels.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The webhook channel: POST of a JSON event, signed so the receiver can
  * check it came from here and is fresh:

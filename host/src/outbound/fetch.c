@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The outbound HTTP client: one libcurl easy handle per call, on the
  * calling worker thread, behind a process-wide counting semaphore.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The host's outbound HTTP client for identity providers (OpenID Connect
  * discovery, JWKS, code exchange, userinfo), on libcurl.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * OpenID Connect relying-party helpers without I/O (outbound/oidc.h).
  */

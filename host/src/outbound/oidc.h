@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * OpenID Connect, the relying party's pure parts: login-transaction
  * randomness and PKCE, the authorization URL, the discovery document, a

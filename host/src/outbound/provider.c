@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * An OpenID Connect provider's caches and calls (outbound/provider.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * One OpenID Connect provider as the host uses it: its configuration, a
  * cache of its discovery document and of its JWKS, and the calls of a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The host API table handed to every plugin: thin, checked wrappers over the core. */
 #include "plugins/loader.h"
 

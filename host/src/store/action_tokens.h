@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Reset-password and signup tokens (table action_tokens; docs/api.md,
  * "Forgotten passwords and sign-up"): opaque values stored only as SHA-256 hex, each with a purpose

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * login_activity rows (docs/api.md "Login activity"). Token payload and IP address are
  * encrypted with AES-256-GCM when a key is configured — a fresh 12-byte

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * auth_clients rows. A client's secret is stored as
  * "hmac-sha256:<hex of HMAC-SHA-256(clients.secret_key, secret)>", so that

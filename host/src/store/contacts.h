@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Where to reach a user: the row a delivery needs (e-mail, phone) and the
  * flags the MFA gate reads. Workers only.

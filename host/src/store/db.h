@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * One PostgreSQL connection, owned by one thread (libpq forbids sharing a
  * PGconn between threads at once). Workers each own a struct db; the admin

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Device tokens (table auth_devices, docs/security.md): a successful login
  * hands the client a random token, kept here only as SHA-256 hex with the

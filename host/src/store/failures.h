@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Brute-force protection: attempt counters in PostgreSQL so every instance
  * shares them (table auth_failures, docs/security.md). Every attempt is

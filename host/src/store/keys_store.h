@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * JWT signing keys kept in PostgreSQL (table jwt_keys: key_id, alg,
  * public_key, private_key, created_on), for servers configured without a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Schema migrations: the files host/sql/NNNN_name.sql, applied in lexical
  * order and recorded by name (without ".sql") in

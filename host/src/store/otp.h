@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Pending one-time codes and MFA transactions (table otp_pending, one row
  * per (space, key); docs/api.md "Second factor and passwordless login"). Codes are stored only as

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Earlier password hashes of a user (table password_history), so a new
  * password can be refused when it is one of the last N (account.password_history).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * What the operator provisions with authsvc-admin: tenants, roles, auth
  * clients and users, and the listings of users and clients.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #include "store/ratelimit.h"
 
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Send rate limits: fixed-window counters in PostgreSQL (table
  * send_counters) so every instance shares them. kind names what is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Auth codes, refresh tokens and revoked access tokens: what upstream kept
  * in Redis, here in PostgreSQL so every instance shares it. Codes and

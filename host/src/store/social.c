@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Login transactions, identities and code challenges (store/social.h).
  */

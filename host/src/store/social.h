@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The tables of social and enterprise logins (host/sql/0007_social.sql):
  * login transactions, identities at providers, and the PKCE challenge of

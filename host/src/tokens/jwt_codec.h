@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * JWT (compact JWS) signing and verification with OpenSSL on the keys the
  * keyring parsed once.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The signing keys: one algorithm per ring (the configured tokens.jwt_alg),
  * keys[0] signs, every key verifies (older keys stay during a rotation so

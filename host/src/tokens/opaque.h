@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Opaque token helpers: random values (refresh tokens, auth codes, jti,
  * request ids), SHA-256 hex digests (how those values are stored), a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The revoked access-token set: jti → expiry, in memory in every
  * instance, so bearer checks never touch the database.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The revocation listener: one thread and one connection per instance.
  *

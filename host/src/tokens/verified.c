@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #include "tokens/verified.h"
 
 #include <pthread.h>

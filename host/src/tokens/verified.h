@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Tokens this thread has verified. A client sends the same access token
  * with every request until it expires; checking its signature and parsing

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A request arena: allocations freed together, plus cleanup callbacks
  * (nginx pool). Not thread-safe; one owner at a time (the loop thread

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * struct err: how library-level code (parsers, store, tokens) reports a
  * failure without logging. The caller owns the struct and decides whether

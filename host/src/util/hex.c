@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The hex encoder and decoder of hex.h. */
 #include "util/hex.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Hexadecimal text of bytes, and back: the one encoder and decoder the
  * host uses (digests, random ids, signatures, ciphertext at rest).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * key32: the 32-byte symmetric keys of the configuration (activity.key,
  * mfa.secret_key), written either as 64 hex digits or as standard base64

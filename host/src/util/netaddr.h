@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * IP addresses and address ranges, for deciding which peers are trusted
  * proxies.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The capped growable string of sbuf.h: doubling growth up to the cap,
  * one sticky failure flag, optional cleansing of the memory it gives back.

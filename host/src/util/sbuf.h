@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * struct sbuf: a growable, NUL-terminated string with a hard cap on its
  * length (the shape of git's strbuf, the cap of curl's dynbuf).

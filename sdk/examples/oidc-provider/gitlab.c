@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * gitlab: an OpenID Connect provider plugin as a third party writes one,
  * against the installed SDK only (ABI 1.3; docs/providers.md, "Writing a

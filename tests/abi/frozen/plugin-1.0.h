@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * FROZEN: sdk/include/authsvc/plugin.h as it was at ABI 1.0 (git a14c94e),
  * kept byte for byte below this comment. Test plugins built against it
