@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * authsvc-admin import-upstream: copy an upstream authentication-service
  * database into authsvc's (docs/migrating.md).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * authsvc-admin import-upstream: what is read from an upstream
  * authentication-service database (schema "main", created by the upstream

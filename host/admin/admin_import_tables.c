@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * import-upstream: the statements that copy each upstream table (see
  * admin_import.h). authsvc's tables carry upstream's names and columns, so

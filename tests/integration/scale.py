@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Scale-out peers for integration tests, all on loopback: a round-robin
 TCP balancer in front of several authsvc instances, pgbouncer in front of
 the test cluster, and a PostgreSQL primary with a streaming standby in a

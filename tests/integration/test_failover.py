@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """PostgreSQL failover under load (docs/reliability.md, "Failover"): a
 primary and a streaming standby with synchronous replication in this
 test's own folder, two authsvc instances on the multi-host URL

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Four instances on one database behind one address (a round-robin TCP
 balancer on loopback, tests/integration/scale.py): the shared state —
 brute-force counters, OTP attempts and the MFA step, auth codes, social

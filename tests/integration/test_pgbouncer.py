@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Two instances through pgbouncer in transaction pooling mode
 (docs/scaling.md, "Connection pooler"): each transaction may run on a
 different server session, so the statement path uses unnamed statements

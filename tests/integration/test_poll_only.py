@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Revocations without LISTEN/NOTIFY and without the snapshot functions
 (docs/scaling.md: engines that lack them): `database.listen = false` and
 `database.snapshots = false` leave the poll alone, reading by revoked_on.

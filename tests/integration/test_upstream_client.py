@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """An unchanged upstream client against authsvc.
 
 The HTTP calls of the upstream authentication service's own acceptance tests

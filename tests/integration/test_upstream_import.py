@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """authsvc-admin import-upstream against a real upstream database.
 
 The upstream database is built as upstream builds it: the pg migrations of

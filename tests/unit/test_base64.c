@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * util/base64: RFC 4648's test vectors in both alphabets, padded and not,
  * and every text a strict decoder must refuse.

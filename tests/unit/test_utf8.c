@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * util/utf8: character counts as PostgreSQL's varchar(N) makes them, and
  * prefixes that never end inside a character.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The base64 encoder and decoder of base64.h. */
 #include "util/base64.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Base64 (RFC 4648): the one encoder and decoder the host uses, in both
  * alphabets: the standard one (section 4: keys in the configuration) and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Character counts of UTF-8 text (utf8.h). */
 #include "util/utf8.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Lengths of UTF-8 text in characters (code points), as PostgreSQL counts
  * them for varchar(N): a 50-character name of Cyrillic letters is 100

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The parts every social provider plugin that lets the host do the login
  * writes the same way: its state, the start and callback route handlers,
