@@ -4,6 +4,8 @@
 #include <libconfig.h>
 
 #include "log/log.h"
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -460,8 +462,16 @@ int config_load(const char *path, struct config *c, struct err *err)
 	c->priv = lc;
 	c->path = strdup(path);
 	if (config_read_file(lc, path) != CONFIG_TRUE) {
-		if (config_error_type(lc) == CONFIG_ERR_FILE_IO)
-			return err_set(err, 0, "%s: cannot read file", path);
+		if (config_error_type(lc) == CONFIG_ERR_FILE_IO) {
+			/* libconfig keeps no errno: ask the file system why */
+			FILE *f = fopen(path, "r");
+			int e = f == NULL ? errno : EIO;
+
+			if (f != NULL)
+				fclose(f);
+			return err_set(err, 0, "%s: cannot read file: %s", path,
+				       err_file_reason(e));
+		}
 		return err_set(err, 0, "%s:%d: %s", path, config_error_line(lc),
 			       config_error_text(lc));
 	}

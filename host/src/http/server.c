@@ -453,9 +453,8 @@ static void on_accept_error(struct evconnlistener *lev, void *arg)
 	lp->accept_paused = true;
 	evtimer_add(lp->accept_timer, &tv);
 	if (log_limit_allow(&lp->accept_log, loop_now(lp), 10, &suppressed))
-		log_warn("accept failed, pausing accepts loop=%d open=%zu error=\"%s\" "
-			 "suppressed=%lu",
-			 lp->index, conns_count(&lp->conns), strerror(e), suppressed);
+		log_warn("accept failed, pausing accepts loop=%d open=%zu error=%s suppressed=%lu",
+			 lp->index, conns_count(&lp->conns), LOG_Q(strerrordesc_np(e)), suppressed);
 }
 
 /* evhttp_set_bevcb: the bufferevent of a connection evhttp just accepted. */
@@ -649,7 +648,8 @@ struct server *server_new(const struct config *cfg, const struct router *router,
 	if (workers_start(&srv->pool, app, cfg, cfg->workers, cfg->queue_max, &calls->workers,
 			  err) < 0)
 		goto fail;
-	log_info("listening addr=%s loops=%d workers=%d", cfg->listen, cfg->loops, cfg->workers);
+	log_info("listening addr=%s loops=%d workers=%d", LOG_Q(cfg->listen), cfg->loops,
+		 cfg->workers);
 	return srv;
 fail:
 	if (ai != NULL)
