@@ -142,15 +142,16 @@ static int migrate_now(const struct config *cfg, struct err *err)
 }
 
 /* A server on a schema older than its code would answer 500s: refuse to
- * start instead, naming the fix. Skipped (with a warning) when the
- * migrations directory is not there to compare with. */
+ * start instead, naming the fix. Compared with the built-in migrations, or
+ * with sql_dir when set; skipped (with a warning) when that directory is
+ * not there to compare with. */
 static int schema_check(const struct config *cfg, struct err *err)
 {
 	struct db db;
 	struct err e = {0};
 	int pending = 0, rc;
 
-	if (access(cfg->sql_dir, R_OK | X_OK) != 0) {
+	if (cfg->sql_dir[0] != '\0' && access(cfg->sql_dir, R_OK | X_OK) != 0) {
 		log_warn("schema check skipped sql_dir=%s", LOG_Q(cfg->sql_dir));
 		return 0;
 	}

@@ -143,7 +143,7 @@ struct config {
 	/* store */
 	char *database_url;
 	int statement_timeout_ms; /* default 5000 */
-	char *sql_dir;		  /* migrations; default AUTHSVC_SQL_DIR */
+	char *sql_dir;		  /* migrations; "" (default): the built-in ones */
 	bool migrate_on_start;	  /* default false */
 
 	/* tokens */
