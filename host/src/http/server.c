@@ -28,6 +28,7 @@
 #include "http/conns.h"
 #include "http/evreq.h"
 #include "http/guard.h"
+#include "http/listen.h"
 #include "http/peer.h"
 #include "http/request.h"
 #include "http/router.h"
@@ -52,8 +53,9 @@ struct server_job {
 	struct server_job *next_done;
 };
 
-/* One event loop with its own listening socket (SO_REUSEPORT): the kernel
- * spreads connections over the loops, each loop owns its connections. */
+/* One event loop accepting on its own dup() of the server's one listening
+ * socket (http/listen.h): a loop that is free takes the next connection,
+ * and each loop owns the connections it accepted. */
 struct loop {
 	struct server *srv;
 	int index;
@@ -493,25 +495,6 @@ static void raise_nofile(const struct config *cfg)
 			 cfg->max_connections, (unsigned long long)rl.rlim_cur);
 }
 
-/* A listening socket that other loops may share (SO_REUSEPORT). */
-static evutil_socket_t listen_socket(const struct addrinfo *ai, struct err *err)
-{
-	evutil_socket_t fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
-	int one = 1;
-
-	if (fd < 0)
-		return err_set(err, 0, "socket: %s", strerror(errno));
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
-	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0 ||
-	    bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, 1024) < 0 ||
-	    evutil_make_socket_nonblocking(fd) < 0 || evutil_make_socket_closeonexec(fd) < 0) {
-		err_set(err, 0, "%s", strerror(errno));
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 /*
  * epoll changes are collected and handed to the kernel with the next
  * epoll_wait: a keep-alive connection's write interest, on for a reply
@@ -541,11 +524,11 @@ static struct event_base *loop_base_new(void)
 	event_config_free(ec);
 	return base != NULL ? base : event_base_new();
 }
-static int loop_init(struct server *srv, struct loop *lp, int index, const struct addrinfo *ai,
+/* fd: this loop's descriptor of the listening socket, owned from here on. */
+static int loop_init(struct server *srv, struct loop *lp, int index, evutil_socket_t fd,
 		     struct err *err)
 {
 	const struct config *cfg = srv->cfg;
-	evutil_socket_t fd;
 	struct conn_limits lim = {
 	    .max = cfg->max_connections
 		       ? (size_t)(cfg->max_connections + cfg->loops - 1) / (size_t)cfg->loops
@@ -561,10 +544,14 @@ static int loop_init(struct server *srv, struct loop *lp, int index, const struc
 	pthread_mutex_init(&lp->done_mu, NULL);
 	lp->base = loop_base_new();
 	lp->http = lp->base ? evhttp_new(lp->base) : NULL;
-	if (lp->http == NULL)
+	if (lp->http == NULL) {
+		close(fd);
 		return err_set(err, 0, "cannot create event loop");
-	if (conns_init(&lp->conns, lp->base, &lim) < 0)
+	}
+	if (conns_init(&lp->conns, lp->base, &lim) < 0) {
+		close(fd);
 		return err_set(err, 0, "out of memory");
+	}
 	lp->conns.closed = conn_closed;
 	lp->conns.closed_arg = lp;
 	/* connections are counted and timed from accept (http/conns.c); the
@@ -579,9 +566,6 @@ static int loop_init(struct server *srv, struct loop *lp, int index, const struc
 	/* every method reaches us, so unknown ones get the JSON envelope too */
 	evhttp_set_allowed_methods(lp->http, 0xffff);
 	evhttp_set_gencb(lp->http, on_request, lp);
-	fd = listen_socket(ai, err);
-	if (fd < 0)
-		return err_set(err, 0, "cannot listen on %s: %s", cfg->listen, err->msg);
 	lp->sock = evhttp_accept_socket_with_handle(lp->http, fd);
 	if (lp->sock == NULL) {
 		close(fd);
@@ -605,6 +589,7 @@ struct server *server_new(const struct config *cfg, const struct router *router,
 	struct server *srv = calloc(1, sizeof(*srv));
 	struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE}, *ai = NULL;
 	char host[256], port[8];
+	evutil_socket_t lfd;
 	int rc;
 
 	if (srv == NULL) {
@@ -631,13 +616,28 @@ struct server *server_new(const struct config *cfg, const struct router *router,
 		err_set(err, 0, "out of memory");
 		goto fail;
 	}
-	for (int i = 0; i < cfg->loops; i++) {
-		srv->nloops = i + 1;
-		if (loop_init(srv, &srv->loops[i], i, ai, err) < 0)
-			goto fail;
-	}
+	lfd = http_listen_socket(ai, cfg->listen, err);
 	freeaddrinfo(ai);
 	ai = NULL;
+	if (lfd < 0)
+		goto fail;
+	for (int i = 0; i < cfg->loops; i++) {
+		/* the last loop takes lfd itself, the others a duplicate */
+		evutil_socket_t fd = i + 1 < cfg->loops ? fcntl(lfd, F_DUPFD_CLOEXEC, 0) : lfd;
+
+		if (fd < 0) {
+			err_set(err, 0, "cannot listen on %s: dup: %s", cfg->listen,
+				strerrordesc_np(errno));
+			close(lfd);
+			goto fail;
+		}
+		srv->nloops = i + 1;
+		if (loop_init(srv, &srv->loops[i], i, fd, err) < 0) {
+			if (fd != lfd)
+				close(lfd);
+			goto fail;
+		}
+	}
 	srv->sigterm = evsignal_new(srv->loops[0].base, SIGTERM, on_signal, srv);
 	srv->sigint = evsignal_new(srv->loops[0].base, SIGINT, on_signal, srv);
 	if (srv->sigterm == NULL || srv->sigint == NULL || evsignal_add(srv->sigterm, NULL) < 0 ||
