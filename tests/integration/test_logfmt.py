@@ -32,32 +32,22 @@ def parse_all(text, where):
     return out
 
 
-def run_check(srv):
-    path = srv.write_config()
-    return subprocess.run([harness.BIN, "--check-config", "-c", path], stdin=subprocess.DEVNULL,
-                          capture_output=True, text=True, timeout=harness.scaled(30))
-
-
-@no_fixture
-def test_refused_plugin_detail_is_escaped(t):
+def test_server_log_with_refused_plugin_and_requests_is_logfmt(t):
+    # one log file, as journald would keep it: a start refused for a
+    # group-writable plugin, then a start that serves requests
     src = os.path.join(harness.PLUGIN_DIR, "local.so")
     dst = os.path.join(t.suite.tmp, "local \"copy\".so")  # a quote and a space in the path
     shutil.copyfile(src, dst)
     os.chmod(dst, 0o664)
-    srv = t.suite.new_server("groupw", plugins={"local": {"file": dst}})
-    srv.port = harness.free_port()
-    p = run_check(srv)
-    assert p.returncode == 1, f"exit {p.returncode}: {p.stderr}"
-    pairs = parse_all(p.stderr, "--check-config with a group-writable plugin")
-    errors = [x for x in pairs if x["level"] == "error"]
-    assert len(errors) == 1, errors
-    detail = errors[0].get("detail", "")
-    assert detail.startswith("plugin refused file=") and dst in detail, detail
-    assert detail.endswith('reason="file is group- or world-writable"'), detail
+    bad = t.suite.new_server("logfmt", plugins={"local": {"file": dst}})
+    bad.port = harness.free_port()
+    with open(bad.log_path, "ab") as log:
+        p = subprocess.run([harness.BIN, "-c", bad.write_config()], stdin=subprocess.DEVNULL,
+                           stdout=log, stderr=log, timeout=harness.scaled(30))
+    assert p.returncode == 1, f"exit {p.returncode}: {bad.log_tail()}"
 
-
-def test_server_log_with_requests_is_logfmt(t):
-    srv = t.start_server("reqs")  # log_level debug: one line per request
+    srv = t.start_server("logfmt")  # log_level debug: one line per request
+    assert srv.log_path == bad.log_path
     expect(t.login(server=srv), 200)
     for path in ("/no/such", "/a%22b%3Dc%5Cd", "/x%0Ay%20z", "/%E2%9C%93?q=\"1\""):
         r = srv.http("GET", path)
@@ -65,6 +55,13 @@ def test_server_log_with_requests_is_logfmt(t):
     srv.stop()
     with open(srv.log_path, errors="strict") as f:
         pairs = parse_all(f.read(), srv.log_path)
+
+    errors = [x for x in pairs if x["level"] == "error"]
+    assert len(errors) == 1, errors
+    detail = errors[0].get("detail", "")
+    assert detail.startswith("plugin refused file=") and dst in detail, detail
+    assert detail.endswith('reason="file is group- or world-writable"'), detail
+
     requests = [x for x in pairs if x["msg"] == "request"]
     paths = {x.get("path") for x in requests}
     assert "/auth/login" in paths, paths
