@@ -1,11 +1,12 @@
 """A second authsvc on an address another process holds refuses to start
 (exit status 1, one logfmt error line naming the address and the holder),
-and nothing can join the running server's port with SO_REUSEPORT to take a
-share of its connections. The server's own loops share its one listening
-socket. Two real binaries, plus plain sockets as the foreign process.
+instead of joining the first one's SO_REUSEPORT group and taking a share of
+its connections; the server's own loops keep one SO_REUSEPORT socket each.
+A process of another user cannot join the group at all. Two real binaries,
+plus plain sockets as the foreign process.
 """
 import os
-import socket
+import shutil
 import subprocess
 
 import harness
@@ -52,28 +53,36 @@ def test_second_instance_refuses_and_names_the_first(t):
     p = start_second(t, "second", first.port)
     detail = refusal(p, first.port)
     assert f"pid {first.proc.pid}, authsvc" in detail, detail
-    # the first is unharmed and alone on its port, with one listening socket
-    assert listeners(first.port) and len(listeners(first.port)) == 1, listeners(first.port)
+    # the first is unharmed and alone on its port: one listening socket per
+    # loop, every one of them its own
+    held = listeners(first.port)
+    assert len(held) == 2, held
+    own = {os.readlink(f"/proc/{first.proc.pid}/fd/{fd}")
+           for fd in os.listdir(f"/proc/{first.proc.pid}/fd")}
+    assert {f"socket:[{i}]" for i in held} <= own, (held, own)
     for _ in range(20):
         expect(first.http("GET", "/health"), 200)
     expect(t.login(server=first), 200)
 
 
-def test_nothing_joins_the_port_with_reuseport(t):
+def test_another_user_cannot_join_with_reuseport(t):
+    # Linux lets a socket join a SO_REUSEPORT group only for the same
+    # effective user: the service user of its own keeps the group closed
+    setpriv = shutil.which("setpriv")
+    if os.geteuid() != 0 or setpriv is None:
+        print("  (skipped: needs root and setpriv)")
+        return
     srv = t.start_server("held")
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    try:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-        try:
-            s.bind(("127.0.0.1", srv.port))
-            s.listen(16)
-        except OSError as e:
-            assert e.errno == 98, e  # EADDRINUSE
-        else:
-            raise AssertionError(f"a SO_REUSEPORT socket joined port {srv.port}")
-    finally:
-        s.close()
+    p = subprocess.run(
+        [setpriv, "--reuid=nobody", "--regid=nogroup", "--clear-groups", "python3", "-c",
+         "import socket\n"
+         "s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)\n"
+         "try:\n"
+         f"    s.bind(('127.0.0.1', {srv.port})); s.listen(4); print('joined')\n"
+         "except OSError as e:\n"
+         "    print('refused', e.errno)\n"],
+        capture_output=True, text=True, timeout=harness.scaled(20))
+    assert p.stdout.strip() == "refused 98", p  # EADDRINUSE
     expect(srv.http("GET", "/health"), 200)
 
 

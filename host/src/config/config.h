@@ -125,7 +125,7 @@ struct config {
 
 	/* server */
 	char *listen;		 /* "127.0.0.1:3000" */
-	int loops;		 /* event loops sharing one listener; default CPUs, 1..64 */
+	int loops;		 /* event loops (SO_REUSEPORT listeners); default CPUs, 1..64 */
 	int workers;		 /* default 2 × CPUs, 1..256 */
 	int worker_nice;	 /* nice of the worker threads, 0..19; default 19 */
 	bool worker_sched_idle;	 /* worker_sched "idle" (SCHED_IDLE, default) or "normal" */

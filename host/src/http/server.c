@@ -53,9 +53,9 @@ struct server_job {
 	struct server_job *next_done;
 };
 
-/* One event loop accepting on its own dup() of the server's one listening
- * socket (http/listen.h): a loop that is free takes the next connection,
- * and each loop owns the connections it accepted. */
+/* One event loop with its own listening socket (SO_REUSEPORT): the kernel
+ * spreads connections over the loops, each loop owns its connections. No
+ * other process shares them (http/listen.h). */
 struct loop {
 	struct server *srv;
 	int index;
@@ -524,11 +524,11 @@ static struct event_base *loop_base_new(void)
 	event_config_free(ec);
 	return base != NULL ? base : event_base_new();
 }
-/* fd: this loop's descriptor of the listening socket, owned from here on. */
-static int loop_init(struct server *srv, struct loop *lp, int index, evutil_socket_t fd,
+static int loop_init(struct server *srv, struct loop *lp, int index, const struct addrinfo *ai,
 		     struct err *err)
 {
 	const struct config *cfg = srv->cfg;
+	evutil_socket_t fd;
 	struct conn_limits lim = {
 	    .max = cfg->max_connections
 		       ? (size_t)(cfg->max_connections + cfg->loops - 1) / (size_t)cfg->loops
@@ -544,14 +544,10 @@ static int loop_init(struct server *srv, struct loop *lp, int index, evutil_sock
 	pthread_mutex_init(&lp->done_mu, NULL);
 	lp->base = loop_base_new();
 	lp->http = lp->base ? evhttp_new(lp->base) : NULL;
-	if (lp->http == NULL) {
-		close(fd);
+	if (lp->http == NULL)
 		return err_set(err, 0, "cannot create event loop");
-	}
-	if (conns_init(&lp->conns, lp->base, &lim) < 0) {
-		close(fd);
+	if (conns_init(&lp->conns, lp->base, &lim) < 0)
 		return err_set(err, 0, "out of memory");
-	}
 	lp->conns.closed = conn_closed;
 	lp->conns.closed_arg = lp;
 	/* connections are counted and timed from accept (http/conns.c); the
@@ -566,6 +562,9 @@ static int loop_init(struct server *srv, struct loop *lp, int index, evutil_sock
 	/* every method reaches us, so unknown ones get the JSON envelope too */
 	evhttp_set_allowed_methods(lp->http, 0xffff);
 	evhttp_set_gencb(lp->http, on_request, lp);
+	fd = http_listen_socket(ai, cfg->listen, err);
+	if (fd < 0)
+		return -1;
 	lp->sock = evhttp_accept_socket_with_handle(lp->http, fd);
 	if (lp->sock == NULL) {
 		close(fd);
@@ -583,13 +582,24 @@ static int loop_init(struct server *srv, struct loop *lp, int index, evutil_sock
 	return 0;
 }
 
+/* Another process that bound the address between the probe and our own
+ * binds (a second instance started at the same moment) shares the group:
+ * refuse to serve rather than split the traffic with it. */
+static int listeners_only_ours(const struct server *srv, const struct addrinfo *ai, struct err *err)
+{
+	int fds[64], n = 0;
+
+	for (int i = 0; i < srv->nloops && n < 64; i++)
+		fds[n++] = (int)evhttp_bound_socket_get_fd(srv->loops[i].sock);
+	return http_listen_only_ours(ai, srv->cfg->listen, fds, n, err);
+}
+
 struct server *server_new(const struct config *cfg, const struct router *router, struct app *app,
 			  const struct server_calls *calls, struct err *err)
 {
 	struct server *srv = calloc(1, sizeof(*srv));
 	struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE}, *ai = NULL;
 	char host[256], port[8];
-	evutil_socket_t lfd;
 	int rc;
 
 	if (srv == NULL) {
@@ -616,28 +626,18 @@ struct server *server_new(const struct config *cfg, const struct router *router,
 		err_set(err, 0, "out of memory");
 		goto fail;
 	}
-	lfd = http_listen_socket(ai, cfg->listen, err);
-	freeaddrinfo(ai);
-	ai = NULL;
-	if (lfd < 0)
+	/* refuse an address another process listens on, before joining it */
+	if (http_listen_probe(ai, cfg->listen, err) < 0)
 		goto fail;
 	for (int i = 0; i < cfg->loops; i++) {
-		/* the last loop takes lfd itself, the others a duplicate */
-		evutil_socket_t fd = i + 1 < cfg->loops ? fcntl(lfd, F_DUPFD_CLOEXEC, 0) : lfd;
-
-		if (fd < 0) {
-			err_set(err, 0, "cannot listen on %s: dup: %s", cfg->listen,
-				strerrordesc_np(errno));
-			close(lfd);
-			goto fail;
-		}
 		srv->nloops = i + 1;
-		if (loop_init(srv, &srv->loops[i], i, fd, err) < 0) {
-			if (fd != lfd)
-				close(lfd);
+		if (loop_init(srv, &srv->loops[i], i, ai, err) < 0)
 			goto fail;
-		}
 	}
+	if (listeners_only_ours(srv, ai, err) < 0)
+		goto fail;
+	freeaddrinfo(ai);
+	ai = NULL;
 	srv->sigterm = evsignal_new(srv->loops[0].base, SIGTERM, on_signal, srv);
 	srv->sigint = evsignal_new(srv->loops[0].base, SIGINT, on_signal, srv);
 	if (srv->sigterm == NULL || srv->sigint == NULL || evsignal_add(srv->sigterm, NULL) < 0 ||
