@@ -3,7 +3,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <stdbool.h>
@@ -46,7 +45,6 @@ static unsigned long foreign_listener(const char *table, const char *local,
 				      const unsigned long *ours, int n, bool port_only)
 {
 	const char *want = port_only ? strrchr(local, ':') : local;
-
 	FILE *f = fopen(table, "r");
 	char line[512];
 	unsigned long inode = 0;
