@@ -73,7 +73,7 @@ int main(int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	if (config_load(path, &cfg, &err) < 0) {
-		log_error("config invalid detail=\"%s\"", err.msg);
+		log_error("config invalid detail=%s", LOG_Q(err.msg));
 		config_release(&cfg);
 		return 1;
 	}
@@ -86,7 +86,7 @@ int main(int argc, char **argv)
 	json_object_seed(0);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (app_build(&app, &cfg, check, &err) < 0) {
-		log_error("startup failed detail=\"%s\"", err.msg);
+		log_error("startup failed detail=%s", LOG_Q(err.msg));
 		goto out;
 	}
 	if (check) {

@@ -69,7 +69,7 @@ static void test_missing_symbol(void **state)
 static void test_missing_file(void **state)
 {
 	(void)state;
-	expect_open_refused("does_not_exist", "cannot stat");
+	expect_open_refused("does_not_exist", "cannot read file: missing");
 }
 
 static void test_world_writable(void **state)

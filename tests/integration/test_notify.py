@@ -10,6 +10,7 @@ import json
 import subprocess
 
 import harness
+import logfmt
 import mail
 from harness import expect, expect_error, USERNAME
 
@@ -140,7 +141,8 @@ def test_log_channel_refused_unless_allowed(t):
     expect(start(t, srv), 204)
     log = harness.wait_until(lambda: (lambda s: s if "notify.log" in s else None)(
         open(srv.log_path).read()), 3, what="the log channel line")
-    assert '"code":"' in log and TO in log
+    (line,) = [logfmt.parse(ln) for ln in log.splitlines() if 'msg="notify.log"' in ln]
+    assert "code" in json.loads(line["data"]) and line["to"] == TO, line
 
 
 def test_bad_notify_settings_are_refused(t):

@@ -1,10 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* plugin-load-check FILE...: dlopen each plugin with the loader's own checks
- * (file ownership and mode, symbol, ABI version, size, routes), as the server
- * would before init, and print what it declares: name, version, ABI, and
- * how many hooks in the 1.2 typed form (typed_hooks) and the 1.0 form
- * (hooks). Exit 0 when every file passes. */
+/* plugin-load-check [--settings] FILE...: dlopen each plugin with the
+ * loader's own checks (file ownership and mode, symbol, ABI version, size,
+ * routes), as the server would before init, and print what it declares:
+ * name, version, ABI, and how many hooks in the 1.2 typed form (typed_hooks)
+ * and the 1.0 form (hooks). With --settings, also one line per setting of
+ * its schema: "setting NAME KEY TYPE FLAGS DEFAULT MIN..MAX HELP" (what
+ * tests/tools/doc-check compares with authsvc.conf(5)). Exit 0 when every
+ * file passes. */
+#include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "plugins/loader.h"
 
@@ -41,15 +46,38 @@ static size_t count_legacy(const struct authsvc_plugin *d)
 	return n;
 }
 
+static void print_settings(const struct authsvc_plugin *d)
+{
+	static const char *const types[] = {"end", "string", "int", "bool"};
+
+	for (const struct authsvc_setting *s = d->settings; s != NULL && s->key != NULL; s++) {
+		const char *type = s->type < 4 ? types[s->type] : "?";
+		char def[256];
+
+		if (s->type == AUTHSVC_SET_STRING)
+			snprintf(def, sizeof(def), "\"%s\"", s->def_str ? s->def_str : "");
+		else if (s->type == AUTHSVC_SET_BOOL)
+			snprintf(def, sizeof(def), "%s", s->def_int ? "true" : "false");
+		else
+			snprintf(def, sizeof(def), "%" PRId64, s->def_int);
+		printf("setting %s %s %s %s%s %s %" PRId64 "..%" PRId64 " %s\n", d->name, s->key,
+		       type, s->flags & AUTHSVC_SET_REQUIRED ? "required," : "",
+		       s->flags & AUTHSVC_SET_SECRET ? "secret" : "-", def, s->min, s->max,
+		       s->help ? s->help : "");
+	}
+}
+
 int main(int argc, char **argv)
 {
-	int bad = 0;
+	int bad = 0, first = 1, settings = 0;
 
-	if (argc < 2) {
-		fprintf(stderr, "usage: plugin-load-check FILE...\n");
+	if (argc > 1 && strcmp(argv[1], "--settings") == 0)
+		settings = 1, first = 2;
+	if (argc <= first) {
+		fprintf(stderr, "usage: plugin-load-check [--settings] FILE...\n");
 		return 2;
 	}
-	for (int i = 1; i < argc; i++) {
+	for (int i = first; i < argc; i++) {
 		const struct authsvc_plugin *d;
 		char msg[256];
 		void *dl;
@@ -62,6 +90,8 @@ int main(int argc, char **argv)
 		printf("ok %s name=%s version=%s abi=%u.%u typed_hooks=%zu hooks=%zu\n", argv[i],
 		       d->name, d->version, d->abi_major, d->abi_minor, count_typed(d),
 		       count_legacy(d));
+		if (settings)
+			print_settings(d);
 	}
 	return bad;
 }

@@ -6,6 +6,7 @@
  */
 #include "app/app.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,12 +36,16 @@ static int read_file(const char *path, char **out, size_t *len)
 	if (fseek(f, 0, SEEK_END) < 0 || (n = ftell(f)) < 0 || n > (1 << 20) ||
 	    fseek(f, 0, SEEK_SET) < 0) {
 		fclose(f);
+		errno = EFBIG; /* the one way here that leaves errno unset */
 		return -1;
 	}
 	*out = calloc(1, (size_t)n + 1);
 	if (*out == NULL || fread(*out, 1, (size_t)n, f) != (size_t)n) {
+		int e = *out == NULL ? ENOMEM : EIO;
+
 		free(*out);
 		fclose(f);
+		errno = e;
 		return -1;
 	}
 	fclose(f);
@@ -94,8 +99,8 @@ static int keys_setup(struct app *app, const struct config *cfg, struct err *err
 					     strlen(cfg->jwt_hs_secret), err);
 	if (cfg->jwt_private_key_file != NULL && *cfg->jwt_private_key_file != '\0') {
 		if (read_file(cfg->jwt_private_key_file, &pem, &len) < 0)
-			return err_set(err, 0, "tokens.private_key_file: cannot read %s",
-				       cfg->jwt_private_key_file);
+			return err_set(err, 0, "tokens.private_key_file: cannot read file %s: %s",
+				       cfg->jwt_private_key_file, err_file_reason(errno));
 		rc = keyring_add_private_pem(&app->keyring, NULL, pem, len, cfg->jwt_key_passphrase,
 					     err);
 		OPENSSL_cleanse(pem, len);
@@ -138,16 +143,17 @@ static int migrate_now(const struct config *cfg, struct err *err)
 }
 
 /* A server on a schema older than its code would answer 500s: refuse to
- * start instead, naming the fix. Skipped (with a warning) when the
- * migrations directory is not there to compare with. */
+ * start instead, naming the fix. Compared with the built-in migrations, or
+ * with sql_dir when set; skipped (with a warning) when that directory is
+ * not there to compare with. */
 static int schema_check(const struct config *cfg, struct err *err)
 {
 	struct db db;
 	struct err e = {0};
 	int pending = 0, rc;
 
-	if (access(cfg->sql_dir, R_OK | X_OK) != 0) {
-		log_warn("schema check skipped sql_dir=%s", cfg->sql_dir);
+	if (cfg->sql_dir[0] != '\0' && access(cfg->sql_dir, R_OK | X_OK) != 0) {
+		log_warn("schema check skipped sql_dir=%s", LOG_Q(cfg->sql_dir));
 		return 0;
 	}
 	if (db_connect(&db, cfg->database_url, cfg->statement_timeout_ms, err) < 0) {

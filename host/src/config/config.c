@@ -5,14 +5,15 @@
 #include <libconfig.h>
 
 #include "log/log.h"
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
 
-#ifndef AUTHSVC_SQL_DIR
-#define AUTHSVC_SQL_DIR "/usr/share/authsvc/sql"
-#endif
 #ifndef AUTHSVC_PLUGIN_DIR
 #define AUTHSVC_PLUGIN_DIR "/usr/lib/authsvc/plugins"
 #endif
@@ -22,6 +23,37 @@ static int cpu_count(void)
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 
 	return n > 0 && n < 1024 ? (int)n : 1;
+}
+
+/*
+ * The plugin directory a binary run from its build tree was built with: the
+ * plugins/ beside the executable when that directory also holds
+ * CMakeCache.txt (build/authsvc finds build/plugins, whatever the current
+ * directory). Written into buf; NULL for an installed binary, which uses
+ * AUTHSVC_PLUGIN_DIR. No build path is compiled in, so installed binaries
+ * do not carry one.
+ */
+static const char *build_tree_plugin_dir(char *buf, size_t size)
+{
+	char exe[PATH_MAX], probe[PATH_MAX + 32];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	char *slash;
+	struct stat st;
+
+	if (n <= 0 || (size_t)n >= sizeof(exe) - 1)
+		return NULL;
+	exe[n] = '\0';
+	slash = strrchr(exe, '/');
+	if (slash == NULL)
+		return NULL;
+	*slash = '\0';
+	snprintf(probe, sizeof(probe), "%s/CMakeCache.txt", exe);
+	if (stat(probe, &st) < 0 || !S_ISREG(st.st_mode))
+		return NULL;
+	if ((size_t)snprintf(buf, size, "%s/plugins", exe) >= size || stat(buf, &st) < 0 ||
+	    !S_ISDIR(st.st_mode))
+		return NULL;
+	return buf;
 }
 
 static char *dup_or_null(const char *s)
@@ -205,7 +237,8 @@ static int load_bruteforce(const config_setting_t *grp, struct config *c, struct
 static int load_server(const config_setting_t *root, struct config *c, struct err *err)
 {
 	int body, hdr, lvl;
-	char *sched = NULL;
+	char *sched = NULL, built[PATH_MAX];
+	const char *plugin_dir = build_tree_plugin_dir(built, sizeof(built));
 
 	if (cfg_get_str(root, "listen", "127.0.0.1:3000", false, &c->listen, err) < 0 ||
 	    cfg_get_int(root, "loops", cpu_count(), 1, 64, &c->loops, err) < 0 ||
@@ -239,9 +272,10 @@ static int load_server(const config_setting_t *root, struct config *c, struct er
 	if (cfg_get_str(root, "database_url", NULL, true, &c->database_url, err) < 0 ||
 	    cfg_get_int(root, "statement_timeout_ms", 5000, 10, 3600000, &c->statement_timeout_ms,
 			err) < 0 ||
-	    cfg_get_str(root, "sql_dir", AUTHSVC_SQL_DIR, false, &c->sql_dir, err) < 0 ||
+	    cfg_get_str(root, "sql_dir", "", false, &c->sql_dir, err) < 0 ||
 	    cfg_get_bool(root, "migrate_on_start", false, &c->migrate_on_start, err) < 0 ||
-	    cfg_get_str(root, "plugin_dir", AUTHSVC_PLUGIN_DIR, false, &c->plugin_dir, err) < 0)
+	    cfg_get_str(root, "plugin_dir", plugin_dir ? plugin_dir : AUTHSVC_PLUGIN_DIR, false,
+			&c->plugin_dir, err) < 0)
 		return -1;
 	return 0;
 }
@@ -478,8 +512,16 @@ int config_load(const char *path, struct config *c, struct err *err)
 	c->priv = lc;
 	c->path = strdup(path);
 	if (config_read_file(lc, path) != CONFIG_TRUE) {
-		if (config_error_type(lc) == CONFIG_ERR_FILE_IO)
-			return err_set(err, 0, "%s: cannot read file", path);
+		if (config_error_type(lc) == CONFIG_ERR_FILE_IO) {
+			/* libconfig keeps no errno: ask the file system why */
+			FILE *f = fopen(path, "r");
+			int e = f == NULL ? errno : EIO;
+
+			if (f != NULL)
+				fclose(f);
+			return err_set(err, 0, "%s: cannot read file: %s", path,
+				       err_file_reason(e));
+		}
 		return err_set(err, 0, "%s:%d: %s", path, config_error_line(lc),
 			       config_error_text(lc));
 	}

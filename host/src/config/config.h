@@ -144,7 +144,7 @@ struct config {
 	/* store */
 	char *database_url;
 	int statement_timeout_ms; /* default 5000 */
-	char *sql_dir;		  /* migrations; default AUTHSVC_SQL_DIR */
+	char *sql_dir;		  /* migrations; "" (default): the built-in ones */
 	bool migrate_on_start;	  /* default false */
 	/* database { }: the revocation listener's own connection (LISTEN
 	 * needs a session, so not through a transaction pooler); NULL: the

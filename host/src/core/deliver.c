@@ -57,7 +57,7 @@ enum authsvc_status core_deliver(struct authsvc_req *req, const char *event,
 
 	if (notify_send(req->app->notifier, event, to, vars, &retry, &err) == 0)
 		return AUTHSVC_OK;
-	log_warn("notify: not queued event=%s reason=\"%s\"", event, err.msg);
+	log_warn("notify: not queued event=%s reason=%s", event, LOG_Q(err.msg));
 	req->retry_after = retry > 0 ? retry : 1;
 	return AUTHSVC_UNAVAILABLE;
 }

@@ -126,7 +126,7 @@ static enum authsvc_status forget_work(struct authsvc_req *req, const char *cons
 		why = "no e-mail address";
 	}
 	if (rc == 0) { /* the same write: a token row, born used */
-		log_info("forget-password: no mail sent req=%s reason=\"%s\"", req->id, why);
+		log_info("forget-password: no mail sent req=%s reason=%s", req->id, LOG_Q(why));
 		return account_decoy(req, "reset", req->app->cfg->account.reset_ttl_s);
 	}
 	return send_reset(req, db, &c);

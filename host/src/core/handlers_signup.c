@@ -235,7 +235,10 @@ static int signup_add(struct authsvc_req *req, struct user_spec *spec, const cha
 	if (err.code == 400)
 		return req_fail_validation(req, "", "invalid", err.msg), -1;
 	if (err.code == 404) /* account.signup_tenant or signup_role names nothing */
-		log_error("signup: %s (check account.signup_tenant and signup_role)", err.msg);
+		log_error(
+		    "signup: no such tenant or role (check account.signup_tenant and signup_role) "
+		    "detail=%s",
+		    LOG_Q(err.msg));
 	return req_fail_store(req, &err), -1;
 }
 

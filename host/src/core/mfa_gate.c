@@ -87,7 +87,7 @@ enum authsvc_status core_mfa_begin(struct authsvc_req *req, struct db *db, const
 		return st;
 	}
 	log_info("mfa required req=%s user=%s client=%s method=%s", req->id, u->user_id,
-		 req->client->client_id, cfg->mfa.method);
+		 LOG_Q(req->client->client_id), cfg->mfa.method);
 	req_reply_json(req, 200, json_pack("{s:s}", "code", code));
 	OPENSSL_cleanse(code, sizeof(code));
 	return AUTHSVC_OK;

@@ -138,9 +138,10 @@ static enum authsvc_status signup_create(struct authsvc_req *req, struct db *db,
 	spec.client_ids = clients;
 	spec.nclients = 1;
 	if (provision_user_add(db, &spec, uid, sizeof(uid), &err) < 0 && err.code != 409) {
-		log_warn("passwordless sign-up failed req=%s (check account.signup_tenant and "
-			 "signup_role)",
-			 req->id);
+		log_warn(
+		    "passwordless sign-up failed (check account.signup_tenant and signup_role) "
+		    "req=%s",
+		    req->id);
 		return req_store_status(req, &err);
 	}
 	rc = store_user_contact(db, key, false, c, &err);
@@ -355,7 +356,8 @@ enum authsvc_status core_secret_get(struct authsvc_req *req, const char *user_id
 	OPENSSL_cleanse(stored, strlen(stored));
 	free(stored);
 	if (rc < 0) {
-		log_error("secret of user %s does not decrypt: wrong mfa.secret_key?", user_id);
+		log_error("a secret does not decrypt (wrong mfa.secret_key?) user=%s",
+			  LOG_Q(user_id));
 		return AUTHSVC_ERROR;
 	}
 	if (confirmed != NULL)

@@ -127,8 +127,8 @@ static bool client_authenticate(struct authsvc_req *req, struct worker *w)
 	 * next login; the secret matched either way) */
 	if (match == CLIENT_SECRET_OK_OLD &&
 	    store_client_secret_upgrade(&w->db, c, secret, client_key(req->app), &err) < 0)
-		log_warn("client secret not rewritten req=%s client=%s: %s", req->id, c->client_id,
-			 err.msg);
+		log_warn("client secret not rewritten req=%s client=%s detail=%s", req->id,
+			 LOG_Q(c->client_id), LOG_Q(err.msg));
 	req->client = c;
 	return true;
 }
@@ -156,7 +156,7 @@ void pipeline_run(struct authsvc_req *req, struct worker *w)
 		req_fail_status(req, st);
 	else if (!req->replied) {
 		log_error("handler returned OK without a reply req=%s plugin=%s path=%s", req->id,
-			  pl ? pl->desc->name : "core", req->path);
+			  pl ? pl->desc->name : "core", LOG_Q(req->path));
 		req_fail(req, 500, "Internal Server Error");
 	}
 out:

@@ -251,7 +251,8 @@ static enum authsvc_status fail_outbound(struct authsvc_req *req, const struct s
 {
 	int status = err->code == 504 || err->code == 503 || err->code == 401 ? err->code : 502;
 
-	log_warn("social: provider=%s req=%s: %s", sp->name, req->id, err->msg);
+	log_warn("social: login failed provider=%s req=%s detail=%s", sp->name, req->id,
+		 LOG_Q(err->msg));
 	if (status == 401)
 		return req_fail(req, 401, "Invalid Credentials");
 	return req_fail(req, status,
@@ -447,7 +448,7 @@ static int resolve_user(struct authsvc_req *req, struct social_provider *sp, con
 		rc = 1;
 	}
 	if (rc == 0) {
-		log_info("social: provider=%s req=%s: no local user for the identity", sp->name,
+		log_info("social: no local user for the identity provider=%s req=%s", sp->name,
 			 req->id);
 		req_fail(req, 401, "Invalid Credentials");
 		return -1;

@@ -189,7 +189,7 @@ void core_device_issue(struct authsvc_req *req, struct db *db, const char *user_
 	}
 	core_token_hash(token, hash);
 	if (store_device_add(db, user_id, hash, bp->device_ttl_s, DEVICES_KEPT, &err) < 0) {
-		log_warn("device token not issued req=%s reason=%s", req->id, err.msg);
+		log_warn("device token not issued req=%s reason=%s", req->id, LOG_Q(err.msg));
 		OPENSSL_cleanse(token, sizeof(token));
 		return;
 	}

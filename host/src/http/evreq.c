@@ -128,7 +128,8 @@ void evreq_reply(struct evhttp_request *ev, struct authsvc_req *req, const struc
 	if (req->status >= 500 || log_enabled(LOG_LVL_DEBUG))
 		log_msg(req->status >= 500 ? LOG_LVL_WARN : LOG_LVL_DEBUG,
 			"request req=%s method=%s path=%s status=%d", req->id,
-			http_method_name(req->method), req->path ? req->path : "-", req->status);
+			http_method_name(req->method), LOG_Q(req->path ? req->path : "-"),
+			req->status);
 	evhttp_send_reply(ev, req->status, reason_phrase(req->status), buf);
 	if (buf != NULL)
 		evbuffer_free(buf);

@@ -186,8 +186,8 @@ enum authsvc_status req_store_status(struct authsvc_req *req, const struct err *
 {
 	int code = err != NULL ? err->code : 0;
 
-	log_error("store error req=%s status=%d detail=\"%s\"", req->id, code == 503 ? 503 : 500,
-		  err != NULL && err->msg[0] != '\0' ? err->msg : "(none)");
+	log_error("store error req=%s status=%d detail=%s", req->id, code == 503 ? 503 : 500,
+		  LOG_Q(err != NULL && err->msg[0] != '\0' ? err->msg : "(none)"));
 	return code == 503 ? AUTHSVC_UNAVAILABLE : AUTHSVC_ERROR;
 }
 

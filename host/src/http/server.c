@@ -30,6 +30,7 @@
 #include "http/conns.h"
 #include "http/evreq.h"
 #include "http/guard.h"
+#include "http/listen.h"
 #include "http/peer.h"
 #include "http/request.h"
 #include "http/router.h"
@@ -55,7 +56,8 @@ struct server_job {
 };
 
 /* One event loop with its own listening socket (SO_REUSEPORT): the kernel
- * spreads connections over the loops, each loop owns its connections. */
+ * spreads connections over the loops, each loop owns its connections. No
+ * other process shares them (http/listen.h). */
 struct loop {
 	struct server *srv;
 	int index;
@@ -474,9 +476,8 @@ static void on_accept_error(struct evconnlistener *lev, void *arg)
 	lp->accept_paused = true;
 	evtimer_add(lp->accept_timer, &tv);
 	if (log_limit_allow(&lp->accept_log, loop_now(lp), 10, &suppressed))
-		log_warn("accept failed, pausing accepts loop=%d open=%zu error=\"%s\" "
-			 "suppressed=%lu",
-			 lp->index, conns_count(&lp->conns), strerror(e), suppressed);
+		log_warn("accept failed, pausing accepts loop=%d open=%zu error=%s suppressed=%lu",
+			 lp->index, conns_count(&lp->conns), LOG_Q(strerrordesc_np(e)), suppressed);
 }
 
 /* evhttp_set_bevcb: the bufferevent of a connection evhttp just accepted. */
@@ -513,25 +514,6 @@ static void raise_nofile(const struct config *cfg)
 		log_warn("max_connections does not fit under the open files limit (raise "
 			 "LimitNOFILE or lower max_connections) max_connections=%d limit=%llu",
 			 cfg->max_connections, (unsigned long long)rl.rlim_cur);
-}
-
-/* A listening socket that other loops may share (SO_REUSEPORT). */
-static evutil_socket_t listen_socket(const struct addrinfo *ai, struct err *err)
-{
-	evutil_socket_t fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
-	int one = 1;
-
-	if (fd < 0)
-		return err_set(err, 0, "socket: %s", strerror(errno));
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
-	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0 ||
-	    bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, 1024) < 0 ||
-	    evutil_make_socket_nonblocking(fd) < 0 || evutil_make_socket_closeonexec(fd) < 0) {
-		err_set(err, 0, "%s", strerror(errno));
-		close(fd);
-		return -1;
-	}
-	return fd;
 }
 
 /*
@@ -601,9 +583,9 @@ static int loop_init(struct server *srv, struct loop *lp, int index, const struc
 	/* every method reaches us, so unknown ones get the JSON envelope too */
 	evhttp_set_allowed_methods(lp->http, 0xffff);
 	evhttp_set_gencb(lp->http, on_request, lp);
-	fd = listen_socket(ai, err);
+	fd = http_listen_socket(ai, cfg->listen, err);
 	if (fd < 0)
-		return err_set(err, 0, "cannot listen on %s: %s", cfg->listen, err->msg);
+		return -1;
 	lp->sock = evhttp_accept_socket_with_handle(lp->http, fd);
 	if (lp->sock == NULL) {
 		close(fd);
@@ -619,6 +601,18 @@ static int loop_init(struct server *srv, struct loop *lp, int index, const struc
 	    event_add(lp->drain_ev, NULL) < 0)
 		return err_set(err, 0, "cannot set up events");
 	return 0;
+}
+
+/* Another process that bound the address between the probe and our own
+ * binds (a second instance started at the same moment) shares the group:
+ * refuse to serve rather than split the traffic with it. */
+static int listeners_only_ours(const struct server *srv, const struct addrinfo *ai, struct err *err)
+{
+	int fds[64], n = 0;
+
+	for (int i = 0; i < srv->nloops && n < 64; i++)
+		fds[n++] = (int)evhttp_bound_socket_get_fd(srv->loops[i].sock);
+	return http_listen_only_ours(ai, srv->cfg->listen, fds, n, err);
 }
 
 struct server *server_new(const struct config *cfg, const struct router *router, struct app *app,
@@ -653,11 +647,16 @@ struct server *server_new(const struct config *cfg, const struct router *router,
 		err_set(err, 0, "out of memory");
 		goto fail;
 	}
+	/* refuse an address another process listens on, before joining it */
+	if (http_listen_probe(ai, cfg->listen, err) < 0)
+		goto fail;
 	for (int i = 0; i < cfg->loops; i++) {
 		srv->nloops = i + 1;
 		if (loop_init(srv, &srv->loops[i], i, ai, err) < 0)
 			goto fail;
 	}
+	if (listeners_only_ours(srv, ai, err) < 0)
+		goto fail;
 	freeaddrinfo(ai);
 	ai = NULL;
 	srv->sigterm = evsignal_new(srv->loops[0].base, SIGTERM, on_signal, srv);
@@ -670,7 +669,8 @@ struct server *server_new(const struct config *cfg, const struct router *router,
 	if (workers_start(&srv->pool, app, cfg, cfg->workers, cfg->queue_max, &calls->workers,
 			  err) < 0)
 		goto fail;
-	log_info("listening addr=%s loops=%d workers=%d", cfg->listen, cfg->loops, cfg->workers);
+	log_info("listening addr=%s loops=%d workers=%d", LOG_Q(cfg->listen), cfg->loops,
+		 cfg->workers);
 	return srv;
 fail:
 	if (ai != NULL)

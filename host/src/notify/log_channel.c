@@ -3,6 +3,8 @@
  * notify.allow_log_channel is set), since its point is to show the code. */
 #include "notify/channels.h"
 
+#include <stdio.h>
+
 #include "log/log.h"
 
 int channel_log_send(const struct notify_conf *nc, const struct notify_msg *m, char *why,
@@ -11,7 +13,10 @@ int channel_log_send(const struct notify_conf *nc, const struct notify_msg *m, c
 	(void)nc;
 	(void)why;
 	(void)whysz;
-	log_warn("notify.log id=%s event=%s to=\"%s%s%s\" data=%s", m->id, m->event, m->email,
-		 m->phone[0] ? " " : "", m->phone, m->data);
+	char to[512];
+
+	snprintf(to, sizeof(to), "%s%s%s", m->email, m->phone[0] ? " " : "", m->phone);
+	log_warn("notify.log id=%s event=%s to=%s data=%s", m->id, m->event, LOG_Q(to),
+		 LOG_Q(m->data));
 	return 0;
 }

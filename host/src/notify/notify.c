@@ -244,16 +244,15 @@ static void deliver_one(struct notifier *n, struct notify_msg *m)
 		m->next_at = n->failing_until;
 		push(n, m); /* another thread may take it once we unlock */
 		pthread_mutex_unlock(&n->mu);
-		log_warn(
-		    "notify: attempt failed id=%s event=%s channel=%s attempt=%d reason=\"%s\"; "
-		    "retrying in %ds",
-		    id, event, n->nc->channel, attempts, why, n->nc->retry_delay_s);
+		log_warn("notify: attempt failed, will retry id=%s event=%s channel=%s attempt=%d "
+			 "reason=%s retry_in=%ds",
+			 id, event, n->nc->channel, attempts, LOG_Q(why), n->nc->retry_delay_s);
 		return;
 	}
 	pthread_mutex_unlock(&n->mu);
-	log_error("notify: delivery failed id=%s event=%s channel=%s attempts=%d reason=\"%s\"; "
-		  "message dropped",
-		  m->id, m->event, n->nc->channel, m->attempts, why);
+	log_error("notify: delivery failed, message dropped id=%s event=%s channel=%s attempts=%d "
+		  "reason=%s",
+		  m->id, m->event, n->nc->channel, m->attempts, LOG_Q(why));
 	msg_free(m);
 }
 

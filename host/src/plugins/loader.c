@@ -2,6 +2,7 @@
 #include "plugins/loader.h"
 
 #include <dlfcn.h>
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -150,7 +151,7 @@ static int file_check(const char *file, char *msg, size_t msgsz)
 	struct stat st;
 
 	if (stat(file, &st) < 0) {
-		snprintf(msg, msgsz, "cannot stat file");
+		snprintf(msg, msgsz, "cannot read file: %s", err_file_reason(errno));
 		return -1;
 	}
 	if (!S_ISREG(st.st_mode)) {
@@ -429,7 +430,7 @@ int plugins_load(struct app *app, const struct authsvc_host *host, const struct 
 		set->n++;
 		log_info("plugin loaded name=%s instance=%s version=%s abi=%u.%u file=%s",
 			 pl->desc->name, pl->cfg.pc->name, pl->desc->version, pl->desc->abi_major,
-			 pl->desc->abi_minor, pl->file);
+			 pl->desc->abi_minor, LOG_Q(pl->file));
 	}
 	return hooks_fill(set, &app->hooks, err);
 }

@@ -153,16 +153,79 @@ static int run_text(struct db *db, const char *name, const char *sql, struct err
 	return -1;
 }
 
+/* A migration to run: its name, and its text when built in (NULL: read
+ * dir/name when it is its turn). */
+struct mig {
+	char *name;
+	const char *text;
+};
+
+static void migs_free(struct mig *m, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(m[i].name);
+	free(m);
+}
+
+static int by_mig_name(const void *a, const void *b)
+{
+	return strcmp(((const struct mig *)a)->name, ((const struct mig *)b)->name);
+}
+
+/* The migrations of dir, or the built-in ones when dir is NULL or "",
+ * sorted by name. The count, or -1 with err. */
+static int migs_list(const char *dir, struct mig **out, struct err *err)
+{
+	struct dirent **list = NULL;
+	struct mig *m;
+	int n = 0, k = 0;
+
+	*out = NULL;
+	if (dir != NULL && dir[0] != '\0') {
+		n = scandir(dir, &list, filter, by_name);
+		if (n < 0)
+			return err_set(err, 500, "%s: %s", dir, strerror(errno));
+	} else {
+		while (store_migrations_builtin[n].name != NULL)
+			n++;
+	}
+	m = calloc(n > 0 ? (size_t)n : 1, sizeof(*m));
+	for (int i = 0; i < n; i++) {
+		const char *name = list ? list[i]->d_name : store_migrations_builtin[i].name;
+
+		if (m != NULL && name_ok(name)) {
+			m[k].name = strdup(name);
+			m[k].text = list ? NULL : store_migrations_builtin[i].text;
+			if (m[k].name == NULL) {
+				migs_free(m, k);
+				m = NULL;
+			} else {
+				k++;
+			}
+		}
+		if (list != NULL)
+			free(list[i]);
+	}
+	free(list);
+	if (m == NULL)
+		return err_set(err, 500, "out of memory");
+	qsort(m, (size_t)k, sizeof(*m), by_mig_name);
+	*out = m;
+	return k;
+}
+
 /* 1 applied, 0 already there, -1 error (rolled back). */
-static int apply_one(struct db *db, const char *dir, const char *name, struct err *err)
+static int apply_one(struct db *db, const char *dir, const struct mig *mg, struct err *err)
 {
 	char path[PATH_MAX], version[NAME_MAX + 1];
 	const char *params[1] = {version};
-	char *sql;
+	const char *name = mg->name;
+	char *sql = NULL;
 	PGresult *res;
 	int rc;
 
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path))
+	if (mg->text == NULL &&
+	    (size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path))
 		return err_set(err, 500, "%s/%s: path too long", dir, name);
 	snprintf(version, sizeof(version), "%.*s", (int)(strlen(name) - 4), name);
 	if (begin_locked(db, err) < 0)
@@ -174,10 +237,12 @@ static int apply_one(struct db *db, const char *dir, const char *name, struct er
 		rc = 0; /* applied before, perhaps by a concurrent run */
 		goto out_rollback;
 	}
-	sql = read_file(path, err);
-	if (sql == NULL)
-		goto out_fail;
-	rc = run_text(db, name, sql, err);
+	if (mg->text == NULL) {
+		sql = read_file(path, err);
+		if (sql == NULL)
+			goto out_fail;
+	}
+	rc = run_text(db, name, mg->text != NULL ? mg->text : sql, err);
 	free(sql);
 	if (rc < 0)
 		goto out_fail;
@@ -201,28 +266,23 @@ out_rollback:
 
 int store_migrate(struct db *db, const char *sql_dir, int *applied_out, struct err *err)
 {
-	struct dirent **list;
+	struct mig *list;
 	int n, i, rc = 0, applied = 0;
 
 	if (applied_out != NULL)
 		*applied_out = 0;
-	if (sql_dir == NULL || sql_dir[0] == '\0')
-		return err_set(err, 500, "no migrations directory");
-	n = scandir(sql_dir, &list, filter, by_name);
+	n = migs_list(sql_dir, &list, err);
 	if (n < 0)
-		return err_set(err, 500, "%s: %s", sql_dir, strerror(errno));
+		return -1;
 	if (db_ensure(db, err) < 0 || ensure_table(db, err) < 0)
 		rc = -1;
-	for (i = 0; i < n; i++) {
-		if (rc == 0) {
-			rc = apply_one(db, sql_dir, list[i]->d_name, err);
-			if (rc > 0)
-				applied++;
-			rc = rc < 0 ? -1 : 0;
-		}
-		free(list[i]);
+	for (i = 0; i < n && rc == 0; i++) {
+		rc = apply_one(db, sql_dir, &list[i], err);
+		if (rc > 0)
+			applied++;
+		rc = rc < 0 ? -1 : 0;
 	}
-	free(list);
+	migs_free(list, n);
 	if (applied_out != NULL)
 		*applied_out = applied;
 	return rc;
@@ -230,33 +290,26 @@ int store_migrate(struct db *db, const char *sql_dir, int *applied_out, struct e
 
 int store_migrate_pending(struct db *db, const char *sql_dir, int *pending_out, struct err *err)
 {
-	struct dirent **list;
+	struct mig *list;
 	int n, rc = 0, pending = 0;
 
 	*pending_out = 0;
-	if (sql_dir == NULL || sql_dir[0] == '\0')
-		return err_set(err, 500, "no migrations directory");
-	n = scandir(sql_dir, &list, filter, by_name);
+	n = migs_list(sql_dir, &list, err);
 	if (n < 0)
-		return err_set(err, 500, "%s: %s", sql_dir, strerror(errno));
-	for (int i = 0; i < n; i++) {
-		char version[256];
-		size_t len = strlen(list[i]->d_name);
+		return -1;
+	for (int i = 0; i < n && rc == 0; i++) {
+		char version[NAME_MAX + 1];
+		int r;
 
-		if (rc == 0 && len > 4 && len - 4 < sizeof(version)) {
-			int r;
-
-			memcpy(version, list[i]->d_name, len - 4);
-			version[len - 4] = '\0';
-			r = is_recorded(db, version, err);
-			if (r < 0)
-				rc = -1;
-			else
-				pending += r == 0;
-		}
-		free(list[i]);
+		snprintf(version, sizeof(version), "%.*s", (int)(strlen(list[i].name) - 4),
+			 list[i].name);
+		r = is_recorded(db, version, err);
+		if (r < 0)
+			rc = -1;
+		else
+			pending += r == 0;
 	}
-	free(list);
+	migs_free(list, n);
 	*pending_out = pending;
 	return rc;
 }

@@ -63,7 +63,7 @@ static int read_rows(struct revocations *r, PGconn *conn, char **snap)
 	int n;
 
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		log_warn("revocation read failed: %s", PQresultErrorMessage(res));
+		log_warn("revocation read failed detail=%s", LOG_Q(PQresultErrorMessage(res)));
 		PQclear(res);
 		return -1;
 	}

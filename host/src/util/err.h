@@ -16,4 +16,9 @@ struct err {
 /* Fill err (may be NULL) and return -1, so callers can `return err_set(...)`. */
 int err_set(struct err *err, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* Why a file could not be opened, for "cannot read file: <why>": "missing"
+ * (ENOENT), "permission denied" (EACCES, EPERM), else strerror's text.
+ * Static strings; thread-safe. */
+const char *err_file_reason(int errnum);
+
 #endif
