@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # cmake -DOUT=file.c -DSQL_FILES="a.sql;b.sql" -P embed-sql.cmake
 #
 # Writes a C file defining store_migrations_builtin[] (store/migrate.h): one

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A strict logfmt parser for the server's log lines.
 
 One line is space-separated key=value pairs. A key is one or more

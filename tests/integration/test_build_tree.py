@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Binaries run from the build tree or copied anywhere need no paths in the
 config: the migrations are compiled in (sql_dir only overrides them), and a
 binary of the build tree finds the plugins it was built with (plugin_dir

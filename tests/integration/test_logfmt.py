@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Every line the server writes is valid logfmt (tests/integration/logfmt.py,
 a strict parser), including values that hold quotes, `=`, backslashes and
 newlines: a plugin refused for a group-writable file (its error text, itself

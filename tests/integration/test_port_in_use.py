@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A second authsvc on an address another process holds refuses to start
 (exit status 1, one logfmt error line naming the address and the holder),
 instead of joining the first one's SO_REUSEPORT group and taking a share of

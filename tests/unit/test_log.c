@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* log: logfmt quoting of values (log_quote, LOG_Q) and whole lines as
  * log_msg writes them: the message quoted and escaped, a quoted value that
  * itself holds quotes (an error text naming a refused plugin) escaped once,

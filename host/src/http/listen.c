@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The listening sockets, and who holds a port when it is taken. */
 #include "http/listen.h"
 

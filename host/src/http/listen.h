@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The listening sockets, one per event loop, bound with SO_REUSEPORT so the
  * kernel spreads connections over the loops. Linux lets another socket join
