@@ -191,6 +191,10 @@ struct config {
 	struct mfa_conf mfa;
 	struct account_conf account;
 
+	/* metrics { ... }: the Prometheus listener (docs/operator-guide.md "Metrics") */
+	bool metrics_enabled; /* default false: nothing counted, no listener */
+	char *metrics_listen; /* "127.0.0.1:9464"; never the API listener */
+
 	/* plugins */
 	char *plugin_dir;
 	struct plugin_conf *plugins;

@@ -13,6 +13,7 @@
 #include "core/issue.h"
 #include "store/clients.h"
 #include "store/failures.h"
+#include "util/metrics.h"
 
 static bool content_type_is_form(const struct authsvc_req *req)
 {
@@ -100,6 +101,7 @@ static bool client_authenticate(struct authsvc_req *req, struct worker *w)
 				req_fail_store(req, &err);
 				return false;
 			}
+			metrics_lockout(METRICS_LOCKOUT_IP);
 			req->retry_after = rc;
 			req_fail_status(req, AUTHSVC_THROTTLED);
 			return false;

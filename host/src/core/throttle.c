@@ -12,6 +12,7 @@
 #include "store/devices.h"
 #include "store/failures.h"
 #include "tokens/opaque.h"
+#include "util/metrics.h"
 
 #define DEVICE_COOKIE	 "authsvc_device"
 #define DEVICE_TOKEN_HEX 64 /* 32 random bytes */
@@ -127,8 +128,10 @@ enum authsvc_status core_throttle_begin(struct authsvc_req *req, struct db *db, 
 		if (rc < 0)
 			return req_store_status(req, &err);
 		th->took_pair = true;
-		if (rc > 0)
+		if (rc > 0) {
+			metrics_lockout(METRICS_LOCKOUT_PAIR);
 			return refuse(req, db, th, rc);
+		}
 	}
 	if (th->ip[0] != '\0') {
 		rc = store_failures_take(db, "ip", th->ip, bp->ip_max_failures, bp->window_s,
@@ -136,16 +139,20 @@ enum authsvc_status core_throttle_begin(struct authsvc_req *req, struct db *db, 
 		if (rc < 0)
 			return req_store_status(req, &err);
 		th->took_ip = true;
-		if (rc > 0)
+		if (rc > 0) {
+			metrics_lockout(METRICS_LOCKOUT_IP);
 			return refuse(req, db, th, rc);
+		}
 	}
 	if (th->account[0] != '\0' && !req->device_known) {
 		rc =
 		    store_failures_rate_take(db, th->account, bp->account_rate, bp->window_s, &err);
 		if (rc < 0)
 			return req_store_status(req, &err);
-		if (rc > 0)
+		if (rc > 0) {
+			metrics_lockout(METRICS_LOCKOUT_ACCOUNT);
 			return refuse(req, db, th, rc);
+		}
 		th->took_rate = true;
 	}
 	return AUTHSVC_OK;

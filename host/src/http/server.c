@@ -28,12 +28,14 @@
 #include "http/conns.h"
 #include "http/evreq.h"
 #include "http/guard.h"
+#include "http/metrics_listener.h"
 #include "http/peer.h"
 #include "http/request.h"
 #include "http/router.h"
 #include "http/workers.h"
 #include "log/log.h"
 #include "tokens/opaque.h"
+#include "util/metrics.h"
 
 struct loop;
 
@@ -50,6 +52,7 @@ struct server_job {
 	worker_after_fn after_fn; /* work for after the reply (worker_after_reply) */
 	void *after_data;
 	struct server_job *next_done;
+	uint64_t t0_ns; /* arrival, for the latency histogram (metrics on) */
 };
 
 /* One event loop with its own listening socket (SO_REUSEPORT): the kernel
@@ -82,6 +85,7 @@ struct server {
 	int nloops;
 	struct event *sigterm, *sigint; /* on loops[0] */
 	struct workers pool;
+	struct metrics_listener *metrics; /* NULL: metrics.enabled = false */
 	int draining;
 };
 
@@ -115,6 +119,15 @@ static void reply_sent(struct evhttp_request *ev, void *arg)
 	loop_request_done(lp);
 }
 
+/* The metrics id of a route: its index in the router's table + 1, the
+ * order the app labelled them in (app/app.c); 0 ("other") for none. */
+static int route_metric_id(const struct server *srv, const struct route *rt)
+{
+	if (rt == NULL || rt < srv->router->routes || rt >= srv->router->routes + srv->router->n)
+		return 0;
+	return (int)(rt - srv->router->routes) + 1;
+}
+
 static void job_finish(struct server_job *sj)
 {
 	struct loop *lp = sj->loop;
@@ -124,6 +137,9 @@ static void job_finish(struct server_job *sj)
 	if (tracked)
 		evhttp_request_set_on_complete_cb(sj->ev, reply_sent, lp);
 	evreq_reply(sj->ev, &sj->req, lp->srv->cfg);
+	if (sj->t0_ns != 0)
+		metrics_request(route_metric_id(lp->srv, sj->req.route), sj->req.status,
+				metrics_now_ns() - sj->t0_ns);
 	if (sj->after_fn != NULL) {
 		if (lp->srv->pool.w != NULL)
 			workers_push_after(&lp->srv->pool, sj->after_fn, sj->after_data);
@@ -236,6 +252,8 @@ static void on_request(struct evhttp_request *ev, void *arg)
 		return;
 	}
 	sj->fd = -1;
+	if (metrics_enabled())
+		sj->t0_ns = metrics_now_ns();
 	lp->inflight++;
 	sj->loop = lp;
 	sj->ev = ev;
@@ -649,6 +667,11 @@ struct server *server_new(const struct config *cfg, const struct router *router,
 	if (workers_start(&srv->pool, app, cfg, cfg->workers, cfg->queue_max, &calls->workers,
 			  err) < 0)
 		goto fail;
+	if (cfg->metrics_enabled) {
+		srv->metrics = metrics_listener_start(cfg->metrics_listen, err);
+		if (srv->metrics == NULL)
+			goto fail;
+	}
 	log_info("listening addr=%s loops=%d workers=%d", cfg->listen, cfg->loops, cfg->workers);
 	return srv;
 fail:
@@ -711,6 +734,7 @@ void server_free(struct server *srv)
 {
 	if (srv == NULL)
 		return;
+	metrics_listener_stop(srv->metrics);
 	if (srv->pool.w != NULL) {
 		workers_stop(&srv->pool);
 		for (int i = 0; i < srv->nloops; i++)

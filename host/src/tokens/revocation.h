@@ -35,7 +35,8 @@ struct revocations {
 	char *url;
 	char *snapshot; /* of the listener's last read */
 	int poll_s, batch_ms;
-	int wake[2]; /* pipe to interrupt the listener's wait */
+	int wake[2];		   /* pipe to interrupt the listener's wait */
+	_Atomic int64_t synced_ms; /* CLOCK_MONOTONIC ms of the last good read; 0: none */
 };
 
 int revocations_init(struct revocations *r);
@@ -44,6 +45,10 @@ void revocations_release(struct revocations *r);
 int revocations_add(struct revocations *r, const char *jti, int64_t exp);
 bool revocations_contains(struct revocations *r, const char *jti, int64_t now);
 size_t revocations_count(struct revocations *r);
+/* Seconds since the listener last read the database's revocations (0 before
+ * the first read): how far behind the other instances this
+ * one may be. Any thread. */
+double revocations_sync_lag_s(struct revocations *r);
 
 /* Load current rows, then start the listener thread on its own connection. */
 int revocations_start(struct revocations *r, const char *db_url, int poll_s, int batch_ms,

@@ -75,7 +75,15 @@ static int read_rows(struct revocations *r, PGconn *conn, char **snap)
 		return -1;
 	free(*snap);
 	*snap = next;
+	atomic_store(&r->synced_ms, now_ms());
 	return 0;
+}
+
+double revocations_sync_lag_s(struct revocations *r)
+{
+	int64_t at = atomic_load(&r->synced_ms);
+
+	return at > 0 ? (double)(now_ms() - at) / 1000.0 : 0.0;
 }
 
 static PGconn *listen_connect(struct revocations *r)

@@ -337,9 +337,11 @@ static uint64_t sum_at(size_t at)
 	return n;
 }
 
-/* The offset of a field of struct shard, also with a run-time index. */
-#define OFF(field) ((size_t)((unsigned char *)&shards[0].field - (unsigned char *)&shards[0]))
-#define SUM(field) sum_at(OFF(field))
+/* Offsets within struct shard of element i (and j) of an array field. */
+#define ELEM(f)	      sizeof(((struct shard *)0)->f[0])
+#define AT1(f, i)     (offsetof(struct shard, f) + (size_t)(i)*ELEM(f))
+#define AT2(f, i, j)  (AT1(f, i) + (size_t)(j) * sizeof(((struct shard *)0)->f[0][0]))
+#define BUCKET(at, k) ((at) + offsetof(struct histo, b) + (size_t)(k) * sizeof(counter))
 
 /* The histogram at offset at: cumulative buckets, _sum, _count. labels is
  * the text inside the braces before le (may be ""). */
@@ -349,7 +351,7 @@ static void histogram(struct sbuf *out, const char *name, const char *labels, si
 	const char *sep = labels[0] != '\0' ? "," : "";
 
 	for (size_t b = 0; b < NBUCKETS; b++) {
-		cum += sum_at(at + offsetof(struct histo, b) + b * sizeof(counter));
+		cum += sum_at(BUCKET(at, b));
 		if (b < NBUCKETS - 1)
 			sbuf_addf(out, "%s_bucket{%s%sle=\"%g\"} %llu\n", name, labels, sep,
 				  bucket_le[b], (unsigned long long)cum);
@@ -388,7 +390,7 @@ static void render_requests(struct sbuf *out, struct sbuf *tmp)
 	       "HTTP requests answered, by route and status");
 	for (int r = 0; r < nroutes; r++)
 		for (size_t s = 0; s < NSTATUS; s++) {
-			uint64_t n = SUM(req[r][s]);
+			uint64_t n = sum_at(AT2(req, r, s));
 
 			if (n == 0)
 				continue;
@@ -405,11 +407,11 @@ static void render_requests(struct sbuf *out, struct sbuf *tmp)
 		uint64_t n = 0;
 
 		for (size_t b = 0; b < NBUCKETS; b++)
-			n += SUM(lat[r].b[b]);
+			n += sum_at(BUCKET(AT1(lat, r), b));
 		if (n == 0)
 			continue;
 		histogram(out, "authsvc_http_request_duration_seconds", route_labels(tmp, r),
-			  OFF(lat[r]));
+			  AT1(lat, r));
 	}
 }
 
@@ -421,12 +423,12 @@ static void render_logins(struct sbuf *out)
 		for (int r = 0; r < LR_N; r++)
 			sbuf_addf(out, "authsvc_logins_total{type=\"%s\",result=\"%s\"} %llu\n",
 				  login_type_names[t], login_result_names[r],
-				  (unsigned long long)SUM(logins[t][r]));
+				  (unsigned long long)sum_at(AT2(logins, t, r)));
 	family(out, "authsvc_lockouts_total", "counter",
 	       "Attempts refused by the brute-force limits, by scope");
 	for (int s = 0; s < METRICS_LOCKOUT_NSCOPES; s++)
 		sbuf_addf(out, "authsvc_lockouts_total{scope=\"%s\"} %llu\n", lockout_names[s],
-			  (unsigned long long)SUM(lockouts[s]));
+			  (unsigned long long)sum_at(AT1(lockouts, s)));
 }
 
 static void render_pool(struct sbuf *out)
@@ -438,7 +440,7 @@ static void render_pool(struct sbuf *out)
 		  atomic_load_explicit(&queue_depth, memory_order_relaxed));
 	family(out, "authsvc_queue_wait_seconds", "histogram",
 	       "Time a job waited in the queue before a worker took it");
-	histogram(out, "authsvc_queue_wait_seconds", "", OFF(qwait));
+	histogram(out, "authsvc_queue_wait_seconds", "", offsetof(struct shard, qwait));
 	family(out, "authsvc_workers_busy", "gauge", "Workers running a job");
 	sbuf_addf(out, "authsvc_workers_busy %d\n",
 		  atomic_load_explicit(&workers_busy, memory_order_relaxed));
@@ -467,7 +469,7 @@ static void render_outbound(struct sbuf *out, struct sbuf *tmp)
 			add_label(tmp, "provider", providers[p]);
 			sbuf_addf(out, "authsvc_outbound_requests_total{%s,result=\"%s\"} %llu\n",
 				  sbuf_failed(tmp) ? "" : sbuf_str(tmp), outbound_names[r],
-				  (unsigned long long)SUM(out[p][r]));
+				  (unsigned long long)sum_at(AT2(out, p, r)));
 		}
 	family(out, "authsvc_outbound_request_duration_seconds", "histogram",
 	       "Duration of calls to identity providers");
@@ -475,7 +477,7 @@ static void render_outbound(struct sbuf *out, struct sbuf *tmp)
 		sbuf_reset(tmp);
 		add_label(tmp, "provider", providers[p]);
 		histogram(out, "authsvc_outbound_request_duration_seconds",
-			  sbuf_failed(tmp) ? "" : sbuf_str(tmp), OFF(out_lat[p]));
+			  sbuf_failed(tmp) ? "" : sbuf_str(tmp), AT1(out_lat, p));
 	}
 }
 
@@ -490,9 +492,9 @@ int metrics_render(struct sbuf *out)
 	family(out, "authsvc_config_reloads_total", "counter",
 	       "Configuration reloads (SIGHUP) by result");
 	sbuf_addf(out, "authsvc_config_reloads_total{result=\"applied\"} %llu\n",
-		  (unsigned long long)SUM(reloads[0]));
+		  (unsigned long long)sum_at(AT1(reloads, 0)));
 	sbuf_addf(out, "authsvc_config_reloads_total{result=\"refused\"} %llu\n",
-		  (unsigned long long)SUM(reloads[1]));
+		  (unsigned long long)sum_at(AT1(reloads, 1)));
 	for (int g = 0; g < ngauges; g++) {
 		family(out, gauges[g].name, "gauge", gauges[g].help);
 		sbuf_addf(out, "%s %.9g\n", gauges[g].name, gauges[g].fn(gauges[g].arg));
