@@ -12,7 +12,7 @@
 
 enum authsvc_status core_send_limit(struct authsvc_req *req, const char *what, const char *subject)
 {
-	const struct notify_conf *nc = &req->app->cfg->notify;
+	const struct notify_conf *nc = &req->cfg->notify;
 	struct db *db = &req->worker->db;
 	char kind[24], ip[64];
 	struct err err = {0};

@@ -69,7 +69,7 @@ static bool client_authenticate(struct authsvc_req *req, struct worker *w)
 {
 	const char *id = req_body_str(req, "client_id");
 	const char *secret = req_body_str(req, "client_secret");
-	const struct bruteforce_policy *bp = &req->app->cfg->bruteforce;
+	const struct bruteforce_policy *bp = &req->cfg->bruteforce;
 	struct client *c = arena_alloc(&req->arena, sizeof(*c));
 	char ip[64] = "";
 	struct err err = {0};

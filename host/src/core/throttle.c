@@ -63,7 +63,7 @@ static void lower_into(char *out, size_t outsz, const char *s)
 static enum authsvc_status give_back(struct authsvc_req *req, struct db *db, struct throttle *th,
 				     bool clear_pair)
 {
-	const struct bruteforce_policy *bp = &req->app->cfg->bruteforce;
+	const struct bruteforce_policy *bp = &req->cfg->bruteforce;
 	struct err err = {0};
 
 	if (th->took_pair &&
@@ -94,7 +94,7 @@ static enum authsvc_status refuse(struct authsvc_req *req, struct db *db, struct
 enum authsvc_status core_throttle_begin(struct authsvc_req *req, struct db *db, const char *account,
 					struct throttle *th)
 {
-	const struct bruteforce_policy *bp = &req->app->cfg->bruteforce;
+	const struct bruteforce_policy *bp = &req->cfg->bruteforce;
 	struct err err = {0};
 	char token[DEVICE_TOKEN_HEX + 1], hash[65] = "";
 	int rc;
@@ -183,7 +183,7 @@ enum authsvc_status core_throttle_end(struct authsvc_req *req, struct db *db, st
 
 void core_device_issue(struct authsvc_req *req, struct db *db, const char *user_id)
 {
-	const struct bruteforce_policy *bp = &req->app->cfg->bruteforce;
+	const struct bruteforce_policy *bp = &req->cfg->bruteforce;
 	struct err err = {0};
 	char token[DEVICE_TOKEN_HEX + 1], hash[65], cookie[DEVICE_TOKEN_HEX + 128];
 

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "config/reload.h"
 #include "log/log.h"
 
 void req_init(struct authsvc_req *req, struct app *app)
@@ -21,6 +22,8 @@ void req_release(struct authsvc_req *req)
 		json_decref(req->reply);
 	if (req->bearer != NULL)
 		json_decref(req->bearer);
+	config_snap_unref(req->snap);
+	req->snap = NULL;
 	arena_release(&req->arena);
 }
 
