@@ -79,7 +79,11 @@ static bool enabled;
 static struct route_label routes[METRICS_ROUTES_MAX];
 static int nroutes = 1; /* 0: "other" */
 static char providers[METRICS_PROVIDERS_MAX][64];
-static int nproviders = 1; /* 0: "other" */
+/* providers may be registered while threads count (a plugin that makes its
+ * OIDC client late): names are written under the lock, then published by
+ * the release store of nproviders */
+static _Atomic int nproviders = 1; /* 0: "other" */
+static pthread_mutex_t providers_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct gauge gauges[METRICS_GAUGES_MAX];
 static int ngauges;
 static unsigned char status_slot[STATUS_MAXCODE];
@@ -254,13 +258,20 @@ void metrics_db_state(int worker, enum metrics_db_state state)
 
 int metrics_provider_register(const char *name)
 {
-	for (int i = 1; i < nproviders; i++)
+	int n, id = 0;
+
+	pthread_mutex_lock(&providers_mu);
+	n = atomic_load_explicit(&nproviders, memory_order_relaxed);
+	for (int i = 1; i < n && id == 0; i++)
 		if (strcmp(providers[i], name) == 0)
-			return i;
-	if (nproviders >= METRICS_PROVIDERS_MAX)
-		return 0;
-	snprintf(providers[nproviders], sizeof(providers[0]), "%s", name);
-	return nproviders++;
+			id = i;
+	if (id == 0 && n < METRICS_PROVIDERS_MAX) {
+		snprintf(providers[n], sizeof(providers[0]), "%s", name);
+		atomic_store_explicit(&nproviders, n + 1, memory_order_release);
+		id = n;
+	}
+	pthread_mutex_unlock(&providers_mu);
+	return id;
 }
 
 void metrics_outbound(int provider_id, enum metrics_outbound_result result, uint64_t duration_ns)
@@ -269,7 +280,7 @@ void metrics_outbound(int provider_id, enum metrics_outbound_result result, uint
 
 	if (!enabled || result >= METRICS_OUT_NRESULTS)
 		return;
-	if (provider_id < 0 || provider_id >= nproviders)
+	if (provider_id < 0 || provider_id >= METRICS_PROVIDERS_MAX)
 		provider_id = 0;
 	s = shard_here();
 	add(&s->out[provider_id][result], 1);
@@ -294,7 +305,8 @@ void metrics_reset(void)
 	memset(shards, 0, sizeof(shards));
 	memset(routes, 0, sizeof(routes));
 	memset(providers, 0, sizeof(providers));
-	nroutes = nproviders = 1;
+	nroutes = 1;
+	atomic_store(&nproviders, 1);
 	ngauges = 0;
 	atomic_store(&queue_depth, 0);
 	atomic_store(&workers_busy, 0);
@@ -461,9 +473,11 @@ static void render_pool(struct sbuf *out)
 
 static void render_outbound(struct sbuf *out, struct sbuf *tmp)
 {
+	int np = atomic_load_explicit(&nproviders, memory_order_acquire);
+
 	family(out, "authsvc_outbound_requests_total", "counter",
 	       "Calls to identity providers, by provider and result");
-	for (int p = 1; p < nproviders; p++)
+	for (int p = 1; p < np; p++)
 		for (int r = 0; r < METRICS_OUT_NRESULTS; r++) {
 			sbuf_reset(tmp);
 			add_label(tmp, "provider", providers[p]);
@@ -473,7 +487,7 @@ static void render_outbound(struct sbuf *out, struct sbuf *tmp)
 		}
 	family(out, "authsvc_outbound_request_duration_seconds", "histogram",
 	       "Duration of calls to identity providers");
-	for (int p = 1; p < nproviders; p++) {
+	for (int p = 1; p < np; p++) {
 		sbuf_reset(tmp);
 		add_label(tmp, "provider", providers[p]);
 		histogram(out, "authsvc_outbound_request_duration_seconds",
