@@ -245,44 +245,6 @@ static bool plugins_equal(const struct config *a, const struct config *b)
 	return true;
 }
 
-static bool templates_equal(const struct notify_conf *a, const struct notify_conf *b)
-{
-	if (a->ntemplates != b->ntemplates)
-		return false;
-	for (size_t i = 0; i < a->ntemplates; i++)
-		if (!str_eq(a->templates[i].event, b->templates[i].event) ||
-		    !str_eq(a->templates[i].subject, b->templates[i].subject) ||
-		    !str_eq(a->templates[i].body, b->templates[i].body))
-			return false;
-	return true;
-}
-
-/* next's templates become a copy of boot's (the notifier keeps its own). */
-static int templates_carry(const struct notify_conf *boot, struct notify_conf *next)
-{
-	struct notify_template *t = calloc(boot->ntemplates + 1, sizeof(*t));
-
-	if (t == NULL)
-		return -1;
-	for (size_t i = 0; i < next->ntemplates; i++) {
-		free(next->templates[i].event);
-		free(next->templates[i].subject);
-		free(next->templates[i].body);
-	}
-	free(next->templates);
-	next->templates = t;
-	next->ntemplates = boot->ntemplates;
-	for (size_t i = 0; i < boot->ntemplates; i++) {
-		t[i].event = dup_or_null(boot->templates[i].event);
-		t[i].subject = dup_or_null(boot->templates[i].subject);
-		t[i].body = dup_or_null(boot->templates[i].body);
-		if (t[i].event == NULL || (boot->templates[i].subject && !t[i].subject) ||
-		    (boot->templates[i].body && !t[i].body))
-			return -1;
-	}
-	return 0;
-}
-
 static void note(char *changed, size_t changedsz, const char *key)
 {
 	size_t len = strlen(changed), need = strlen(key) + (len > 0 ? 1 : 0);
@@ -309,11 +271,6 @@ int config_reload_merge(const struct config *boot, struct config *next, char *ch
 			return -1;
 		if (differs)
 			note(changed, changedsz, fixed[i].key);
-	}
-	if (!templates_equal(&boot->notify, &next->notify)) {
-		note(changed, changedsz, "notify.templates");
-		if (templates_carry(&boot->notify, &next->notify) < 0)
-			return -1;
 	}
 	/* plugins stay as loaded (the new snapshot's list is never read) */
 	if (!plugins_equal(boot, next))
