@@ -8,7 +8,8 @@
  * Secrets may be given inline or as `<key>_env = "VAR"` naming an
  * environment variable; config_load resolves them.
  *
- * Main thread only; the struct is read-only once workers start.
+ * Main thread only; the struct is read-only once workers start. A reload
+ * (SIGHUP, config/reload.h) loads a new one; none in use ever changes.
  */
 #ifndef AUTHSVC_CONFIG_H
 #define AUTHSVC_CONFIG_H
