@@ -90,6 +90,30 @@ def test_operator_templates_replace_the_builtin_ones(t):
     assert mail.find(r"CODE=(\d{6}) valid 5m", msg)
 
 
+def test_templates_change_on_reload(t):
+    """SIGHUP (issue 19): the next message uses the reloaded templates; the
+    notifier itself (channel, server) keeps running."""
+    import os
+    import re
+    import signal
+    s = smtp(t)
+    srv = server(t, s.notify_config(templates={"passwordless": {"subject": "Old {{username}}"}}))
+    expect(start(t, srv), 204)
+    assert s.wait_for(TO)["Subject"] == f"Old {USERNAME}"
+    srv.overrides["notify"]["templates"] = {"passwordless": {"subject": "New {{username}}"}}
+    srv.write_config()
+    at = os.path.getsize(srv.log_path)
+    srv.proc.send_signal(signal.SIGHUP)
+
+    def reloaded():
+        with open(srv.log_path, errors="replace") as f:
+            f.seek(at)
+            return re.search(r'msg="config reloaded"', f.read())
+    harness.wait_until(reloaded, 10, what="the reload")
+    expect(start(t, srv), 204)
+    assert s.wait_for(TO, count=2)["Subject"] == f"New {USERNAME}"
+
+
 def test_webhook_event_is_signed(t):
     hook = sink()
     srv = server(t, {"channel": "webhook", "webhook": {"url": hook.url, "secret": SECRET}})

@@ -256,5 +256,44 @@ def test_signup_creates_the_user_only_when_on(t):
     assert written(t) == before
 
 
+def test_provider_calls_and_social_logins_are_counted(t):
+    """/metrics (issue 19): calls to the provider by result (ok, error,
+    timeout) and the social login's outcome."""
+    import prom
+    idp, _ = setup(t)
+    port, mport = PEERS["signup_port"], free_port()
+    metrics = {"enabled": True, "listen": f"127.0.0.1:{mport}"}
+    cb = f"http://127.0.0.1:{port}/auth/keycloak-auth-redirect"
+    srv = t.suite.new_server("kcmetrics", plugins=plugins(idp, cb), metrics=metrics)
+    srv.fixed_port = port
+    t._servers.append(srv)
+    srv.start()
+    loc, cookie = login_at_provider(t, idp, srv)
+    expect(callback(t, srv, loc, cookie), 302)
+    _, _, m = prom.scrape(mport)
+    assert m.value("authsvc_outbound_requests_total", provider="keycloak", result="ok") >= 2
+    assert m.value("authsvc_outbound_request_duration_seconds_count", provider="keycloak") >= 2
+    assert m.total("authsvc_logins_total", type="social", result="success") == 1
+
+    down = f"http://127.0.0.1:{free_port()}/realms/authsvc"
+    dport = free_port()
+    dsrv = t.start_server("kcdownm", plugins=plugins(idp, "http://127.0.0.1:9/cb", issuer=down),
+                          metrics={"enabled": True, "listen": f"127.0.0.1:{dport}"})
+    expect_error(start(t, dsrv), 502)
+    _, _, m = prom.scrape(dport)
+    assert m.value("authsvc_outbound_requests_total", provider="keycloak", result="error") == 1
+    sport = free_port()
+    slow = t.start_server("kcslowm", plugins=plugins(idp, "http://127.0.0.1:9/cb",
+                                                     timeout_ms=300),
+                          metrics={"enabled": True, "listen": f"127.0.0.1:{sport}"})
+    idp.mode("keycloak", delay_ms=3000)
+    try:
+        expect_error(start(t, slow), 504)
+    finally:
+        idp.mode("keycloak")
+    _, _, m = prom.scrape(sport)
+    assert m.value("authsvc_outbound_requests_total", provider="keycloak", result="timeout") == 1
+
+
 if __name__ == "__main__":
     harness.main(globals())

@@ -25,6 +25,7 @@
 #include "store/keys_store.h"
 #include "store/migrate.h"
 #include "util/key32.h"
+#include "util/metrics.h"
 
 static int read_file(const char *path, char **out, size_t *len)
 {
@@ -173,6 +174,40 @@ static int schema_check(const struct config *cfg, struct err *err)
 	return 0;
 }
 
+static double revocation_size(void *arg)
+{
+	return (double)revocations_count(arg);
+}
+
+static double revocation_lag(void *arg)
+{
+	return revocations_sync_lag_s(arg);
+}
+
+/* Label every route, in the router's order: the server counts route i of
+ * the table under metrics id i + 1 (http/server.c). Then the gauges read
+ * at scrape time. Counting starts with metrics.enabled. */
+static void metrics_setup(struct app *app, const struct config *cfg)
+{
+	metrics_enable(cfg->metrics_enabled);
+	if (!cfg->metrics_enabled)
+		return;
+	for (size_t i = 0; i < app->router.n; i++) {
+		const struct route *r = &app->router.routes[i];
+
+		metrics_route_register(http_method_name(r->method), r->path,
+				       metrics_login_type_of(r->path));
+	}
+	metrics_gauge_register("authsvc_revocation_set_size",
+			       "Revoked tokens held in memory (not yet expired)", revocation_size,
+			       &app->revoked);
+	metrics_gauge_register("authsvc_revocation_sync_lag_seconds",
+			       "Seconds since this instance last read the revocations of the "
+			       "others",
+			       revocation_lag, &app->revoked);
+	metrics_workers_total(cfg->workers);
+}
+
 int app_build(struct app *app, const struct config *cfg, bool check_only, struct err *err)
 {
 	char msg[256];
@@ -228,6 +263,7 @@ int app_build(struct app *app, const struct config *cfg, bool check_only, struct
 	app->openapi = core_openapi_build(app);
 	if (app->jwks == NULL || app->openapi == NULL)
 		return err_set(err, 0, "out of memory");
+	metrics_setup(app, cfg);
 	if (revocations_start(&app->revoked,
 			      cfg->database_listen_url != NULL ? cfg->database_listen_url
 							       : cfg->database_url,

@@ -33,4 +33,5 @@ const struct server_calls app_server_calls = {
     .front = pipeline_front,
     .run = pipeline_run,
     .workers = {.start = worker_start, .stop = worker_stop},
+    .reload = app_reload,
 };

@@ -12,4 +12,9 @@
 
 extern const struct server_calls app_server_calls;
 
+/* SIGHUP (server_calls.reload, app/reload.c): app->cfg's file read again
+ * and merged (config_reload_merge), as a new snapshot; NULL, logged, when
+ * it does not load or validate. */
+struct config_snap *app_reload(struct app *app);
+
 #endif

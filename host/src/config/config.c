@@ -183,6 +183,7 @@ static const char *const top_keys[] = {"listen",
 				       "account",
 				       "clients",
 				       "database",
+				       "metrics",
 				       NULL};
 static const char *const token_keys[] = {
     "issuer",	 "algorithm",	    "private_key_file",	   "public_key_file",	  "key_passphrase",
@@ -399,6 +400,19 @@ static int load_clients(const config_setting_t *grp, struct config *c, struct er
 	return 0;
 }
 
+static const char *const metrics_keys[] = {"enabled", "listen", NULL};
+
+static int load_metrics(const config_setting_t *grp, struct config *c, struct err *err)
+{
+	if (cfg_check_keys(grp, "metrics.", metrics_keys, err) < 0 ||
+	    cfg_get_bool(grp, "enabled", false, &c->metrics_enabled, err) < 0 ||
+	    cfg_get_str(grp, "listen", "127.0.0.1:9464", false, &c->metrics_listen, err) < 0)
+		return -1;
+	if (c->metrics_enabled && strcmp(c->metrics_listen, c->listen) == 0)
+		return err_set(err, 0, "metrics.listen: must differ from listen");
+	return 0;
+}
+
 static int load_cors(const config_setting_t *grp, struct config *c, struct err *err)
 {
 	const config_setting_t *list =
@@ -535,6 +549,7 @@ int config_load(const char *path, struct config *c, struct err *err)
 	    load_cors(config_setting_get_member(root, "cors"), c, err) < 0 ||
 	    load_clients(config_setting_get_member(root, "clients"), c, err) < 0 ||
 	    load_database(config_setting_get_member(root, "database"), c, err) < 0 ||
+	    load_metrics(config_setting_get_member(root, "metrics"), c, err) < 0 ||
 	    config_load_flows(root, c, err) < 0 || apply_env(c, err) < 0)
 		return -1;
 	if (c->database_url == NULL || *c->database_url == '\0')
@@ -562,6 +577,7 @@ void config_release(struct config *c)
 	free(c->cors_origins);
 	free(c->path);
 	free(c->listen);
+	free(c->metrics_listen);
 	free(c->log_level);
 	free(c->database_url);
 	config_free_secret(c->database_listen_url);

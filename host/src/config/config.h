@@ -9,7 +9,8 @@
  * Secrets may be given inline or as `<key>_env = "VAR"` naming an
  * environment variable; config_load resolves them.
  *
- * Main thread only; the struct is read-only once workers start.
+ * Main thread only; the struct is read-only once workers start. A reload
+ * (SIGHUP, config/reload.h) loads a new one; none in use ever changes.
  */
 #ifndef AUTHSVC_CONFIG_H
 #define AUTHSVC_CONFIG_H
@@ -198,6 +199,10 @@ struct config {
 	struct otp_conf otp;
 	struct mfa_conf mfa;
 	struct account_conf account;
+
+	/* metrics { ... }: the Prometheus listener (docs/operator-guide.md "Metrics") */
+	bool metrics_enabled; /* default false: nothing counted, no listener */
+	char *metrics_listen; /* "127.0.0.1:9464"; never the API listener */
 
 	/* plugins */
 	char *plugin_dir;

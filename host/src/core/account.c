@@ -54,7 +54,7 @@ enum authsvc_status account_token_refused(struct authsvc_req *req, int state)
 
 int account_history_keep(const struct authsvc_req *req)
 {
-	int n = req->app->cfg->account.password_history;
+	int n = req->cfg->account.password_history;
 
 	return n > 1 ? n - 1 : 0;
 }
@@ -78,7 +78,7 @@ int account_password_reuse_check(struct authsvc_req *req, struct db *db, const c
 	if (!hit)
 		return 0;
 	snprintf(msg, sizeof(msg), "Password cannot be one of the last %d passwords",
-		 req->app->cfg->account.password_history);
+		 req->cfg->account.password_history);
 	req_fail(req, 400, msg);
 	return -1;
 }

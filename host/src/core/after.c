@@ -7,6 +7,7 @@
 
 #include <openssl/crypto.h>
 
+#include "config/reload.h"
 #include "core/app.h"
 #include "http/workers.h"
 #include "log/log.h"
@@ -20,6 +21,7 @@ struct after {
 	char id[sizeof(((struct authsvc_req *)0)->id)];
 	char peer[sizeof(((struct authsvc_req *)0)->peer)];
 	char *args[AFTER_ARGS];
+	struct config_snap *snap; /* the request's configuration, for the work too */
 };
 
 static void after_free(struct after *a)
@@ -29,6 +31,7 @@ static void after_free(struct after *a)
 			OPENSSL_cleanse(a->args[i], strlen(a->args[i]));
 			free(a->args[i]);
 		}
+	config_snap_unref(a->snap);
 	OPENSSL_cleanse(a, sizeof(*a));
 	free(a);
 }
@@ -45,6 +48,9 @@ static void after_run(struct worker *w, void *data)
 		return;
 	}
 	req_init(&r, w->pool->app);
+	r.snap = a->snap; /* req_release drops it */
+	a->snap = NULL;
+	r.cfg = r.snap != NULL ? config_snap_cfg(r.snap) : w->pool->app->cfg;
 	r.worker = w;
 	r.client = a->has_client ? &a->client : NULL;
 	snprintf(r.id, sizeof(r.id), "%s", a->id);
@@ -74,6 +80,7 @@ enum authsvc_status core_after_reply(struct authsvc_req *req, const char *what, 
 	}
 	a->fn = fn;
 	a->what = what;
+	a->snap = config_snap_ref(req->snap);
 	if (req->client != NULL) {
 		a->client = *req->client;
 		a->has_client = true;

@@ -13,7 +13,7 @@
 
 enum authsvc_status core_send_limit(struct authsvc_req *req, const char *what, const char *subject)
 {
-	const struct notify_conf *nc = &req->app->cfg->notify;
+	const struct notify_conf *nc = &req->cfg->notify;
 	struct db *db = &req->worker->db;
 	char kind[24], ip[64];
 	struct err err = {0};
@@ -55,7 +55,9 @@ enum authsvc_status core_deliver(struct authsvc_req *req, const char *event,
 	struct err err = {0};
 	int retry = 0;
 
-	if (notify_send(req->app->notifier, event, to, vars, &retry, &err) == 0)
+	/* the templates of the request's configuration: they change on reload */
+	if (notify_send_templates(req->app->notifier, &req->cfg->notify, event, to, vars, &retry,
+				  &err) == 0)
 		return AUTHSVC_OK;
 	log_warn("notify: not queued event=%s reason=%s", event, LOG_Q(err.msg));
 	req->retry_after = retry > 0 ? retry : 1;

@@ -30,7 +30,7 @@ struct change {
 /* Everything that needs no database, in upstream's order where it matters. */
 static int change_precheck(struct authsvc_req *req, struct change *ch)
 {
-	const struct password_policy *pol = &req->app->cfg->password;
+	const struct password_policy *pol = &req->cfg->password;
 	const char *tok_user = json_string_value(json_object_get(req->bearer, "username"));
 	struct err err = {0};
 

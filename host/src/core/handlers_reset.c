@@ -77,7 +77,7 @@ static int reset_allowed(struct authsvc_req *req, struct db *db, const struct us
 static enum authsvc_status send_reset(struct authsvc_req *req, struct db *db,
 				      const struct user_contact *c)
 {
-	const struct account_conf *ac = &req->app->cfg->account;
+	const struct account_conf *ac = &req->cfg->account;
 	struct notify_to to = {c->email, c->phone, c->username};
 	char token[ACCOUNT_TOKEN_MAX], hash[65];
 	struct err err = {0};
@@ -127,7 +127,7 @@ static enum authsvc_status forget_work(struct authsvc_req *req, const char *cons
 	}
 	if (rc == 0) { /* the same write: a token row, born used */
 		log_info("forget-password: no mail sent req=%s reason=%s", req->id, LOG_Q(why));
-		return account_decoy(req, "reset", req->app->cfg->account.reset_ttl_s);
+		return account_decoy(req, "reset", req->cfg->account.reset_ttl_s);
 	}
 	return send_reset(req, db, &c);
 }
@@ -213,7 +213,7 @@ static int reset_checks(struct authsvc_req *req, struct db *db, const struct act
 		return req_fail_store(req, &err), -1;
 	if (rc == 0)
 		return req_fail(req, status, why), -1;
-	if (password_policy_check(&req->app->cfg->password, c->username, password, &err) < 0)
+	if (password_policy_check(&req->cfg->password, c->username, password, &err) < 0)
 		return req_fail(req, 400, err.msg), -1;
 	rc = store_user_credentials(db, c->username, &cred, &err);
 	if (rc < 0)

@@ -37,7 +37,7 @@
 
 static bool signup_configured(const struct authsvc_req *req)
 {
-	return req->app->cfg->account.signup_tenant[0] != '\0';
+	return req->cfg->account.signup_tenant[0] != '\0';
 }
 
 static enum authsvc_status not_configured(struct authsvc_req *req)
@@ -58,7 +58,7 @@ static enum authsvc_status bad_field(struct authsvc_req *req, const char *field,
  * case, the data object as JSON (or NULL). */
 static enum authsvc_status invite_work(struct authsvc_req *req, const char *const args[AFTER_ARGS])
 {
-	const struct account_conf *ac = &req->app->cfg->account;
+	const struct account_conf *ac = &req->cfg->account;
 	struct db *db = &req->worker->db;
 	struct notify_to to = {args[0], NULL, ""};
 	char token[ACCOUNT_TOKEN_MAX], hash[65];
@@ -217,8 +217,8 @@ static int signup_add(struct authsvc_req *req, struct user_spec *spec, const cha
 	if (password_hash(password, hash, sizeof(hash), &err) < 0)
 		return req_fail(req, 422, "Unable to set password !"), -1;
 	spec->password_hash = hash;
-	spec->tenant_key = req->app->cfg->account.signup_tenant;
-	spec->role = req->app->cfg->account.signup_role;
+	spec->tenant_key = req->cfg->account.signup_tenant;
+	spec->role = req->cfg->account.signup_role;
 	if (in_tx)
 		rc = provision_user_insert(db, spec, uid, 40, &err);
 	else
@@ -269,7 +269,7 @@ static int create_user(struct authsvc_req *req, const struct action_row *row, ch
 	spec->nclients = 1;
 	if (check_profile(req, spec) < 0)
 		goto out;
-	if (password_policy_check(&req->app->cfg->password, spec->username, password, &err) < 0) {
+	if (password_policy_check(&req->cfg->password, spec->username, password, &err) < 0) {
 		req_fail(req, 400, err.msg);
 		goto out;
 	}
@@ -324,7 +324,7 @@ enum authsvc_status h_signup_create_user(void *state, void *tstate, struct auths
 
 enum authsvc_status h_signup_fast(void *state, void *tstate, struct authsvc_req *req)
 {
-	const struct account_conf *ac = &req->app->cfg->account;
+	const struct account_conf *ac = &req->cfg->account;
 	const char *password = req_body_str(req, "password");
 	const char *client = req->client->client_id;
 	struct user_spec spec = {0};
@@ -357,7 +357,7 @@ enum authsvc_status h_signup_fast(void *state, void *tstate, struct authsvc_req 
 	spec.nclients = 1;
 	if (check_profile(req, &spec) < 0)
 		return AUTHSVC_OK;
-	if (password_policy_check(&req->app->cfg->password, spec.username, password, &err) < 0)
+	if (password_policy_check(&req->cfg->password, spec.username, password, &err) < 0)
 		return req_fail(req, 400, err.msg);
 	st = core_send_limit(req, "signup", NULL);
 	if (st != AUTHSVC_OK)

@@ -23,7 +23,7 @@ void core_token_hash(const char *token, char out[65])
 
 const char *core_client_ip(struct authsvc_req *req, char *buf, size_t bufsz)
 {
-	const struct config *cfg = req->app->cfg;
+	const struct config *cfg = req->cfg;
 	const char *name = cfg->forwarded_rfc7239 ? "Forwarded" : "X-Forwarded-For";
 	const char *values[FORWARDED_MAX_HOPS];
 	size_t n = 0;
@@ -50,7 +50,7 @@ int core_record_activity(struct authsvc_req *req, struct db *db, const char *log
 	const struct app *app = req->app;
 	char ip[64];
 	struct activity a = {
-	    .actor = strcmp(app->cfg->activity_actor, "user_tenant_id") == 0 && user_tenant_id &&
+	    .actor = strcmp(req->cfg->activity_actor, "user_tenant_id") == 0 && user_tenant_id &&
 			     *user_tenant_id
 			 ? user_tenant_id
 			 : user_id,
@@ -61,7 +61,7 @@ int core_record_activity(struct authsvc_req *req, struct db *db, const char *log
 	    .ip_address = core_client_ip(req, ip, sizeof(ip)),
 	};
 
-	if (!app->cfg->activity_enabled)
+	if (!req->cfg->activity_enabled)
 		return 0;
 	return store_activity_insert(db, &a, app->activity_key_set ? app->activity_key : NULL, err);
 }

@@ -101,8 +101,7 @@ static enum authsvc_status wrong(struct authsvc_req *req, struct db *db, const c
 {
 	struct err err = {0};
 
-	if (owner &&
-	    store_otp_burn_spent(db, "mfa", user_id, req->app->cfg->otp.max_attempts, &err) < 0)
+	if (owner && store_otp_burn_spent(db, "mfa", user_id, req->cfg->otp.max_attempts, &err) < 0)
 		return req_fail_store(req, &err);
 	return req_fail(req, 401, "Otp Invalid");
 }
@@ -113,7 +112,7 @@ static enum authsvc_status wrong(struct authsvc_req *req, struct db *db, const c
 static int owner_attempt(struct authsvc_req *req, struct db *db, const char *user_id,
 			 struct err *err)
 {
-	return store_otp_attempt(db, "mfa", user_id, req->app->cfg->otp.max_attempts, err);
+	return store_otp_attempt(db, "mfa", user_id, req->cfg->otp.max_attempts, err);
 }
 
 /* Settle the throttle, then answer: a store failure there wins (fail
@@ -137,7 +136,7 @@ static enum authsvc_status settle(struct authsvc_req *req, struct db *db, struct
 static int step_guess(struct authsvc_req *req, struct db *db, struct throttle *th,
 		      const char *code_hash)
 {
-	const struct config *cfg = req->app->cfg;
+	const struct config *cfg = req->cfg;
 	struct err err = {0};
 	enum authsvc_status st;
 	int rc;
@@ -184,7 +183,7 @@ enum authsvc_status h_verify_otp(void *state, void *tstate, struct authsvc_req *
 		req_fail_status(req, st);
 		return AUTHSVC_OK;
 	}
-	if (strcmp(req->app->cfg->mfa.mode, "off") == 0)
+	if (strcmp(req->cfg->mfa.mode, "off") == 0)
 		return settle(req, db, &th, AUTHSVC_INVALID, 400,
 			      "MFA is not enabled for this user.");
 	/* unknown user and no transaction answer alike */
@@ -237,7 +236,7 @@ enum authsvc_status h_verify_otp(void *state, void *tstate, struct authsvc_req *
 		return req_fail_store(req, &err);
 	if (rc == 0)
 		return req_fail(req, 401, "Otp Token Incorrect or Expired");
-	if (req->app->cfg->bruteforce.enabled &&
+	if (req->cfg->bruteforce.enabled &&
 	    store_failures_forget(db, "step", row.code_hash, &err) < 0)
 		return req_fail_store(req, &err);
 	st = core_use_client(req, row.client_id);

@@ -22,12 +22,12 @@
 
 bool core_mfa_method_otp(const struct authsvc_req *req)
 {
-	return strcmp(req->app->cfg->mfa.method, "otp") == 0;
+	return strcmp(req->cfg->mfa.method, "otp") == 0;
 }
 
 bool core_mfa_applies(struct authsvc_req *req, const struct user_ctx *u)
 {
-	const struct mfa_conf *m = &req->app->cfg->mfa;
+	const struct mfa_conf *m = &req->cfg->mfa;
 	struct user_contact c;
 	struct err err = {0};
 
@@ -46,7 +46,7 @@ bool core_mfa_applies(struct authsvc_req *req, const struct user_ctx *u)
 enum authsvc_status core_mfa_begin(struct authsvc_req *req, struct db *db, const struct user_ctx *u,
 				   uint32_t flags)
 {
-	const struct config *cfg = req->app->cfg;
+	const struct config *cfg = req->cfg;
 	struct user_contact c;
 	struct err err = {0};
 	char code[44], code_hash[65], otp[16], otp_hash[65];

@@ -81,7 +81,7 @@ enum authsvc_status core_use_client(struct authsvc_req *req, const char *client_
 enum authsvc_status core_otp_make(struct authsvc_req *req, const char *space, const char *key,
 				  char code[16], char hash[65])
 {
-	const struct otp_conf *oc = &req->app->cfg->otp;
+	const struct otp_conf *oc = &req->cfg->otp;
 
 	if (otp_code_make(oc->alphabet, oc->length, code, 16, tokens_random_bytes) < 0)
 		return AUTHSVC_ERROR;
@@ -92,7 +92,7 @@ enum authsvc_status core_otp_make(struct authsvc_req *req, const char *space, co
 enum authsvc_status core_otp_deliver(struct authsvc_req *req, const char *event,
 				     const struct user_contact *c, char code[16])
 {
-	const struct otp_conf *oc = &req->app->cfg->otp;
+	const struct otp_conf *oc = &req->cfg->otp;
 	struct notify_to to = {c->email, c->phone, c->username};
 	enum authsvc_status st;
 	json_t *vars;
@@ -112,8 +112,8 @@ enum authsvc_status core_otp_deliver(struct authsvc_req *req, const char *event,
  * flag (account.signup_tenant and signup_role must be set). */
 static bool signup_allowed(const struct authsvc_req *req, uint32_t flags, const char *key)
 {
-	return (flags & AUTHSVC_OTP_SIGNUP) != 0 &&
-	       req->app->cfg->account.signup_tenant[0] != '\0' && account_email_valid(key);
+	return (flags & AUTHSVC_OTP_SIGNUP) != 0 && req->cfg->account.signup_tenant[0] != '\0' &&
+	       account_email_valid(key);
 }
 
 /* The account of a first passwordless login: username and e-mail = key, no
@@ -133,8 +133,8 @@ static enum authsvc_status signup_create(struct authsvc_req *req, struct db *db,
 	spec.email = key;
 	spec.first_name = first;
 	spec.password_hash = "!";
-	spec.tenant_key = req->app->cfg->account.signup_tenant;
-	spec.role = req->app->cfg->account.signup_role;
+	spec.tenant_key = req->cfg->account.signup_tenant;
+	spec.role = req->cfg->account.signup_role;
 	spec.client_ids = clients;
 	spec.nclients = 1;
 	if (provision_user_add(db, &spec, uid, sizeof(uid), &err) < 0 && err.code != 409) {
@@ -157,7 +157,7 @@ static enum authsvc_status signup_create(struct authsvc_req *req, struct db *db,
 static enum authsvc_status send_new(struct authsvc_req *req, struct db *db, const char *space,
 				    const char *key, uint32_t flags)
 {
-	const struct otp_conf *oc = &req->app->cfg->otp;
+	const struct otp_conf *oc = &req->cfg->otp;
 	struct user_contact c;
 	struct err err = {0};
 	char hash[65], code[16];
@@ -196,7 +196,7 @@ static enum authsvc_status send_new(struct authsvc_req *req, struct db *db, cons
 /* mfa: a fresh code on the live transaction of a user (resend) */
 static enum authsvc_status send_mfa(struct authsvc_req *req, struct db *db, const char *key)
 {
-	const struct otp_conf *oc = &req->app->cfg->otp;
+	const struct otp_conf *oc = &req->cfg->otp;
 	struct user_contact c;
 	struct otp_row row;
 	struct err err = {0};
@@ -209,7 +209,7 @@ static enum authsvc_status send_mfa(struct authsvc_req *req, struct db *db, cons
 		rc = store_otp_get(db, "mfa", c.user_id, &row, &err);
 	if (rc < 0)
 		return req_store_status(req, &err);
-	if (rc == 0 || strcmp(req->app->cfg->mfa.method, "otp") != 0 ||
+	if (rc == 0 || strcmp(req->cfg->mfa.method, "otp") != 0 ||
 	    !notify_can_reach(req->app->notifier,
 			      &(struct notify_to){c.email, c.phone, c.username}))
 		return AUTHSVC_OK; /* nothing to resend; the same answer */
@@ -292,7 +292,7 @@ enum authsvc_status core_otp_check(struct authsvc_req *req, const char *space, c
 	}
 	/* counted on the row before the check: otp.max_attempts checks in
 	 * all, however many run at once on however many instances */
-	rc = store_otp_attempt(db, space, lkey, req->app->cfg->otp.max_attempts, &err);
+	rc = store_otp_attempt(db, space, lkey, req->cfg->otp.max_attempts, &err);
 	if (rc < 0)
 		return req_store_status(req, &err);
 	if (rc == 0) { /* burned meanwhile */
@@ -302,8 +302,7 @@ enum authsvc_status core_otp_check(struct authsvc_req *req, const char *space, c
 	otp_code_hash(space, lkey, otp, hash);
 	if (!tokens_equal_ct(hash, row.otp_hash) ||
 	    (row.user_id[0] == '\0' && !signup_allowed(req, flags, lkey))) {
-		if (store_otp_burn_spent(db, space, lkey, req->app->cfg->otp.max_attempts, &err) <
-		    0)
+		if (store_otp_burn_spent(db, space, lkey, req->cfg->otp.max_attempts, &err) < 0)
 			return req_store_status(req, &err);
 		return AUTHSVC_DENIED; /* counted when the throttle began */
 	}

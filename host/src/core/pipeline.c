@@ -14,6 +14,7 @@
 #include "core/issue.h"
 #include "store/clients.h"
 #include "store/failures.h"
+#include "util/metrics.h"
 
 static bool content_type_is_form(const struct authsvc_req *req)
 {
@@ -69,7 +70,7 @@ static bool client_authenticate(struct authsvc_req *req, struct worker *w)
 {
 	const char *id = req_body_str(req, "client_id");
 	const char *secret = req_body_str(req, "client_secret");
-	const struct bruteforce_policy *bp = &req->app->cfg->bruteforce;
+	const struct bruteforce_policy *bp = &req->cfg->bruteforce;
 	struct client *c = arena_alloc(&req->arena, sizeof(*c));
 	char ip[64] = "";
 	struct err err = {0};
@@ -101,6 +102,7 @@ static bool client_authenticate(struct authsvc_req *req, struct worker *w)
 				req_fail_store(req, &err);
 				return false;
 			}
+			metrics_lockout(METRICS_LOCKOUT_IP);
 			req->retry_after = rc;
 			req_fail_status(req, AUTHSVC_THROTTLED);
 			return false;

@@ -57,7 +57,7 @@ int session_open(struct authsvc_req *req, struct db *db, const char *refresh, co
 		/* within tokens.refresh_token_grace of its rotation: most likely a
 		 * second tab that refreshed at the same moment; refuse it, but
 		 * leave the session the first one got alone */
-		if (row->used_age_s < req->app->cfg->refresh_token_grace_s) {
+		if (row->used_age_s < req->cfg->refresh_token_grace_s) {
 			log_info("refresh token reused within the grace, refused req=%s user=%s",
 				 req->id, row->user_id);
 			return close_with(req, db, 401, "Token Expired");

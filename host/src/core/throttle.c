@@ -13,6 +13,7 @@
 #include "store/devices.h"
 #include "store/failures.h"
 #include "tokens/opaque.h"
+#include "util/metrics.h"
 
 #define DEVICE_COOKIE	 "authsvc_device"
 #define DEVICE_TOKEN_HEX 64 /* 32 random bytes */
@@ -63,7 +64,7 @@ static void lower_into(char *out, size_t outsz, const char *s)
 static enum authsvc_status give_back(struct authsvc_req *req, struct db *db, struct throttle *th,
 				     bool clear_pair)
 {
-	const struct bruteforce_policy *bp = &req->app->cfg->bruteforce;
+	const struct bruteforce_policy *bp = &req->cfg->bruteforce;
 	struct err err = {0};
 
 	if (th->took_pair &&
@@ -94,7 +95,7 @@ static enum authsvc_status refuse(struct authsvc_req *req, struct db *db, struct
 enum authsvc_status core_throttle_begin(struct authsvc_req *req, struct db *db, const char *account,
 					struct throttle *th)
 {
-	const struct bruteforce_policy *bp = &req->app->cfg->bruteforce;
+	const struct bruteforce_policy *bp = &req->cfg->bruteforce;
 	struct err err = {0};
 	char token[DEVICE_TOKEN_HEX + 1], hash[65] = "";
 	int rc;
@@ -128,8 +129,10 @@ enum authsvc_status core_throttle_begin(struct authsvc_req *req, struct db *db, 
 		if (rc < 0)
 			return req_store_status(req, &err);
 		th->took_pair = true;
-		if (rc > 0)
+		if (rc > 0) {
+			metrics_lockout(METRICS_LOCKOUT_PAIR);
 			return refuse(req, db, th, rc);
+		}
 	}
 	if (th->ip[0] != '\0') {
 		rc = store_failures_take(db, "ip", th->ip, bp->ip_max_failures, bp->window_s,
@@ -137,16 +140,20 @@ enum authsvc_status core_throttle_begin(struct authsvc_req *req, struct db *db, 
 		if (rc < 0)
 			return req_store_status(req, &err);
 		th->took_ip = true;
-		if (rc > 0)
+		if (rc > 0) {
+			metrics_lockout(METRICS_LOCKOUT_IP);
 			return refuse(req, db, th, rc);
+		}
 	}
 	if (th->account[0] != '\0' && !req->device_known) {
 		rc =
 		    store_failures_rate_take(db, th->account, bp->account_rate, bp->window_s, &err);
 		if (rc < 0)
 			return req_store_status(req, &err);
-		if (rc > 0)
+		if (rc > 0) {
+			metrics_lockout(METRICS_LOCKOUT_ACCOUNT);
 			return refuse(req, db, th, rc);
+		}
 		th->took_rate = true;
 	}
 	return AUTHSVC_OK;
@@ -177,7 +184,7 @@ enum authsvc_status core_throttle_end(struct authsvc_req *req, struct db *db, st
 
 void core_device_issue(struct authsvc_req *req, struct db *db, const char *user_id)
 {
-	const struct bruteforce_policy *bp = &req->app->cfg->bruteforce;
+	const struct bruteforce_policy *bp = &req->cfg->bruteforce;
 	struct err err = {0};
 	char token[DEVICE_TOKEN_HEX + 1], hash[65], cookie[DEVICE_TOKEN_HEX + 128];
 

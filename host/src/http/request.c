@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "config/reload.h"
 #include "log/log.h"
 
 void req_init(struct authsvc_req *req, struct app *app)
@@ -22,6 +23,8 @@ void req_release(struct authsvc_req *req)
 		json_decref(req->reply);
 	if (req->bearer != NULL)
 		json_decref(req->bearer);
+	config_snap_unref(req->snap);
+	req->snap = NULL;
 	arena_release(&req->arena);
 }
 

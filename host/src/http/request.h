@@ -24,6 +24,8 @@
 #include "util/arena.h"
 #include "util/err.h"
 
+struct config;
+struct config_snap;
 struct route;
 struct worker;
 struct app;
@@ -39,6 +41,10 @@ enum req_method { M_GET = 0, M_POST, M_PUT, M_PATCH, M_DELETE, M_OPTIONS, M_HEAD
 struct authsvc_req {
 	struct arena arena;
 	struct app *app;
+	/* the configuration this request runs under, read once at its arrival
+	 * (config/reload.h): a SIGHUP in between changes nothing it sees */
+	const struct config *cfg;
+	struct config_snap *snap; /* the reference behind cfg, dropped by req_release */
 	const struct route *route;
 	struct worker *worker; /* set while a worker runs the handler; NULL on the loop */
 	void *tstate;	       /* the route's plugin per-worker state */

@@ -26,17 +26,20 @@
 #include <event2/thread.h>
 
 #include "config/config.h"
+#include "config/reload.h"
 #include "http/body.h"
 #include "http/conns.h"
 #include "http/evreq.h"
 #include "http/guard.h"
 #include "http/listen.h"
+#include "http/metrics_listener.h"
 #include "http/peer.h"
 #include "http/request.h"
 #include "http/router.h"
 #include "http/workers.h"
 #include "log/log.h"
 #include "tokens/opaque.h"
+#include "util/metrics.h"
 
 struct loop;
 
@@ -53,6 +56,7 @@ struct server_job {
 	worker_after_fn after_fn; /* work for after the reply (worker_after_reply) */
 	void *after_data;
 	struct server_job *next_done;
+	uint64_t t0_ns; /* arrival, for the latency histogram (metrics on) */
 };
 
 /* One event loop with its own listening socket (SO_REUSEPORT): the kernel
@@ -70,8 +74,11 @@ struct loop {
 	struct log_limit accept_log;
 	pthread_mutex_t done_mu;
 	struct server_job *done_head;
-	struct conns conns; /* connection count and request rates */
-	long inflight;	    /* this loop's thread only */
+	struct conns conns;	  /* connection count and request rates */
+	struct config_snap *snap; /* this loop's reference to the current configuration */
+	struct event *reload_ev;  /* adopt srv->snap (after a SIGHUP) */
+	unsigned gen;		  /* generation of snap, under srv->snap_mu */
+	long inflight;		  /* this loop's thread only */
 	int draining;
 	pthread_t thread;
 	int started;
@@ -84,8 +91,12 @@ struct server {
 	struct server_calls calls;
 	struct loop *loops;
 	int nloops;
-	struct event *sigterm, *sigint; /* on loops[0] */
+	struct event *sigterm, *sigint, *sighup; /* on loops[0] */
+	struct config_snap *snap;		 /* the current configuration, under snap_mu */
+	unsigned gen;				 /* its generation: 0 at start, +1 per reload */
+	pthread_mutex_t snap_mu;
 	struct workers pool;
+	struct metrics_listener *metrics; /* NULL: metrics.enabled = false */
 	/* Server-wide, read by every loop: a draining loop keeps answering its
 	 * connections (503) until no loop has a request in flight, then every
 	 * loop exits at once, so a connection that an idle loop accepted just
@@ -136,6 +147,15 @@ static void reply_sent(struct evhttp_request *ev, void *arg)
 	loop_request_done(lp);
 }
 
+/* The metrics id of a route: its index in the router's table + 1, the
+ * order the app labelled them in (app/app.c); 0 ("other") for none. */
+static int route_metric_id(const struct server *srv, const struct route *rt)
+{
+	if (rt == NULL || rt < srv->router->routes || rt >= srv->router->routes + srv->router->n)
+		return 0;
+	return (int)(rt - srv->router->routes) + 1;
+}
+
 static void job_finish(struct server_job *sj)
 {
 	struct loop *lp = sj->loop;
@@ -144,7 +164,10 @@ static void job_finish(struct server_job *sj)
 
 	if (tracked)
 		evhttp_request_set_on_complete_cb(sj->ev, reply_sent, lp);
-	evreq_reply(sj->ev, &sj->req, lp->srv->cfg);
+	evreq_reply(sj->ev, &sj->req, sj->req.cfg != NULL ? sj->req.cfg : lp->srv->cfg);
+	if (sj->t0_ns != 0)
+		metrics_request(route_metric_id(lp->srv, sj->req.route), sj->req.status,
+				metrics_now_ns() - sj->t0_ns);
 	if (sj->after_fn != NULL) {
 		if (lp->srv->pool.w != NULL)
 			workers_push_after(&lp->srv->pool, sj->after_fn, sj->after_data);
@@ -257,6 +280,8 @@ static void on_request(struct evhttp_request *ev, void *arg)
 		return;
 	}
 	sj->fd = -1;
+	if (metrics_enabled())
+		sj->t0_ns = metrics_now_ns();
 	lp->inflight++;
 	atomic_fetch_add(&srv->inflight, 1);
 	sj->loop = lp;
@@ -265,6 +290,8 @@ static void on_request(struct evhttp_request *ev, void *arg)
 	sj->job.done = job_done;
 	req = &sj->req;
 	req_init(req, srv->app);
+	req->snap = config_snap_ref(lp->snap); /* read once: the request's whole life */
+	req->cfg = config_snap_cfg(req->snap);
 	tokens_random_hex(req->id, 8);
 	rc = evreq_copy(ev, req);
 	if (rc != 0) {
@@ -389,6 +416,59 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	log_info("shutting down signal=%d loops=%d", (int)sig, srv->nloops);
 	for (int i = 0; i < srv->nloops; i++)
 		event_active(srv->loops[i].drain_ev, EV_READ, 0);
+}
+
+/* ---- SIGHUP: a new configuration ---- */
+
+/* On each loop's own thread: take a reference to the current snapshot,
+ * drop the one held until now (freed once its last request is done). The
+ * last loop to adopt a generation reports the reload as done: from then on
+ * every new request runs under it. */
+static void loop_adopt(evutil_socket_t fd, short what, void *arg)
+{
+	struct loop *lp = arg;
+	struct server *srv = lp->srv;
+	struct config_snap *old = lp->snap;
+	bool all = true, fresh;
+	unsigned gen;
+
+	(void)fd;
+	(void)what;
+	pthread_mutex_lock(&srv->snap_mu);
+	fresh = lp->gen != srv->gen;
+	lp->snap = config_snap_ref(srv->snap);
+	lp->gen = gen = srv->gen;
+	for (int i = 0; i < srv->nloops; i++)
+		all = all && srv->loops[i].gen == gen;
+	pthread_mutex_unlock(&srv->snap_mu);
+	config_snap_unref(old);
+	if (fresh && all) {
+		metrics_reload(true);
+		log_info("config reloaded generation=%u loops=%d", gen, srv->nloops);
+	}
+}
+
+static void on_hup(evutil_socket_t sig, short what, void *arg)
+{
+	struct server *srv = arg;
+	struct config_snap *next, *old;
+
+	(void)sig;
+	(void)what;
+	if (srv->draining || srv->calls.reload == NULL)
+		return;
+	log_info("reloading configuration signal=SIGHUP");
+	next = srv->calls.reload(srv->app);
+	if (next == NULL)
+		return;
+	pthread_mutex_lock(&srv->snap_mu);
+	old = srv->snap;
+	srv->snap = next;
+	srv->gen++;
+	pthread_mutex_unlock(&srv->snap_mu);
+	config_snap_unref(old);
+	for (int i = 0; i < srv->nloops; i++)
+		event_active(srv->loops[i].reload_ev, EV_READ, 0);
 }
 
 static int split_listen(const char *listen, char *host, size_t hostsz, char *port, size_t portsz)
@@ -597,9 +677,12 @@ static int loop_init(struct server *srv, struct loop *lp, int index, const struc
 	evconnlistener_set_error_cb(evhttp_bound_socket_get_listener(lp->sock), on_accept_error);
 	lp->done_ev = event_new(lp->base, -1, EV_PERSIST | EV_READ, done_drain, lp);
 	lp->drain_ev = event_new(lp->base, -1, EV_PERSIST | EV_READ, loop_drain, lp);
-	if (lp->done_ev == NULL || lp->drain_ev == NULL || event_add(lp->done_ev, NULL) < 0 ||
-	    event_add(lp->drain_ev, NULL) < 0)
+	lp->reload_ev = event_new(lp->base, -1, EV_PERSIST | EV_READ, loop_adopt, lp);
+	if (lp->done_ev == NULL || lp->drain_ev == NULL || lp->reload_ev == NULL ||
+	    event_add(lp->done_ev, NULL) < 0 || event_add(lp->drain_ev, NULL) < 0 ||
+	    event_add(lp->reload_ev, NULL) < 0)
 		return err_set(err, 0, "cannot set up events");
+	lp->snap = config_snap_ref(srv->snap);
 	return 0;
 }
 
@@ -631,6 +714,12 @@ struct server *server_new(const struct config *cfg, const struct router *router,
 	srv->router = router;
 	srv->app = app;
 	srv->calls = *calls;
+	pthread_mutex_init(&srv->snap_mu, NULL);
+	srv->snap = config_snap_borrow(cfg);
+	if (srv->snap == NULL) {
+		err_set(err, 0, "out of memory");
+		goto fail;
+	}
 	if (split_listen(cfg->listen, host, sizeof(host), port, sizeof(port)) < 0) {
 		err_set(err, 0, "listen: expected HOST:PORT, got %s", cfg->listen);
 		goto fail;
@@ -661,14 +750,21 @@ struct server *server_new(const struct config *cfg, const struct router *router,
 	ai = NULL;
 	srv->sigterm = evsignal_new(srv->loops[0].base, SIGTERM, on_signal, srv);
 	srv->sigint = evsignal_new(srv->loops[0].base, SIGINT, on_signal, srv);
-	if (srv->sigterm == NULL || srv->sigint == NULL || evsignal_add(srv->sigterm, NULL) < 0 ||
-	    evsignal_add(srv->sigint, NULL) < 0) {
+	srv->sighup = evsignal_new(srv->loops[0].base, SIGHUP, on_hup, srv);
+	if (srv->sigterm == NULL || srv->sigint == NULL || srv->sighup == NULL ||
+	    evsignal_add(srv->sigterm, NULL) < 0 || evsignal_add(srv->sigint, NULL) < 0 ||
+	    evsignal_add(srv->sighup, NULL) < 0) {
 		err_set(err, 0, "cannot set up signals");
 		goto fail;
 	}
 	if (workers_start(&srv->pool, app, cfg, cfg->workers, cfg->queue_max, &calls->workers,
 			  err) < 0)
 		goto fail;
+	if (cfg->metrics_enabled) {
+		srv->metrics = metrics_listener_start(cfg->metrics_listen, err);
+		if (srv->metrics == NULL)
+			goto fail;
+	}
 	log_info("listening addr=%s loops=%d workers=%d", LOG_Q(cfg->listen), cfg->loops,
 		 cfg->workers);
 	return srv;
@@ -716,6 +812,8 @@ static void loop_release(struct loop *lp)
 		event_free(lp->done_ev);
 	if (lp->drain_ev != NULL)
 		event_free(lp->drain_ev);
+	if (lp->reload_ev != NULL)
+		event_free(lp->reload_ev);
 	if (lp->accept_timer != NULL)
 		event_free(lp->accept_timer);
 	lp->conns.closed = NULL; /* nothing to resume any more */
@@ -725,6 +823,7 @@ static void loop_release(struct loop *lp)
 	conns_release(&lp->conns);
 	if (lp->base != NULL)
 		event_base_free(lp->base);
+	config_snap_unref(lp->snap);
 	pthread_mutex_destroy(&lp->done_mu);
 }
 
@@ -732,6 +831,7 @@ void server_free(struct server *srv)
 {
 	if (srv == NULL)
 		return;
+	metrics_listener_stop(srv->metrics);
 	if (srv->pool.w != NULL) {
 		workers_stop(&srv->pool);
 		for (int i = 0; i < srv->nloops; i++)
@@ -741,8 +841,12 @@ void server_free(struct server *srv)
 		event_free(srv->sigterm);
 	if (srv->sigint != NULL)
 		event_free(srv->sigint);
+	if (srv->sighup != NULL)
+		event_free(srv->sighup);
 	for (int i = 0; i < srv->nloops; i++)
 		loop_release(&srv->loops[i]);
 	free(srv->loops);
+	config_snap_unref(srv->snap);
+	pthread_mutex_destroy(&srv->snap_mu);
 	free(srv);
 }

@@ -12,6 +12,11 @@
  *
  * SIGTERM/SIGINT: stop accepting, finish in-flight requests (up to
  * drain_timeout), then return 0 from server_run.
+ *
+ * SIGHUP: calls.reload builds a new configuration snapshot
+ * (config/reload.h); the server makes it current and every loop adopts it
+ * on its own thread. Each request keeps the snapshot it arrived under
+ * (req->cfg) until it is freed, so none is dropped or sees a mix.
  */
 #ifndef AUTHSVC_HTTP_SERVER_H
 #define AUTHSVC_HTTP_SERVER_H
@@ -39,6 +44,10 @@ struct server_calls {
 	bool (*front)(struct authsvc_req *req);
 	void (*run)(struct authsvc_req *req, struct worker *w);
 	struct worker_calls workers;
+	/* SIGHUP: the configuration to run new requests under from now on, or
+	 * NULL to keep the running one (the callee logs why). May be NULL: the
+	 * signal is then ignored. Runs on loop 0's thread. */
+	struct config_snap *(*reload)(struct app *app);
 };
 
 /* cfg and router are borrowed for the server's life; app is opaque here,

@@ -10,6 +10,7 @@
 
 #include "config/config.h"
 #include "log/log.h"
+#include "util/metrics.h"
 
 /* Workers run bulk work (password hashing, signing, database round trips);
  * the loops answer cheap requests and must stay responsive under a login
@@ -28,6 +29,17 @@ static void set_priority(const struct worker *w, const struct config *cfg)
 		log_warn("worker_sched idle not applied, worker_nice only worker=%d", w->index);
 }
 
+/* The worker's database connection for the metrics (a read of the
+ * worker's own PGconn, on its thread). */
+static void db_state(const struct worker *w)
+{
+	if (metrics_enabled())
+		metrics_db_state(w->index,
+				 w->db.conn != NULL && PQstatus(w->db.conn) == CONNECTION_OK
+				     ? METRICS_DB_UP
+				     : METRICS_DB_DOWN);
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
@@ -36,6 +48,7 @@ static void *worker_main(void *arg)
 	set_priority(w, p->cfg);
 	if (p->calls.start != NULL)
 		p->calls.start(w);
+	db_state(w);
 	for (;;) {
 		struct job *job;
 
@@ -51,12 +64,18 @@ static void *worker_main(void *arg)
 		if (p->head == NULL)
 			p->tail = NULL;
 		p->queued--;
+		metrics_queue_depth(p->queued);
 		pthread_mutex_unlock(&p->mu);
+		if (job->queued_ns != 0)
+			metrics_queue_wait(metrics_now_ns() - job->queued_ns);
+		metrics_workers_busy(1);
 		job->run(job, w);
+		metrics_workers_busy(-1);
 		if (w->db.in_tx) { /* a handler's bug must not leak into the next job */
 			log_error("transaction left open, rolled back worker=%d", w->index);
 			db_rollback(&w->db);
 		}
+		db_state(w);
 		job->done(job);
 	}
 	if (p->calls.stop != NULL)
@@ -111,6 +130,7 @@ void workers_push_after(struct workers *p, worker_after_fn fn, void *data)
 				p->head = &aj->job;
 			p->tail = &aj->job;
 			p->queued++;
+			metrics_queue_depth(p->queued);
 			queued = true;
 			pthread_cond_signal(&p->cv);
 		}
@@ -155,6 +175,7 @@ bool workers_push(struct workers *p, struct job *job)
 	bool ok = false;
 
 	job->next = NULL;
+	job->queued_ns = metrics_enabled() ? metrics_now_ns() : 0;
 	pthread_mutex_lock(&p->mu);
 	if (!p->stopping && p->queued < p->max_queued) {
 		if (p->tail != NULL)
@@ -163,6 +184,7 @@ bool workers_push(struct workers *p, struct job *job)
 			p->head = job;
 		p->tail = job;
 		p->queued++;
+		metrics_queue_depth(p->queued);
 		ok = true;
 		pthread_cond_signal(&p->cv);
 	}

@@ -54,6 +54,7 @@ struct job {
 	void (*run)(struct job *job, struct worker *w);
 	void (*done)(struct job *job);
 	struct job *next;
+	uint64_t queued_ns; /* when it was queued (metrics on), for the queue wait */
 };
 
 struct workers {

@@ -4,18 +4,20 @@
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
-static volatile int log_level = LOG_LVL_INFO;
+/* set again by a configuration reload while other threads log */
+static _Atomic int log_level = LOG_LVL_INFO;
 static const char *const level_names[] = {"error", "warn", "info", "debug"};
 
 void log_set_level(enum log_level level)
 {
-	log_level = level;
+	atomic_store_explicit(&log_level, (int)level, memory_order_relaxed);
 }
 
 int log_level_parse(const char *s)
@@ -28,7 +30,7 @@ int log_level_parse(const char *s)
 
 int log_enabled(enum log_level level)
 {
-	return (int)level <= log_level;
+	return (int)level <= atomic_load_explicit(&log_level, memory_order_relaxed);
 }
 
 /* The message is the leading words before the first key=value word. */

@@ -390,6 +390,13 @@ bool notify_can_reach(const struct notifier *n, const struct notify_to *to)
 int notify_send(struct notifier *n, const char *event, const struct notify_to *to,
 		const json_t *vars, int *retry_after, struct err *err)
 {
+	return notify_send_templates(n, NULL, event, to, vars, retry_after, err);
+}
+
+int notify_send_templates(struct notifier *n, const struct notify_conf *tmpl, const char *event,
+			  const struct notify_to *to, const json_t *vars, int *retry_after,
+			  struct err *err)
+{
 	struct notify_msg *m;
 	bool smtp = n->send == channel_smtp_send;
 	char id[sizeof(m->id)];
@@ -400,7 +407,7 @@ int notify_send(struct notifier *n, const char *event, const struct notify_to *t
 	if ((to->email == NULL || to->email[0] == '\0') &&
 	    (to->phone == NULL || to->phone[0] == '\0'))
 		return err_set(err, 422, "the user has no e-mail address or phone");
-	m = msg_build(n->nc, event, to, vars);
+	m = msg_build(tmpl != NULL ? tmpl : n->nc, event, to, vars);
 	if (m == NULL)
 		return err_set(err, 500, "cannot build the message (out of memory, or too long)");
 	pthread_mutex_lock(&n->mu);

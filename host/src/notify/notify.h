@@ -61,6 +61,13 @@ bool notify_can_reach(const struct notifier *n, const struct notify_to *to);
  * channel: err says which; *retry_after set when trying later may help). */
 int notify_send(struct notifier *n, const char *event, const struct notify_to *to,
 		const json_t *vars, int *retry_after, struct err *err);
+/* notify_send with the templates of tmpl (the request's configuration,
+ * which a reload may have changed since the notifier started) instead of
+ * the notifier's own; tmpl NULL: the notifier's. The message is rendered
+ * here, so tmpl need not outlive the call. */
+int notify_send_templates(struct notifier *n, const struct notify_conf *tmpl, const char *event,
+			  const struct notify_to *to, const json_t *vars, int *retry_after,
+			  struct err *err);
 
 /* The longest rendered subject or body, in bytes. */
 #define NOTIFY_TEXT_MAX (64 * 1024)

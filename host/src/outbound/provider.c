@@ -12,6 +12,7 @@
 #include <openssl/crypto.h>
 
 #include "tokens/jwt_codec.h"
+#include "util/metrics.h"
 #include "util/sbuf.h"
 
 struct jwks_ref {
@@ -32,6 +33,7 @@ struct oidc_provider {
 	bool apple_ready;
 	char *apple_jwt; /* the client secret signed last (under mu) */
 	long long apple_iat, apple_exp;
+	int metric_id; /* util/metrics.h provider id */
 };
 
 static time_t mono_now(void)
@@ -80,6 +82,7 @@ struct oidc_provider *oidc_provider_new(const struct oidc_provider_conf *conf, s
 	c->apple.key_id = own(p, 13, conf->apple.key_id, &oom);
 	c->apple.audience = own(p, 14, conf->apple.audience, &oom);
 	c->apple.key_pem = NULL; /* not kept: the ring holds the key */
+	p->metric_id = metrics_provider_register(c->name != NULL ? c->name : "unnamed");
 	if (c->apple.ttl_s <= 0)
 		c->apple.ttl_s = 3600;
 	if (!oom && c->token_auth == OIDC_AUTH_APPLE_SECRET) {
@@ -168,9 +171,17 @@ static json_t *fetch_json(struct oidc_provider *p, const char *url, const char *
 {
 	struct outbound_resp r;
 	json_t *doc;
+	uint64_t t0 = metrics_enabled() ? metrics_now_ns() : 0;
+	int rc = outbound_fetch(&p->conf.http, url, form, headers, basic ? p->conf.client_id : NULL,
+				basic ? p->conf.client_secret : NULL, &r, err);
 
-	if (outbound_fetch(&p->conf.http, url, form, headers, basic ? p->conf.client_id : NULL,
-			   basic ? p->conf.client_secret : NULL, &r, err) < 0)
+	if (t0 != 0)
+		metrics_outbound(p->metric_id,
+				 rc == 0	    ? METRICS_OUT_OK
+				 : err->code == 504 ? METRICS_OUT_TIMEOUT
+						    : METRICS_OUT_ERROR,
+				 metrics_now_ns() - t0);
+	if (rc < 0)
 		return NULL;
 	*status = r.status;
 	doc = json_loadb(sbuf_str(&r.body), r.body.len, JSON_REJECT_DUPLICATES, NULL);

@@ -42,7 +42,8 @@ struct revocations {
 	 * reads by pg_current_snapshot (else by revoked_on, within a window
 	 * reaching REVOCATION_LOOKBACK_S before the last read) */
 	bool listen, snapshots;
-	int64_t last_read_ms; /* monotonic, of the last successful read */
+	int64_t last_read_ms;	   /* monotonic, of the last successful read */
+	_Atomic int64_t synced_ms; /* CLOCK_MONOTONIC ms of the last good read; 0: none */
 };
 
 int revocations_init(struct revocations *r);
@@ -51,6 +52,10 @@ void revocations_release(struct revocations *r);
 int revocations_add(struct revocations *r, const char *jti, int64_t exp);
 bool revocations_contains(struct revocations *r, const char *jti, int64_t now);
 size_t revocations_count(struct revocations *r);
+/* Seconds since the listener last read the database's revocations (0 before
+ * the first read): how far behind the other instances this
+ * one may be. Any thread. */
+double revocations_sync_lag_s(struct revocations *r);
 
 /* Without snapshots, a poll reads the rows whose revoked_on (the start of
  * the revoking transaction) is at most this long before the previous read:

@@ -82,6 +82,7 @@ static int read_rows(struct revocations *r, PGconn *conn, char **snap)
 		return -1;
 	free(*snap);
 	*snap = next;
+	atomic_store(&r->synced_ms, now_ms());
 	return 0;
 }
 
@@ -117,6 +118,7 @@ static int read_rows_window(struct revocations *r, PGconn *conn)
 		revocations_add(r, PQgetvalue(res, i, 0), strtoll(PQgetvalue(res, i, 1), NULL, 10));
 	PQclear(res);
 	r->last_read_ms = now;
+	atomic_store(&r->synced_ms, now);
 	return 0;
 }
 
@@ -126,6 +128,13 @@ static int catch_up(struct revocations *r, PGconn *conn)
 	if (!r->snapshots)
 		return read_rows_window(r, conn);
 	return read_rows(r, conn, &r->snapshot);
+}
+
+double revocations_sync_lag_s(struct revocations *r)
+{
+	int64_t at = atomic_load(&r->synced_ms);
+
+	return at > 0 ? (double)(now_ms() - at) / 1000.0 : 0.0;
 }
 
 static PGconn *listen_connect(struct revocations *r)
