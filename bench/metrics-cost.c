@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* metrics-cost: what util/metrics adds to one request on the hot path, in
  * nanoseconds: the two clock reads (arrival, reply) and metrics_request()
  * (requests_total, the latency histogram), as http/server.c does them,

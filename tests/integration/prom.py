@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A strict reader of the Prometheus text exposition format (0.0.4) for the
 metrics tests: every line is a HELP, a TYPE or a sample; a family's HELP
 and TYPE come once and before its samples; metric and label names are

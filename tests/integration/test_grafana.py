@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The Grafana dashboard (docs/grafana/authsvc.json, issue 19): valid JSON
 whose every PromQL query names only metrics that a live server exports on
 /metrics, with panels for request rate and latency by route, login

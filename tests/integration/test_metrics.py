@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """/metrics (issue 19): the Prometheus text format on its own listener
 (metrics.listen), never on the API port; each family moves when requests,
 logins, failed logins and lockouts happen, and the text parses strictly

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """SIGHUP re-reads the configuration (issue 19): live settings (brute-force
 limits, CORS origins, the log level) change in the running process; a file
 that does not load or validate is refused and the old configuration keeps

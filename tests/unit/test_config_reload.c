@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* config/reload: the merge of a reloaded file (settings only a restart
  * applies keep their running value and are named; the rest come from the
  * file), plugin settings compared deeply, and snapshot reference counts. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* util/metrics: the Prometheus text exposition, read back by a strict
  * parser of format 0.0.4 (HELP and TYPE before a family's samples, metric
  * and label names, escaped label values, float values, histogram buckets

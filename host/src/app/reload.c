@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * SIGHUP: read the configuration file again into a new snapshot
  * (config/reload.h) for the server to swap in, or keep the running one

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Live reload of the configuration (SIGHUP; docs/architecture.md
  * "Configuration reload").

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The metrics listener of metrics_listener.h: one evhttp on one thread.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The metrics listener: GET /metrics in the Prometheus text format
  * (util/metrics.h) on its own address (metrics.listen), never the API's,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The metrics of metrics.h: per-thread shards of relaxed atomic counters,
  * summed into the Prometheus text format when scraped.

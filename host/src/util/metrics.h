@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Prometheus metrics: the counters, histograms and gauges the server
  * exports on its metrics listener (docs/operator-guide.md "Metrics"), and
