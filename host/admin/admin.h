@@ -76,5 +76,6 @@ int admin_cmd_tenant(struct admin *a, int argc, char **argv);
 int admin_cmd_role(struct admin *a, int argc, char **argv);
 int admin_cmd_client(struct admin *a, int argc, char **argv);
 int admin_cmd_user(struct admin *a, int argc, char **argv);
+int admin_cmd_keys(struct admin *a, int argc, char **argv);
 
 #endif

@@ -60,6 +60,9 @@ void admin_usage(FILE *out)
 	      "           [--role ROLE] [--client ID[,ID...]]...\n"
 	      "  user list\n"
 	      "  user mfa --username NAME --on|--off|--reset-totp\n"
+	      "  keys list\n"
+	      "  keys rotate [--now]\n"
+	      "  keys retire KID [--force]\n"
 	      "\n"
 	      "Passwords and secrets given on stdin are read from its first line.\n"
 	      "Exit status: 0 success, 1 failure, 2 usage error.\n",

@@ -14,7 +14,7 @@ struct command {
 
 static const struct command commands[] = {
     {"migrate", admin_cmd_migrate}, {"tenant", admin_cmd_tenant}, {"role", admin_cmd_role},
-    {"client", admin_cmd_client},   {"user", admin_cmd_user},
+    {"client", admin_cmd_client},   {"user", admin_cmd_user},	  {"keys", admin_cmd_keys},
 };
 
 int main(int argc, char **argv)

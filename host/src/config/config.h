@@ -159,6 +159,11 @@ struct config {
 	 * is refused without revoking its family (two tabs refreshing at
 	 * once); 0 (default): any reuse revokes the family */
 	int refresh_token_grace_s;
+	/* signing-key rotation (docs/operator-guide.md "Key rotation"): a new
+	 * key every key_rotation_s seconds (0, the default: only by hand), and
+	 * how often instances look for new keys besides NOTIFY (default 30) */
+	int key_rotation_s;
+	int key_poll_s;
 
 	/* login activity */
 	bool activity_enabled; /* default true */
