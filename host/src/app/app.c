@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "activity/handlers.h"
+#include "app/housekeeping.h"
 #include "app/keys_sync.h"
 #include "core/hooks.h"
 #include "core/password.h"
@@ -239,6 +240,8 @@ int app_build(struct app *app, const struct config *cfg, bool check_only, struct
 		return -1;
 	if (keys_setup(app, cfg, err) < 0)
 		return -1;
+	if (housekeeping_start(cfg, &app->housekeeping, err) < 0)
+		return -1;
 	app->openapi = core_openapi_build(app);
 	if (app->openapi == NULL)
 		return err_set(err, 0, "out of memory");
@@ -258,6 +261,8 @@ void app_release(struct app *app)
 	revocations_release(&app->revoked);
 	plugins_unload(app->plugins);
 	router_release(&app->router);
+	housekeeping_stop(app->housekeeping);
+	app->housekeeping = NULL;
 	keys_sync_stop(app->keys_sync);
 	app->keys_sync = NULL;
 	if (app->keys_live_ready)

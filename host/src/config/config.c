@@ -190,9 +190,10 @@ static const char *const token_keys[] = {
     "revocation_poll", "revocation_batch_ms", "refresh_token_grace",
     /* signing-key rotation */
     "key_rotation", "key_poll", NULL};
-static const char *const activity_keys[] = {
-    "enabled",		"key",	       "actor", "trusted_proxies", "forwarded_header",
-    "query_timeout_ms", "max_workers", NULL};
+static const char *const activity_keys[] = {"enabled", "key", "actor", "trusted_proxies",
+					    "forwarded_header", "query_timeout_ms", "max_workers",
+					    /* monthly partitions */
+					    "retention_months", NULL};
 static const char *const password_keys[] = {"min_length",	    "max_length",
 					    "require_mixed",	    "forbid_username",
 					    "argon2_t_cost",	    "argon2_m_cost_kib",
@@ -318,6 +319,8 @@ static int load_activity(const config_setting_t *grp, struct config *c, struct e
 
 	if (cfg_check_keys(grp, "activity.", activity_keys, err) < 0 ||
 	    cfg_get_bool(grp, "enabled", true, &c->activity_enabled, err) < 0 ||
+	    cfg_get_int(grp, "retention_months", 0, 0, 1200, &c->activity_retention_months, err) <
+		0 ||
 	    cfg_get_str(grp, "key", NULL, true, &c->activity_key, err) < 0 ||
 	    cfg_get_str(grp, "actor", "user_id", false, &c->activity_actor, err) < 0 ||
 	    cfg_get_str(grp, "trusted_proxies", "", false, &c->trusted_proxies, err) < 0 ||

@@ -176,6 +176,9 @@ struct config {
 	 * how many workers they may hold at once, so logins keep the rest */
 	int activity_query_timeout_ms; /* default 2000 */
 	int activity_max_workers;      /* default workers / 2, at least 1 */
+	/* months of login activity kept besides the current one; older
+	 * months' partitions are dropped (app/housekeeping.h). 0 (default): all */
+	int activity_retention_months;
 
 	/* clients.secret_key (secret): 32 bytes, hex or base64; client secrets
 	 * are stored as HMAC-SHA-256 under it. Empty: unsalted SHA-256. */

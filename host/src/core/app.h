@@ -13,6 +13,7 @@
 #include "tokens/revocation.h"
 
 struct plugin_set;
+struct housekeeping;
 struct notifier;
 
 struct app {
@@ -20,6 +21,7 @@ struct app {
 	struct keys_live keys;	     /* the signing keys, replaced live (app/keys_sync.c) */
 	struct keys_sync *keys_sync; /* the key listener; NULL without keys in the database */
 	bool keys_live_ready;
+	struct housekeeping *housekeeping; /* login_activity partitions (app/housekeeping.h) */
 	struct revocations revoked;
 	struct router router;
 	struct plugin_set *plugins;
