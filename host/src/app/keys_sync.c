@@ -181,6 +181,7 @@ static void *keys_sync_main(void *arg)
 			continue;
 		}
 		if (ks->activate_at > 0 && now >= ks->activate_at) {
+			ks->activate_at = now + 1000; /* retried in a second if the reload fails */
 			check(ks, true);
 			continue;
 		}

@@ -36,8 +36,7 @@ static const char sql_age[] =
  * is needed until its successor has signed for longer than the longest
  * access-token lifetime of any client, plus leeway ($1 seconds). */
 #define KEYS_STATE_SQL                                                                             \
-	"WITH k AS (SELECT id, key_id, alg, created_on, active_from, private_key <> '' AS "        \
-	"can_sign,"                                                                                \
+	"WITH k AS (SELECT id, key_id, alg, created_on, active_from,"                              \
 	" lead(active_from) OVER (PARTITION BY alg ORDER BY active_from, id) AS succ"              \
 	" FROM jwt_keys),"                                                                         \
 	" r AS (SELECT make_interval(secs => coalesce((SELECT max(access_token_expiration)"        \
@@ -48,7 +47,7 @@ static const char sql_age[] =
 	" WHEN k.succ + r.keep > now() THEN 'verifying'"                                           \
 	" ELSE 'expired' END AS state,"                                                            \
 	" k.created_on, k.active_from, CASE WHEN k.succ <= now() THEN k.succ + r.keep END"         \
-	" AS needed_until, k.can_sign FROM k, r"
+	" AS needed_until FROM k, r"
 
 static const char sql_list[] =
     "SELECT key_id AS kid, alg, state,"
