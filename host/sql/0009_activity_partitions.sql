@@ -21,9 +21,9 @@
 -- partitioned one inside this migration's transaction. The old table is
 -- locked in EXCLUSIVE mode first: reads go on during the copy, inserts
 -- (logins) wait for the commit and then go into the new table; nothing is
--- lost and, on failure, everything rolls back. Copying takes about 10 s
--- per million rows (docs/performance.md); the statement timeout is lifted
--- for it.
+-- lost and, on failure, everything rolls back. Copying 1,000,000 rows
+-- takes about a minute on a small machine (docs/performance.md, "Login
+-- activity"); the statement timeout is lifted for it.
 SET LOCAL statement_timeout = 0;
 
 CREATE FUNCTION main.login_activity_month_start(t timestamptz) RETURNS timestamptz
