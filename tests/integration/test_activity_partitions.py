@@ -9,10 +9,11 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import urllib.parse
 
 import harness
-from harness import expect, no_fixture
+from harness import expect, no_fixture, wait_until
 
 UTC = datetime.timezone.utc
 
@@ -178,7 +179,62 @@ def test_migration_converts_a_populated_table(t):
         assert "login_activity_y2001m01" in have and "login_activity_y2001m02" not in have
         assert db.value("SELECT count(*) FROM main.login_activity_default") == "0"
         assert db.value("SELECT count(*) FROM pg_tables WHERE tablename ="
-                        " 'login_activity_unpartitioned'") == "0"
+                        " 'login_activity_partitioned'") == "0"
+    finally:
+        db.drop()
+
+
+def old_schema_db(t, name):
+    """A database migrated up to 0008 (login_activity unpartitioned), and a
+    config for it."""
+    db = harness.Db(name)
+    sql8 = os.path.join(t.suite.tmp, "sql-0008")
+    os.makedirs(sql8, exist_ok=True)
+    for f in sorted(os.listdir(harness.SQL_DIR)):
+        if f.endswith(".sql") and f < "0009":
+            shutil.copy(os.path.join(harness.SQL_DIR, f), sql8)
+    conf = os.path.join(t.suite.tmp, f"{name}.conf")
+    with open(conf, "w") as f:
+        f.write(harness.to_libconfig(harness.base_config(db.url)))
+    harness.admin(conf, "migrate", "--sql-dir", sql8)
+    return db, conf
+
+
+def waiting_on_locks(db):
+    return int(db.value("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                        " AND wait_event_type = 'Lock'"))
+
+
+@no_fixture
+def test_migration_under_concurrent_logins_loses_no_row(t):
+    db, conf = old_schema_db(t, "activity_concurrent")
+    insert = ("INSERT INTO main.login_activity (actor, login_time, token_payload, login_type)"
+              " VALUES ('{}', now(), 'x', 'ACCESS')")
+    try:
+        db.sql(insert.format("before"))
+        # a login's transaction in flight when the migration starts
+        first = db.hold(insert.format("in-flight"))
+        migrate = subprocess.Popen([harness.ADMIN_BIN, "-c", conf, "migrate"],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            wait_until(lambda: waiting_on_locks(db) >= 1, 20, what="the migration waiting")
+            # a login that comes while the migration waits queues behind it
+            late = subprocess.Popen(
+                [db._psql_path(), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", db.pg["PGHOST"],
+                 "-p", db.pg["PGPORT"], "-U", db.pg["PGUSER"], "-d", db.name,
+                 "-c", insert.format("queued")],
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            wait_until(lambda: waiting_on_locks(db) >= 2, 20, what="the second login waiting")
+        finally:
+            first.release()
+        out, err = migrate.communicate(timeout=harness.scaled(60))
+        assert migrate.returncode == 0, err
+        _, lerr = late.communicate(timeout=harness.scaled(60))
+        assert late.returncode == 0, lerr
+        assert db.value("SELECT relkind FROM pg_class WHERE oid = 'main.login_activity'::regclass"
+                        ) == "p"
+        got = sorted(r[0] for r in db.sql("SELECT actor FROM main.login_activity"))
+        assert got == ["before", "in-flight", "queued"], got
     finally:
         db.drop()
 
