@@ -22,7 +22,7 @@
 -- The old table is locked in EXCLUSIVE mode first: reads go on during the
 -- copy, inserts (logins) wait for the commit and then go into the new
 -- table; nothing is lost and, on failure, everything rolls back. Copying 1,000,000 rows
--- takes about 30-70 s on a small machine (docs/performance.md, "Login
+-- takes 11-72 s on a small 2-core machine (docs/performance.md, "Login
 -- activity over 1,000,000 rows"); the statement timeout is lifted for it.
 SET LOCAL statement_timeout = 0;
 
