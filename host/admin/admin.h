@@ -81,6 +81,7 @@ int admin_cmd_tenant(struct admin *a, int argc, char **argv);
 int admin_cmd_role(struct admin *a, int argc, char **argv);
 int admin_cmd_client(struct admin *a, int argc, char **argv);
 int admin_cmd_user(struct admin *a, int argc, char **argv);
+int admin_cmd_keys(struct admin *a, int argc, char **argv);
 /* import-upstream: admin_import.c */
 int admin_cmd_import(struct admin *a, int argc, char **argv);
 

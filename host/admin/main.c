@@ -21,6 +21,7 @@ static const struct command commands[] = {
     {"user", admin_cmd_user},
     /* moving from the upstream service (docs/migrating.md) */
     {"import-upstream", admin_cmd_import},
+    {"keys", admin_cmd_keys},
 };
 
 int main(int argc, char **argv)

@@ -296,6 +296,42 @@ static void test_refresh_token_grace(void **state)
 		     "refresh_token_grace: must be between 0 and 300");
 }
 
+/* tokens.key_rotation and key_poll: seconds or "<n>s|m|h|d|w"; activity.retention_months. */
+static void test_rotation_and_retention(void **state)
+{
+	struct config c;
+	struct err err = {0};
+
+	(void)state;
+	assert_int_equal(load("database_url = \"x\";\n", &c, &err), 0);
+	assert_int_equal(c.key_rotation_s, 0);
+	assert_int_equal(c.key_poll_s, 30);
+	assert_int_equal(c.activity_retention_months, 0);
+	config_release(&c);
+	assert_int_equal(load("database_url = \"x\"; tokens = { key_rotation = \"90d\";"
+			      " key_poll = \"2m\"; }; activity = { retention_months = 13; };\n",
+			      &c, &err),
+			 0);
+	assert_int_equal(c.key_rotation_s, 90 * 86400);
+	assert_int_equal(c.key_poll_s, 120);
+	assert_int_equal(c.activity_retention_months, 13);
+	config_release(&c);
+	assert_int_equal(
+	    load("database_url = \"x\"; tokens = { key_rotation = 3600; };\n", &c, &err), 0);
+	assert_int_equal(c.key_rotation_s, 3600);
+	config_release(&c);
+	expect_error("database_url = \"x\"; tokens = { key_rotation = \"90x\"; };\n",
+		     "key_rotation: must be seconds or a period");
+	expect_error("database_url = \"x\"; tokens = { key_rotation = \"-1d\"; };\n",
+		     "key_rotation: must be seconds or a period");
+	expect_error("database_url = \"x\"; tokens = { key_rotation = \"99999w\"; };\n",
+		     "key_rotation: at most");
+	expect_error("database_url = \"x\"; tokens = { key_poll = 0; };\n",
+		     "tokens.key_poll: at least 1 second");
+	expect_error("database_url = \"x\"; activity = { retention_months = -1; };\n",
+		     "retention_months: must be between 0 and 1200");
+}
+
 /* clients.secret_key: the key of the client-secret HMAC, inline or from the environment. */
 static void test_clients_secret_key(void **state)
 {
@@ -342,6 +378,7 @@ int main(void)
 	    cmocka_unit_test(test_activity_limits),
 	    cmocka_unit_test(test_refresh_token_grace),
 	    cmocka_unit_test(test_clients_secret_key),
+	    cmocka_unit_test(test_rotation_and_retention),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, teardown);

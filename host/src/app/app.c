@@ -16,6 +16,8 @@
 #include <jansson.h>
 
 #include "activity/handlers.h"
+#include "app/housekeeping.h"
+#include "app/keys_sync.h"
 #include "core/hooks.h"
 #include "core/password.h"
 #include "log/log.h"
@@ -86,45 +88,66 @@ static int key_storage_check(const struct config *cfg, struct err *err)
 	return 0;
 }
 
-static int keys_setup(struct app *app, const struct config *cfg, struct err *err)
+/* Fill ring from the configuration: the HS secret, the key file, or the
+ * jwt_keys table (*from_db then true). */
+static int keys_load(struct keyring *ring, const struct config *cfg, bool *from_db, struct err *err)
 {
 	char *pem = NULL;
 	size_t len = 0;
 	int rc;
 
-	if (keyring_init(&app->keyring, cfg->jwt_alg) < 0)
+	*from_db = false;
+	if (keyring_init(ring, cfg->jwt_alg) < 0)
 		return err_set(err, 0, "out of memory");
 	if (cfg->jwt_alg == JWT_KIND_HS256)
-		return keyring_set_hs_secret(&app->keyring,
-					     (const unsigned char *)cfg->jwt_hs_secret,
+		return keyring_set_hs_secret(ring, (const unsigned char *)cfg->jwt_hs_secret,
 					     strlen(cfg->jwt_hs_secret), err);
 	if (cfg->jwt_private_key_file != NULL && *cfg->jwt_private_key_file != '\0') {
 		if (read_file(cfg->jwt_private_key_file, &pem, &len) < 0)
 			return err_set(err, 0, "tokens.private_key_file: cannot read file %s: %s",
 				       cfg->jwt_private_key_file, err_file_reason(errno));
-		rc = keyring_add_private_pem(&app->keyring, NULL, pem, len, cfg->jwt_key_passphrase,
-					     err);
+		rc = keyring_add_private_pem(ring, NULL, pem, len, cfg->jwt_key_passphrase, err);
 		OPENSSL_cleanse(pem, len);
 		free(pem);
 		return rc;
 	}
 	{
 		struct db db;
+		int encrypted = 0;
 
+		*from_db = true;
 		if (db_connect(&db, cfg->database_url, cfg->statement_timeout_ms, err) < 0) {
 			db_close(&db);
 			return -1;
 		}
-		int encrypted = 0;
-
-		rc = keys_store_load_or_create(&db, &app->keyring, cfg->jwt_key_passphrase,
-					       &encrypted, err);
+		rc = keys_store_load_or_create(&db, ring, cfg->jwt_key_passphrase, &encrypted, NULL,
+					       err);
 		db_close(&db);
 		if (encrypted > 0)
 			log_warn("signing keys were stored unencrypted; now encrypted count=%d",
 				 encrypted);
 	}
 	return rc;
+}
+
+/* The signing keys, published in app->keys; keys kept in the database are
+ * then kept current by the key listener (app/keys_sync.h). */
+static int keys_setup(struct app *app, const struct config *cfg, struct err *err)
+{
+	struct keyring ring;
+	struct keyset *set;
+	bool from_db;
+
+	if (keys_load(&ring, cfg, &from_db, err) < 0) {
+		keyring_release(&ring);
+		return -1;
+	}
+	set = keyset_new(&ring);
+	keyring_release(&ring);
+	if (set == NULL)
+		return err_set(err, 0, "out of memory");
+	keys_live_set(&app->keys, set);
+	return from_db ? keys_sync_start(app, &app->keys_sync, err) : 0;
 }
 
 static int migrate_now(const struct config *cfg, struct err *err)
@@ -215,6 +238,9 @@ int app_build(struct app *app, const struct config *cfg, bool check_only, struct
 
 	app->cfg = cfg;
 	db_set_prepared(cfg->database_prepared);
+	if (keys_live_init(&app->keys) < 0)
+		return err_set(err, 0, "out of memory");
+	app->keys_live_ready = true;
 	if (revocations_init(&app->revoked) < 0)
 		return err_set(err, 0, "out of memory");
 	app->revoked.listen = cfg->database_listen;
@@ -259,9 +285,10 @@ int app_build(struct app *app, const struct config *cfg, bool check_only, struct
 		return -1;
 	if (keys_setup(app, cfg, err) < 0)
 		return -1;
-	app->jwks = keyring_jwks(&app->keyring);
+	if (housekeeping_start(cfg, &app->housekeeping, err) < 0)
+		return -1;
 	app->openapi = core_openapi_build(app);
-	if (app->jwks == NULL || app->openapi == NULL)
+	if (app->openapi == NULL)
 		return err_set(err, 0, "out of memory");
 	metrics_setup(app, cfg);
 	if (revocations_start(&app->revoked,
@@ -282,8 +309,13 @@ void app_release(struct app *app)
 	revocations_release(&app->revoked);
 	plugins_unload(app->plugins);
 	router_release(&app->router);
-	keyring_release(&app->keyring);
-	json_decref(app->jwks);
+	housekeeping_stop(app->housekeeping);
+	app->housekeeping = NULL;
+	keys_sync_stop(app->keys_sync);
+	app->keys_sync = NULL;
+	if (app->keys_live_ready)
+		keys_live_release(&app->keys);
+	app->keys_live_ready = false;
 	json_decref(app->openapi);
 	OPENSSL_cleanse(app->activity_key, sizeof(app->activity_key));
 	OPENSSL_cleanse(app->mfa_key, sizeof(app->mfa_key));

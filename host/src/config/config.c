@@ -113,6 +113,41 @@ int cfg_get_int(const config_setting_t *grp, const char *key, int def, int min, 
 	return 0;
 }
 
+/* A period: an integer of seconds, or a string "<n>s|m|h|d|w" ("90d"). */
+static int cfg_get_period(const config_setting_t *grp, const char *key, int def, int max, int *out,
+			  struct err *err)
+{
+	static const struct {
+		char unit;
+		long secs;
+	} units[] = {{'s', 1}, {'m', 60}, {'h', 3600}, {'d', 86400}, {'w', 7 * 86400}};
+	const config_setting_t *s = grp ? config_setting_get_member(grp, key) : NULL;
+	const char *str;
+	char *end;
+	long n;
+	size_t i;
+
+	*out = def;
+	if (s == NULL)
+		return 0;
+	if (config_setting_type(s) == CONFIG_TYPE_INT)
+		return cfg_get_int(grp, key, def, 0, max, out, err);
+	str = config_setting_type(s) == CONFIG_TYPE_STRING ? config_setting_get_string(s) : NULL;
+	if (str == NULL || *str < '0' || *str > '9')
+		return err_set(err, 0, "%s: must be seconds or a period such as \"90d\"", key);
+	n = strtol(str, &end, 10);
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (end[0] == units[i].unit && end[1] == '\0')
+			break;
+	if (i == sizeof(units) / sizeof(units[0]))
+		return err_set(
+		    err, 0, "%s: must be seconds or a period such as \"90d\" (s, m, h, d, w)", key);
+	if (n > max / units[i].secs)
+		return err_set(err, 0, "%s: at most %d seconds", key, max);
+	*out = (int)(n * units[i].secs);
+	return 0;
+}
+
 int cfg_get_bool(const config_setting_t *grp, const char *key, bool def, bool *out, struct err *err)
 {
 	const config_setting_t *s = grp ? config_setting_get_member(grp, key) : NULL;
@@ -186,11 +221,14 @@ static const char *const top_keys[] = {"listen",
 				       "metrics",
 				       NULL};
 static const char *const token_keys[] = {
-    "issuer",	 "algorithm",	    "private_key_file",	   "public_key_file",	  "key_passphrase",
-    "hs_secret", "revocation_poll", "revocation_batch_ms", "refresh_token_grace", NULL};
-static const char *const activity_keys[] = {
-    "enabled",		"key",	       "actor", "trusted_proxies", "forwarded_header",
-    "query_timeout_ms", "max_workers", NULL};
+    "issuer", "algorithm", "private_key_file", "public_key_file", "key_passphrase", "hs_secret",
+    "revocation_poll", "revocation_batch_ms", "refresh_token_grace",
+    /* signing-key rotation */
+    "key_rotation", "key_poll", NULL};
+static const char *const activity_keys[] = {"enabled", "key", "actor", "trusted_proxies",
+					    "forwarded_header", "query_timeout_ms", "max_workers",
+					    /* monthly partitions */
+					    "retention_months", NULL};
 static const char *const password_keys[] = {"min_length",	    "max_length",
 					    "require_mixed",	    "forbid_username",
 					    "argon2_t_cost",	    "argon2_m_cost_kib",
@@ -296,8 +334,15 @@ static int load_tokens(const config_setting_t *grp, struct config *c, struct err
 	    cfg_get_int(grp, "revocation_poll", 5, 1, 3600, &c->revocation_poll_s, err) < 0 ||
 	    cfg_get_int(grp, "revocation_batch_ms", 20, 0, 1000, &c->revocation_batch_ms, err) <
 		0 ||
-	    cfg_get_int(grp, "refresh_token_grace", 0, 0, 300, &c->refresh_token_grace_s, err) < 0)
+	    cfg_get_int(grp, "refresh_token_grace", 0, 0, 300, &c->refresh_token_grace_s, err) <
+		0 ||
+	    cfg_get_period(grp, "key_rotation", 0, 3650 * 86400, &c->key_rotation_s, err) < 0 ||
+	    cfg_get_period(grp, "key_poll", 30, 3600, &c->key_poll_s, err) < 0)
 		goto out;
+	if (c->key_poll_s < 1) {
+		err_set(err, 0, "tokens.key_poll: at least 1 second");
+		goto out;
+	}
 	if (strcmp(alg, "RS256") == 0)
 		c->jwt_alg = JWT_KIND_RS256;
 	else if (strcmp(alg, "ES256") == 0)
@@ -327,6 +372,8 @@ static int load_activity(const config_setting_t *grp, struct config *c, struct e
 
 	if (cfg_check_keys(grp, "activity.", activity_keys, err) < 0 ||
 	    cfg_get_bool(grp, "enabled", true, &c->activity_enabled, err) < 0 ||
+	    cfg_get_int(grp, "retention_months", 0, 0, 1200, &c->activity_retention_months, err) <
+		0 ||
 	    cfg_get_str(grp, "key", NULL, true, &c->activity_key, err) < 0 ||
 	    cfg_get_str(grp, "actor", "user_id", false, &c->activity_actor, err) < 0 ||
 	    cfg_get_str(grp, "trusted_proxies", "", false, &c->trusted_proxies, err) < 0 ||

@@ -168,6 +168,11 @@ struct config {
 	 * is refused without revoking its family (two tabs refreshing at
 	 * once); 0 (default): any reuse revokes the family */
 	int refresh_token_grace_s;
+	/* signing-key rotation (docs/operator-guide.md "Key rotation"): a new
+	 * key every key_rotation_s seconds (0, the default: only by hand), and
+	 * how often instances look for new keys besides NOTIFY (default 30) */
+	int key_rotation_s;
+	int key_poll_s;
 
 	/* login activity */
 	bool activity_enabled; /* default true */
@@ -180,6 +185,9 @@ struct config {
 	 * how many workers they may hold at once, so logins keep the rest */
 	int activity_query_timeout_ms; /* default 2000 */
 	int activity_max_workers;      /* default workers / 2, at least 1 */
+	/* months of login activity kept besides the current one; older
+	 * months' partitions are dropped (app/housekeeping.h). 0 (default): all */
+	int activity_retention_months;
 
 	/* clients.secret_key (secret): 32 bytes, hex or base64; client secrets
 	 * are stored as HMAC-SHA-256 under it. Empty: unsalted SHA-256. */

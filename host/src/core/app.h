@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * struct app: the server's long-lived state, built on the main thread at
- * start and read-only once the workers run (the revocation set has its
- * own lock). Handlers reach it through req->app.
+ * start and read-only once the workers run (the revocation set and the
+ * signing keys have their own locks). Handlers reach it through req->app.
  */
 #ifndef AUTHSVC_CORE_APP_H
 #define AUTHSVC_CORE_APP_H
@@ -10,22 +10,25 @@
 #include "config/config.h"
 #include "core/hooks.h"
 #include "http/router.h"
-#include "tokens/keyring.h"
+#include "tokens/keyset.h"
 #include "tokens/revocation.h"
 
 struct plugin_set;
+struct housekeeping;
 struct notifier;
 
 struct app {
 	const struct config *cfg;
-	struct keyring keyring;
+	struct keys_live keys;	     /* the signing keys, replaced live (app/keys_sync.c) */
+	struct keys_sync *keys_sync; /* the key listener; NULL without keys in the database */
+	bool keys_live_ready;
+	struct housekeeping *housekeeping; /* login_activity partitions (app/housekeeping.h) */
 	struct revocations revoked;
 	struct router router;
 	struct plugin_set *plugins;
 	struct hook_table hooks; /* filled by the plugin loader */
 	unsigned char activity_key[32];
 	int activity_key_set;
-	json_t *jwks;		   /* /.well-known/jwks.json body */
 	json_t *openapi;	   /* /openapi.json, built from the route table */
 	struct notifier *notifier; /* delivery of codes and links (notify/notify.h) */
 	unsigned char mfa_key[32]; /* mfa.secret_key: encrypts TOTP secrets */

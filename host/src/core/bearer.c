@@ -30,8 +30,13 @@ bool bearer_authenticate(struct authsvc_req *req)
 		req_fail(req, 401, "Authorization header is missing");
 		return false;
 	}
-	if (tokens_jwt_verify(&app->keyring, token, app->cfg->issuer, "access", now, 0, &claims) !=
-	    TOKEN_OK) {
+	struct keyset *ks = keys_live_get(&app->keys);
+	int vrc = ks != NULL ? tokens_jwt_verify(&ks->ring, token, app->cfg->issuer, "access", now,
+						 0, &claims)
+			     : TOKEN_INVALID;
+
+	keyset_put(ks);
+	if (vrc != TOKEN_OK) {
 		req_fail(req, 401, "TokenExpired");
 		return false;
 	}

@@ -31,9 +31,14 @@ enum authsvc_status h_ready(void *state, void *tstate, struct authsvc_req *req)
 
 enum authsvc_status h_jwks(void *state, void *tstate, struct authsvc_req *req)
 {
+	struct keyset *ks = keys_live_get(&req->app->keys);
+
 	(void)state;
 	(void)tstate;
-	req_reply_json(req, 200, json_incref(req->app->jwks));
+	if (ks == NULL)
+		return req_fail(req, 503, "no signing keys loaded");
+	req_reply_json(req, 200, json_incref(ks->jwks));
+	keyset_put(ks);
 	return AUTHSVC_OK;
 }
 

@@ -89,7 +89,14 @@ int core_issue_tokens(struct authsvc_req *req, struct db *db, const struct clien
 	json_object_set_new(claims, "jti", json_string(jti));
 	json_object_set_new(claims, "clientId", json_string(c->client_id));
 	json_object_set_new(claims, "purpose", json_string("access"));
-	access = tokens_jwt_sign(&app->keyring, claims, err);
+	{
+		struct keyset *ks = keys_live_get(&app->keys);
+
+		access = ks != NULL ? tokens_jwt_sign(&ks->ring, claims, err) : NULL;
+		if (ks == NULL)
+			err_set(err, 500, "no signing key");
+		keyset_put(ks);
+	}
 	if (access == NULL)
 		goto out;
 	core_token_hash(access, access_hash);

@@ -14,20 +14,63 @@
 
 static const char sql_lock[] = "SELECT pg_advisory_xact_lock(hashtext('authsvc-jwt-keys'))";
 
-static const char sql_select[] = "SELECT key_id, public_key, private_key FROM jwt_keys"
-				 " WHERE alg = $1 ORDER BY created_on DESC, id DESC";
+/* The signing key first (the newest whose active_from has come), then keys
+ * waiting to sign, then older ones. The last column: seconds until the
+ * soonest waiting key starts signing (NULL when none waits). */
+static const char sql_select[] =
+    "SELECT key_id, public_key, private_key,"
+    " (SELECT ceil(extract(epoch FROM min(active_from) - now()))::bigint FROM jwt_keys"
+    "  WHERE alg = $1 AND active_from > now())"
+    " FROM jwt_keys WHERE alg = $1"
+    " ORDER BY (active_from <= now()) DESC, active_from DESC, id DESC";
 
-static const char sql_count[] = "SELECT count(*) FROM jwt_keys WHERE alg = $1";
+static const char sql_insert[] =
+    "INSERT INTO jwt_keys (key_id, alg, public_key, private_key, active_from)"
+    " VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5::int))";
 
-static const char sql_insert[] = "INSERT INTO jwt_keys (key_id, alg, public_key, private_key)"
-				 " VALUES ($1, $2, $3, $4)";
+/* Seconds since the newest key of alg started signing (NULL: no key). */
+static const char sql_age[] =
+    "SELECT floor(extract(epoch FROM now() - max(active_from)))::bigint FROM jwt_keys"
+    " WHERE alg = $1";
+
+/* Every key with its state (docs/operator-guide.md "Key rotation"): a key
+ * is needed until its successor has signed for longer than the longest
+ * access-token lifetime of any client, plus leeway ($1 seconds). */
+#define KEYS_STATE_SQL                                                                             \
+	"WITH k AS (SELECT id, key_id, alg, created_on, active_from,"                              \
+	" lead(active_from) OVER (PARTITION BY alg ORDER BY active_from, id) AS succ"              \
+	" FROM jwt_keys),"                                                                         \
+	" r AS (SELECT make_interval(secs => coalesce((SELECT max(access_token_expiration)"        \
+	" FROM auth_clients), 900) + $1::int) AS keep)"                                            \
+	" SELECT k.id, k.key_id, k.alg,"                                                           \
+	" CASE WHEN k.active_from > now() THEN 'next'"                                             \
+	" WHEN k.succ IS NULL OR k.succ > now() THEN 'signing'"                                    \
+	" WHEN k.succ + r.keep > now() THEN 'verifying'"                                           \
+	" ELSE 'expired' END AS state,"                                                            \
+	" k.created_on, k.active_from, CASE WHEN k.succ <= now() THEN k.succ + r.keep END"         \
+	" AS needed_until FROM k, r"
+
+static const char sql_list[] =
+    "SELECT key_id AS kid, alg, state,"
+    " to_char(active_from AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS signs_from,"
+    " coalesce(to_char(needed_until AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '-')"
+    " AS needed_until"
+    " FROM (" KEYS_STATE_SQL ") s ORDER BY alg, active_from DESC, id DESC";
+
+static const char sql_state_of[] = "SELECT state FROM (" KEYS_STATE_SQL ") s WHERE key_id = $2";
+
+static const char sql_delete_kid[] = "DELETE FROM jwt_keys WHERE key_id = $1";
+
+static const char sql_retire_expired[] =
+    "DELETE FROM jwt_keys WHERE alg = $2 AND id IN"
+    " (SELECT id FROM (" KEYS_STATE_SQL ") s WHERE state = 'expired') RETURNING key_id";
+
+static const char sql_fingerprint[] =
+    "SELECT coalesce(string_agg(key_id || '@' || extract(epoch FROM active_from)::text, ','"
+    " ORDER BY id), '') FROM jwt_keys WHERE alg = $1";
 
 static const char sql_encrypt[] = "UPDATE jwt_keys SET private_key = $2"
 				  " WHERE key_id = $1 AND private_key = $3";
-
-static const char sql_prune[] = "DELETE FROM jwt_keys WHERE alg = $1 AND id NOT IN"
-				" (SELECT id FROM jwt_keys WHERE alg = $1"
-				" ORDER BY created_on DESC, id DESC LIMIT $2::int)";
 
 /* Wipe every private_key value of a result before it is freed. */
 static void wipe_column(PGresult *res, int col)
@@ -69,7 +112,7 @@ static int encrypt_row(struct db *db, const struct signing_key *key, const char 
 }
 
 static int load_rows(struct db *db, struct keyring *tmp, const char *passphrase, int *encrypted_out,
-		     struct err *err)
+		     long *pending_s_out, struct err *err)
 {
 	const char *params[1] = {jwt_alg_kind_name(tmp->alg)};
 	PGresult *res = db_exec(db, sql_select, 1, params, err);
@@ -77,6 +120,9 @@ static int load_rows(struct db *db, struct keyring *tmp, const char *passphrase,
 
 	if (res == NULL)
 		return -1;
+	*pending_s_out = -1;
+	if (PQntuples(res) > 0 && !PQgetisnull(res, 0, 3))
+		*pending_s_out = strtol(PQgetvalue(res, 0, 3), NULL, 10);
 	for (i = 0; i < PQntuples(res) && rc == 0; i++) {
 		const char *kid = PQgetvalue(res, i, 0);
 		const char *priv = PQgetvalue(res, i, 2);
@@ -132,10 +178,11 @@ static char *private_pem_for_storage(const struct signing_key *key, const char *
 }
 
 static int insert_key(struct db *db, const struct signing_key *key, const char *passphrase,
-		      struct err *err)
+		      int delay_s, struct err *err)
 {
-	const char *params[4];
+	const char *params[5];
 	char *stored = private_pem_for_storage(key, passphrase);
+	char delay[16];
 	PGresult *res;
 
 	if (stored == NULL)
@@ -145,7 +192,9 @@ static int insert_key(struct db *db, const struct signing_key *key, const char *
 	params[1] = jwt_alg_kind_name(key->alg);
 	params[2] = key->public_pem;
 	params[3] = stored;
-	res = db_exec(db, sql_insert, 4, params, err);
+	snprintf(delay, sizeof(delay), "%d", delay_s);
+	params[4] = delay;
+	res = db_exec(db, sql_insert, 5, params, err);
 	OPENSSL_cleanse(stored, strlen(stored));
 	free(stored);
 	if (res == NULL)
@@ -154,14 +203,16 @@ static int insert_key(struct db *db, const struct signing_key *key, const char *
 	return 0;
 }
 
-static int alg_has_rows(struct db *db, enum jwt_alg_kind alg, long *count_out, struct err *err)
+/* One bigint (or NULL: *isnull_out) from a one-row query with params. */
+static int query_long(struct db *db, const char *sql, int n, const char *const *params, long *out,
+		      bool *isnull_out, struct err *err)
 {
-	const char *params[1] = {jwt_alg_kind_name(alg)};
-	PGresult *res = db_exec(db, sql_count, 1, params, err);
+	PGresult *res = db_exec(db, sql, n, params, err);
 
 	if (res == NULL)
 		return -1;
-	*count_out = PQntuples(res) == 1 ? strtol(PQgetvalue(res, 0, 0), NULL, 10) : 0;
+	*isnull_out = PQntuples(res) != 1 || PQgetisnull(res, 0, 0);
+	*out = *isnull_out ? 0 : strtol(PQgetvalue(res, 0, 0), NULL, 10);
 	PQclear(res);
 	return 0;
 }
@@ -176,53 +227,54 @@ static int lock_keys(struct db *db, struct err *err)
 	return 0;
 }
 
-/* In one locked transaction: insert a new key unless only_if_empty and rows exist; then prune. */
-static int create_key(struct db *db, enum jwt_alg_kind alg, const char *passphrase,
-		      bool only_if_empty, int keep, struct err *err)
+/*
+ * In one transaction under the keys' advisory lock (so instances rotating at
+ * once make one key): insert a new key signing in delay_s seconds, when
+ * the newest key of alg started signing at least min_age_s seconds ago, or
+ * there is none (min_age_s < 0: always). *created_out tells which.
+ */
+static int create_key(struct db *db, enum jwt_alg_kind alg, const char *passphrase, long min_age_s,
+		      int delay_s, char *kid_out, bool *created_out, struct err *err)
 {
+	const char *params[1] = {jwt_alg_kind_name(alg)};
 	struct signing_key key = {0};
-	long count = 0;
+	long age = 0;
+	bool none = true;
 
+	*created_out = false;
 	if (db_begin(db, err) < 0)
 		return -1;
-	if (lock_keys(db, err) < 0 || alg_has_rows(db, alg, &count, err) < 0)
+	if (lock_keys(db, err) < 0 || query_long(db, sql_age, 1, params, &age, &none, err) < 0)
 		goto out_rollback;
-	if (!(only_if_empty && count > 0)) {
+	if (none || min_age_s < 0 || age >= min_age_s) {
 		if (keyring_generate(alg, &key, err) < 0)
 			goto out_rollback;
-		if (insert_key(db, &key, passphrase, err) < 0)
+		if (insert_key(db, &key, passphrase, delay_s, err) < 0)
 			goto out_rollback;
-	}
-	if (keep > 0) {
-		char keep_s[16];
-		const char *params[2] = {jwt_alg_kind_name(alg), keep_s};
-		PGresult *res;
-
-		snprintf(keep_s, sizeof(keep_s), "%d", keep);
-		res = db_exec(db, sql_prune, 2, params, err);
-		if (res == NULL)
-			goto out_rollback;
-		PQclear(res);
+		*created_out = true;
 	}
 	if (db_commit(db, err) < 0)
 		goto out_rollback;
+	if (kid_out != NULL && *created_out)
+		memcpy(kid_out, key.kid, strlen(key.kid) + 1);
 	signing_key_release(&key);
 	return 0;
 out_rollback:
 	db_rollback(db);
 	signing_key_release(&key);
+	*created_out = false;
 	return -1;
 }
 
 static int load_into(struct db *db, struct keyring *kr, const char *passphrase, int *encrypted_out,
-		     struct err *err)
+		     long *pending_s_out, struct err *err)
 {
 	struct keyring tmp;
 	size_t i, before = kr->nkeys;
 
 	if (keyring_init(&tmp, kr->alg) < 0)
 		return err_set(err, 500, "unknown JWT algorithm");
-	if (load_rows(db, &tmp, passphrase, encrypted_out, err) < 0)
+	if (load_rows(db, &tmp, passphrase, encrypted_out, pending_s_out, err) < 0)
 		goto out_release;
 	for (i = 0; i < tmp.nkeys; i++) {
 		if (keyring_add_key(kr, &tmp.keys[i]) < 0) {
@@ -241,46 +293,160 @@ out_release:
 	return -1;
 }
 
-int keys_store_load_or_create(struct db *db, struct keyring *kr, const char *passphrase,
-			      int *encrypted_out, struct err *err)
-{
-	size_t before = kr->nkeys;
-	int encrypted = 0;
-
-	if (encrypted_out != NULL)
-		*encrypted_out = 0;
-	if (kr->alg != JWT_KIND_RS256 && kr->alg != JWT_KIND_ES256)
-		return err_set(err, 500, "only RS256 and ES256 keys are kept in the database");
-	if (passphrase == NULL || *passphrase == '\0')
-		return err_set(err, 500,
-			       "signing keys are kept in the database only encrypted: "
-			       "set tokens.key_passphrase (or private_key_file)");
-	if (load_into(db, kr, passphrase, &encrypted, err) < 0)
-		return -1;
-	if (encrypted_out != NULL)
-		*encrypted_out = encrypted;
-	if (kr->nkeys > before)
-		return 0;
-	if (create_key(db, kr->alg, passphrase, true, 0, err) < 0)
-		return -1;
-	if (load_into(db, kr, passphrase, &encrypted, err) < 0)
-		return -1;
-	if (kr->nkeys == before)
-		return err_set(err, 500, "no %s signing key after creating one",
-			       jwt_alg_kind_name(kr->alg));
-	return 0;
-}
-
-int keys_store_rotate(struct db *db, enum jwt_alg_kind alg, const char *passphrase, int keep,
-		      struct err *err)
+static int db_alg_check(enum jwt_alg_kind alg, const char *passphrase, struct err *err)
 {
 	if (alg != JWT_KIND_RS256 && alg != JWT_KIND_ES256)
 		return err_set(err, 400, "only RS256 and ES256 keys are kept in the database");
-	if (keep < 1)
-		return err_set(err, 400, "keep must be at least 1");
 	if (passphrase == NULL || *passphrase == '\0')
 		return err_set(err, 400,
 			       "signing keys are kept in the database only encrypted: "
-			       "set tokens.key_passphrase");
-	return create_key(db, alg, passphrase, false, keep, err);
+			       "set tokens.key_passphrase (or private_key_file)");
+	return 0;
+}
+
+int keys_store_load_or_create(struct db *db, struct keyring *kr, const char *passphrase,
+			      int *encrypted_out, long *pending_s_out, struct err *err)
+{
+	size_t before = kr->nkeys;
+	int encrypted = 0;
+	long pending = -1;
+	bool created;
+
+	if (encrypted_out != NULL)
+		*encrypted_out = 0;
+	if (pending_s_out != NULL)
+		*pending_s_out = -1;
+	if (db_alg_check(kr->alg, passphrase, err) < 0)
+		return -1;
+	if (load_into(db, kr, passphrase, &encrypted, &pending, err) < 0)
+		return -1;
+	if (encrypted_out != NULL)
+		*encrypted_out = encrypted;
+	if (kr->nkeys == before) {
+		/* none yet (or all retired): one that signs now, unless another
+		 * instance made one meanwhile */
+		if (create_key(db, kr->alg, passphrase, LONG_MAX, 0, NULL, &created, err) < 0 ||
+		    load_into(db, kr, passphrase, &encrypted, &pending, err) < 0)
+			return -1;
+		if (kr->nkeys == before)
+			return err_set(err, 500, "no %s signing key after creating one",
+				       jwt_alg_kind_name(kr->alg));
+	}
+	if (pending_s_out != NULL)
+		*pending_s_out = pending;
+	return 0;
+}
+
+int keys_store_rotate(struct db *db, enum jwt_alg_kind alg, const char *passphrase, int delay_s,
+		      char kid_out[64], struct err *err)
+{
+	bool created;
+
+	if (db_alg_check(alg, passphrase, err) < 0)
+		return -1;
+	return create_key(db, alg, passphrase, -1, delay_s, kid_out, &created, err);
+}
+
+int keys_store_rotate_due(struct db *db, enum jwt_alg_kind alg, const char *passphrase,
+			  int period_s, int delay_s, char kid_out[64], bool *rotated_out,
+			  struct err *err)
+{
+	*rotated_out = false;
+	if (db_alg_check(alg, passphrase, err) < 0)
+		return -1;
+	if (period_s <= 0)
+		return 0;
+	return create_key(db, alg, passphrase, period_s, delay_s, kid_out, rotated_out, err);
+}
+
+int keys_store_retire_expired(struct db *db, enum jwt_alg_kind alg, int leeway_s, int *retired_out,
+			      struct err *err)
+{
+	char leeway[16];
+	const char *params[2] = {leeway, jwt_alg_kind_name(alg)};
+	PGresult *res;
+
+	snprintf(leeway, sizeof(leeway), "%d", leeway_s);
+	res = db_exec(db, sql_retire_expired, 2, params, err);
+	if (res == NULL)
+		return -1;
+	*retired_out = PQntuples(res);
+	PQclear(res);
+	return 0;
+}
+
+int keys_store_retire(struct db *db, const char *kid, bool force, int leeway_s, char *state_out,
+		      size_t state_size, struct err *err)
+{
+	char leeway[16];
+	const char *params[2] = {leeway, kid};
+	PGresult *res;
+	int rc = -1;
+
+	snprintf(leeway, sizeof(leeway), "%d", leeway_s);
+	if (db_begin(db, err) < 0)
+		return -1;
+	if (lock_keys(db, err) < 0)
+		goto out_rollback;
+	res = db_exec(db, sql_state_of, 2, params, err);
+	if (res == NULL)
+		goto out_rollback;
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		err_set(err, 404, "no signing key %.100s", kid);
+		goto out_rollback;
+	}
+	snprintf(state_out, state_size, "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	if (!force && strcmp(state_out, "expired") != 0) {
+		err_set(err, 409,
+			strcmp(state_out, "verifying") == 0
+			    ? "key %.100s still verifies tokens that have not expired"
+			      " (see keys list; --force to retire it anyway)"
+			    : "key %.100s is the signing key or the next one"
+			      " (rotate first, or --force)",
+			kid);
+		goto out_rollback;
+	}
+	res = db_exec(db, sql_delete_kid, 1, &params[1], err);
+	if (res == NULL)
+		goto out_rollback;
+	PQclear(res);
+	rc = db_commit(db, err);
+	if (rc < 0)
+		goto out_rollback;
+	return 0;
+out_rollback:
+	db_rollback(db);
+	return -1;
+}
+
+PGresult *keys_store_list(struct db *db, int leeway_s, struct err *err)
+{
+	char leeway[16];
+	const char *params[1] = {leeway};
+
+	snprintf(leeway, sizeof(leeway), "%d", leeway_s);
+	return db_exec(db, sql_list, 1, params, err);
+}
+
+char *keys_store_fingerprint(struct db *db, enum jwt_alg_kind alg, struct err *err)
+{
+	const char *params[1] = {jwt_alg_kind_name(alg)};
+	PGresult *res = db_exec(db, sql_fingerprint, 1, params, err);
+	char *fp = NULL;
+
+	if (res == NULL)
+		return NULL;
+	if (PQntuples(res) == 1)
+		fp = strdup(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	if (fp == NULL)
+		err_set(err, 500, "out of memory");
+	return fp;
+}
+
+int keys_store_leeway(int poll_s)
+{
+	return poll_s + KEYS_STORE_SKEW_S;
 }

@@ -8,10 +8,11 @@
  * RS256 uses RSA (2048 bits or more), ES256 uses EC P-256, HS256 uses one
  * shared secret of at least 32 bytes (no kid, empty JWKS).
  *
- * Built on the main thread at start (from a PEM file, from the jwt_keys
- * table, or from the HS secret) and read-only afterwards: any number of
- * threads may then call keyring_find, keyring_signing_key, keyring_jwks and
- * the tokens_jwt_* functions without locking. Nothing here logs; failures
+ * Built by one thread (from a PEM file, from the jwt_keys table, or from
+ * the HS secret: at start, or by the key listener when the keys change)
+ * and read-only once published (tokens/keyset.h): any number of threads
+ * may then call keyring_find, keyring_signing_key, keyring_jwks and the
+ * tokens_jwt_* functions without locking. Nothing here logs; failures
  * fill a struct err. Private key material is wiped when released.
  */
 #ifndef AUTHSVC_TOKENS_KEYRING_H
