@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* authsvc-admin keys list | rotate [--now] | retire KID [--force]
  * (docs/operator-guide.md "Key rotation") */
 #include "admin.h"

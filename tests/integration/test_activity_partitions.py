@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """login_activity partitioned by month (host/sql/0009_activity_partitions.sql,
 docs/operator-guide.md "Login activity retention"): the migration converts a
 populated table without losing or changing a row, a query over a loginTime

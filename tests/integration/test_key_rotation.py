@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Signing-key rotation (docs/operator-guide.md "Key rotation") across two
 instances on one database: authsvc-admin keys list|rotate|retire, pickup
 without a restart (NOTIFY authsvc_keys, and the tokens.key_poll poll),

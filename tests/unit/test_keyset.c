@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tokens/keyset: publishing a new keyset while requests hold the old one.
  * A request that took the old keyset keeps signing and verifying with it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Housekeeping of login_activity's partitions (app/housekeeping.h). */
 #include "app/housekeeping.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Housekeeping of login_activity's monthly partitions (host/sql/0009,
  * docs/operator-guide.md "Login activity retention"): the current month and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The key listener (app/keys_sync.h). */
 #include "app/keys_sync.h"
 

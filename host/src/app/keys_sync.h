@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The key listener: one thread and one database connection per instance
  * whose signing keys live in the database (no tokens.private_key_file, not

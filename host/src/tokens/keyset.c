@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The replaceable signing keys of a running server (tokens/keyset.h). */
 #include "tokens/keyset.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The signing keys a running server uses, replaceable while it runs: a
  * keyring (tokens/keyring.h) and its JWKS body, published together as one
