@@ -114,6 +114,34 @@ def test_templates_change_on_reload(t):
     assert s.wait_for(TO, count=2)["Subject"] == f"New {USERNAME}"
 
 
+def test_smtp_server_and_sender_change_on_reload(t):
+    """SIGHUP: the next message goes to the new SMTP server with the new
+    sender; the old server gets nothing more, and the change is not
+    reported as needing a restart."""
+    import os
+    import re
+    import signal
+    old, new = smtp(t), smtp(t)
+    srv = server(t, old.notify_config())
+    expect(start(t, srv), 204)
+    assert old.wait_for(TO)["From"] == "authsvc <no-reply@authsvc.test>"
+    srv.overrides["notify"] = new.notify_config(**{"from": "Accounts <accounts@authsvc.test>"})
+    srv.write_config()
+    at = os.path.getsize(srv.log_path)
+    srv.proc.send_signal(signal.SIGHUP)
+
+    def reloaded():
+        with open(srv.log_path, errors="replace") as f:
+            f.seek(at)
+            text = f.read()
+        return text if re.search(r'msg="config reloaded"', text) else None
+    text = harness.wait_until(reloaded, 10, what="the reload")
+    assert "needs restart" not in text, text
+    expect(start(t, srv), 204)
+    assert new.wait_for(TO)["From"] == "Accounts <accounts@authsvc.test>"
+    assert len(old.messages(TO)) == 1, "the old server got a message after the reload"
+
+
 def test_webhook_event_is_signed(t):
     hook = sink()
     srv = server(t, {"channel": "webhook", "webhook": {"url": hook.url, "secret": SECRET}})

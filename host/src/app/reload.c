@@ -15,6 +15,7 @@
 #include "core/app.h"
 #include "core/hooks.h"
 #include "log/log.h"
+#include "notify/notify.h"
 #include "util/metrics.h"
 
 /* What app_build checks of the settings a reload may change. */
@@ -59,6 +60,7 @@ struct config_snap *app_reload(struct app *app)
 			  "detail=\"out of memory\"");
 		return NULL;
 	}
+	notify_reconfigure(app->notifier, snap);	 /* its next attempt uses the new server */
 	log_info("config read path=%s", app->cfg->path); /* the server says when it runs */
 	return snap;
 }

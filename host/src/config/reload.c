@@ -121,19 +121,10 @@ static const struct fixed fixed[] = {
     F("notify.allow_log_channel", notify.allow_log_channel, K_BOOL),
     F("notify.threads", notify.threads, K_INT),
     F("notify.queue_max", notify.queue_max, K_INT),
-    F("notify.retries", notify.retries, K_INT),
-    F("notify.retry_delay", notify.retry_delay_s, K_INT),
-    F("notify.timeout", notify.timeout_s, K_INT),
     F("notify.drain", notify.drain_s, K_INT),
-    F("notify.from", notify.from, K_STR),
-    F("notify.smtp.url", notify.smtp_url, K_STR),
-    F("notify.smtp.starttls", notify.smtp_starttls, K_STR),
-    F("notify.smtp.username", notify.smtp_username, K_STR),
-    F("notify.smtp.password", notify.smtp_password, K_SECRET),
-    F("notify.smtp.ca_file", notify.smtp_ca_file, K_STR),
-    F("notify.webhook.url", notify.webhook_url, K_STR),
-    F("notify.webhook.secret", notify.webhook_secret, K_SECRET),
-    F("notify.webhook.ca_file", notify.webhook_ca_file, K_STR),
+    /* notify.from, .smtp.*, .webhook.*, .timeout, .retries and .retry_delay
+     * change live: the notifier sends each attempt with the latest reload's
+     * (notify/notify.h, notify_reconfigure) */
     F("mfa.secret_key", mfa.secret_key, K_SECRET),
     F("metrics.enabled", metrics_enabled, K_BOOL),
     F("metrics.listen", metrics_listen, K_STR),

@@ -11,7 +11,7 @@
  * when its last request ends. No request ever sees a half-applied file.
  *
  * What cannot change in a running process (addresses, threads, the
- * database, keys, plugins, the notifier's channel and server) is carried over from
+ * database, keys, plugins, the notifier's channel and threads) is carried over from
  * the configuration the server started with: config_reload_merge copies
  * those settings into the new snapshot and names the keys whose value in
  * the file differs, for the "needs restart" log line.

@@ -18,6 +18,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "config/reload.h"
 #include "log/log.h"
 #include "notify/channels.h"
 #include "util/hex.h"
@@ -26,7 +27,10 @@
 typedef int (*channel_fn)(const struct notify_conf *, const struct notify_msg *, char *, size_t);
 
 struct notifier {
-	const struct notify_conf *nc;
+	const struct notify_conf *nc; /* the start's: channel, threads, queue, drain */
+	/* the latest reload's (NULL: none yet), under mu: each attempt takes a
+	 * reference and sends with its server, sender, timeout and retries */
+	struct config_snap *snap;
 	channel_fn send;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
@@ -218,10 +222,25 @@ static struct notify_msg *take_due(struct notifier *n, long long now, long long 
 	return NULL;
 }
 
+/* The settings of one attempt: the latest reload's, else the start's.
+ * The reference returned (NULL for the start's) is dropped after it. */
+static struct config_snap *attempt_conf(struct notifier *n, const struct notify_conf **nc)
+{
+	struct config_snap *s;
+
+	pthread_mutex_lock(&n->mu);
+	s = config_snap_ref(n->snap);
+	pthread_mutex_unlock(&n->mu);
+	*nc = s != NULL ? &config_snap_cfg(s)->notify : n->nc;
+	return s;
+}
+
 static void deliver_one(struct notifier *n, struct notify_msg *m)
 {
+	const struct notify_conf *nc;
+	struct config_snap *snap = attempt_conf(n, &nc);
 	char why[256] = "";
-	int rc = n->send(n->nc, m, why, sizeof(why));
+	int rc = n->send(nc, m, why, sizeof(why));
 	long long now = now_ms();
 
 	pthread_mutex_lock(&n->mu);
@@ -229,13 +248,14 @@ static void deliver_one(struct notifier *n, struct notify_msg *m)
 		n->failing_until = 0;
 		pthread_mutex_unlock(&n->mu);
 		log_info("notify: delivered id=%s event=%s channel=%s attempt=%d", m->id, m->event,
-			 n->nc->channel, m->attempts + 1);
+			 nc->channel, m->attempts + 1);
 		msg_free(m);
+		config_snap_unref(snap);
 		return;
 	}
 	m->attempts++;
-	n->failing_until = now + (long long)n->nc->retry_delay_s * 1000;
-	if (m->attempts <= n->nc->retries && !n->stopping) {
+	n->failing_until = now + (long long)nc->retry_delay_s * 1000;
+	if (m->attempts <= nc->retries && !n->stopping) {
 		char id[sizeof(m->id)], event[32];
 		int attempts = m->attempts;
 
@@ -246,14 +266,27 @@ static void deliver_one(struct notifier *n, struct notify_msg *m)
 		pthread_mutex_unlock(&n->mu);
 		log_warn("notify: attempt failed, will retry id=%s event=%s channel=%s attempt=%d "
 			 "reason=%s retry_in=%ds",
-			 id, event, n->nc->channel, attempts, LOG_Q(why), n->nc->retry_delay_s);
+			 id, event, nc->channel, attempts, LOG_Q(why), nc->retry_delay_s);
+		config_snap_unref(snap);
 		return;
 	}
 	pthread_mutex_unlock(&n->mu);
 	log_error("notify: delivery failed, message dropped id=%s event=%s channel=%s attempts=%d "
 		  "reason=%s",
-		  m->id, m->event, n->nc->channel, m->attempts, LOG_Q(why));
+		  m->id, m->event, nc->channel, m->attempts, LOG_Q(why));
 	msg_free(m);
+	config_snap_unref(snap);
+}
+
+void notify_reconfigure(struct notifier *n, struct config_snap *snap)
+{
+	struct config_snap *old;
+
+	pthread_mutex_lock(&n->mu);
+	old = n->snap;
+	n->snap = config_snap_ref(snap);
+	pthread_mutex_unlock(&n->mu);
+	config_snap_unref(old);
 }
 
 static void *thread_main(void *arg)
@@ -345,6 +378,7 @@ void notify_stop(struct notifier *n)
 	}
 	if (left > 0)
 		log_error("notify: %d message(s) undelivered at shutdown", left);
+	config_snap_unref(n->snap);
 	pthread_cond_destroy(&n->cv);
 	pthread_mutex_destroy(&n->mu);
 	free(n->threads);

@@ -45,6 +45,14 @@ struct notify_to {
 
 /* Build the notifier and start its threads. 0 or -1 with err. */
 int notify_start(struct notifier **out, const struct config *cfg, struct err *err);
+/* A reload (SIGHUP): from the next attempt on, messages go with snap's
+ * server, sender, credentials, timeout and retries (notify.from,
+ * notify.smtp.*, notify.webhook.*, notify.timeout, notify.retries,
+ * notify.retry_delay); the channel, threads, queue and drain stay the
+ * start's. Takes its own reference. Any thread. */
+struct config_snap;
+void notify_reconfigure(struct notifier *n, struct config_snap *snap);
+
 /* Deliver what is queued (up to notify.drain seconds), stop, free. */
 void notify_stop(struct notifier *n);
 
