@@ -5,6 +5,7 @@
  */
 #include "app/app.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,6 +80,14 @@ static int key_storage_check(const struct config *cfg, struct err *err)
 	return 0;
 }
 
+/* The signing keys live in the database (RS256/ES256 without a key file). */
+static bool keys_in_db(const struct config *cfg)
+{
+	return cfg->jwt_alg != JWT_KIND_HS256 &&
+	       (cfg->jwt_private_key_file == NULL || *cfg->jwt_private_key_file == '\0');
+}
+
+/* The keyring, and its key when that comes from the configuration. */
 static int keys_setup(struct app *app, const struct config *cfg, struct err *err)
 {
 	char *pem = NULL;
@@ -91,71 +100,47 @@ static int keys_setup(struct app *app, const struct config *cfg, struct err *err
 		return keyring_set_hs_secret(&app->keyring,
 					     (const unsigned char *)cfg->jwt_hs_secret,
 					     strlen(cfg->jwt_hs_secret), err);
-	if (cfg->jwt_private_key_file != NULL && *cfg->jwt_private_key_file != '\0') {
-		if (read_file(cfg->jwt_private_key_file, &pem, &len) < 0)
-			return err_set(err, 0, "tokens.private_key_file: cannot read %s",
-				       cfg->jwt_private_key_file);
-		rc = keyring_add_private_pem(&app->keyring, NULL, pem, len, cfg->jwt_key_passphrase,
-					     err);
-		OPENSSL_cleanse(pem, len);
-		free(pem);
-		return rc;
-	}
-	{
-		struct db db;
-
-		if (db_connect(&db, cfg->database_url, cfg->statement_timeout_ms, err) < 0) {
-			db_close(&db);
-			return -1;
-		}
-		int encrypted = 0;
-
-		rc = keys_store_load_or_create(&db, &app->keyring, cfg->jwt_key_passphrase,
-					       &encrypted, err);
-		db_close(&db);
-		if (encrypted > 0)
-			log_warn("signing keys were stored unencrypted; now encrypted count=%d",
-				 encrypted);
-	}
+	if (keys_in_db(cfg))
+		return 0; /* db_setup */
+	if (read_file(cfg->jwt_private_key_file, &pem, &len) < 0)
+		return err_set(err, 0, "tokens.private_key_file: cannot read %s",
+			       cfg->jwt_private_key_file);
+	rc = keyring_add_private_pem(&app->keyring, NULL, pem, len, cfg->jwt_key_passphrase, err);
+	OPENSSL_cleanse(pem, len);
+	free(pem);
 	return rc;
 }
 
-static int migrate_now(const struct config *cfg, struct err *err)
+/* Keys from the database: load what is there; with create, make the first
+ * one when there is none (an RSA-2048 key takes a noticeable time). */
+static int keys_from_db(struct app *app, const struct config *cfg, struct db *db, bool create,
+			struct err *err)
 {
-	struct db db;
-	int applied = 0, rc;
+	int encrypted = 0, rc;
 
-	if (db_connect(&db, cfg->database_url, cfg->statement_timeout_ms, err) < 0) {
-		db_close(&db);
-		return -1;
-	}
-	rc = store_migrate(&db, cfg->sql_dir, &applied, err);
-	db_close(&db);
-	if (rc == 0 && applied > 0)
-		log_info("migrations applied count=%d", applied);
+	if (create)
+		rc = keys_store_load_or_create(db, &app->keyring, cfg->jwt_key_passphrase,
+					       &encrypted, err);
+	else
+		rc = keys_store_load(db, &app->keyring, cfg->jwt_key_passphrase, &encrypted, err);
+	if (encrypted > 0)
+		log_warn("signing keys were stored unencrypted; now encrypted count=%d", encrypted);
 	return rc;
 }
 
 /* A server on a schema older than its code would answer 500s: refuse to
  * start instead, naming the fix. Skipped (with a warning) when the
  * migrations directory is not there to compare with. */
-static int schema_check(const struct config *cfg, struct err *err)
+static int schema_check(const struct config *cfg, struct db *db, struct err *err)
 {
-	struct db db;
 	struct err e = {0};
-	int pending = 0, rc;
+	int pending = 0;
 
 	if (access(cfg->sql_dir, R_OK | X_OK) != 0) {
 		log_warn("schema check skipped sql_dir=%s", cfg->sql_dir);
 		return 0;
 	}
-	if (db_connect(&db, cfg->database_url, cfg->statement_timeout_ms, err) < 0) {
-		db_close(&db);
-		return -1;
-	}
-	rc = store_migrate_pending(&db, cfg->sql_dir, &pending, &e);
-	db_close(&db);
-	if (rc < 0)
+	if (store_migrate_pending(db, cfg->sql_dir, &pending, &e) < 0)
 		return err_set(err, 0,
 			       "database schema missing or unreadable: run authsvc-admin migrate");
 	if (pending > 0)
@@ -164,6 +149,114 @@ static int schema_check(const struct config *cfg, struct err *err)
 			       "run authsvc-admin migrate",
 			       pending);
 	return 0;
+}
+
+/* What start-up leaves to the background thread (app->deferred). */
+enum deferred {
+	DEFER_MIGRATE = 1u << 0,     /* migrate_on_start, and there is something to apply */
+	DEFER_KEY = 1u << 1,	     /* the database has no signing key yet: generate one */
+	DEFER_REVOCATIONS = 1u << 2, /* the revocation poller waits for the migrations */
+};
+
+/*
+ * The database steps of start-up that are quick on a database already set
+ * up (the schema check, loading the keys) run here, so their failures stop
+ * the server before it listens, as they always did. What is slow only on a
+ * new database (applying the migrations, generating the first key) is left
+ * in app->deferred for app_start_background.
+ */
+static int db_setup(struct app *app, const struct config *cfg, struct db *db, struct err *err)
+{
+	struct err e = {0};
+	int pending = 0;
+
+	if (cfg->migrate_on_start) {
+		/* an error here is a database with no migrations table yet */
+		if (store_migrate_pending(db, cfg->sql_dir, &pending, &e) < 0 || pending > 0) {
+			app->deferred =
+			    DEFER_MIGRATE | DEFER_REVOCATIONS | (keys_in_db(cfg) ? DEFER_KEY : 0);
+			return 0;
+		}
+	} else if (schema_check(cfg, db, err) < 0) {
+		return -1;
+	}
+	if (!keys_in_db(cfg))
+		return 0;
+	if (keys_from_db(app, cfg, db, false, err) < 0)
+		return -1;
+	if (app->keyring.nkeys == 0)
+		app->deferred |= DEFER_KEY;
+	return 0;
+}
+
+/* What needs the keys or the schema, once both are there; db (may be
+ * NULL) is a connection open anyway. */
+static int setup_finish(struct app *app, const struct config *cfg, struct db *db, bool revocations,
+			struct err *err)
+{
+	app->jwks = keyring_jwks(&app->keyring);
+	if (app->jwks == NULL)
+		return err_set(err, 0, "out of memory");
+	if (revocations &&
+	    revocations_start(&app->revoked, cfg->database_url, db != NULL ? db->conn : NULL,
+			      cfg->revocation_poll_s, cfg->revocation_batch_ms, err) < 0)
+		return -1;
+	return 0;
+}
+
+static int db_setup_now(struct app *app, const struct config *cfg, struct err *err)
+{
+	struct db db;
+	int rc;
+
+	if (!keys_in_db(cfg) && !cfg->migrate_on_start && access(cfg->sql_dir, R_OK | X_OK) != 0) {
+		log_warn("schema check skipped sql_dir=%s", cfg->sql_dir);
+		return setup_finish(app, cfg, NULL, true, err);
+	}
+	if (db_connect(&db, cfg->database_url, cfg->statement_timeout_ms, err) < 0) {
+		db_close(&db);
+		return -1;
+	}
+	rc = db_setup(app, cfg, &db, err);
+	if (rc == 0 && app->deferred == 0)
+		rc = setup_finish(app, cfg, &db, true, err);
+	else if (rc == 0 && !(app->deferred & DEFER_REVOCATIONS)) /* only the key is missing */
+		rc = revocations_start(&app->revoked, cfg->database_url, db.conn,
+				       cfg->revocation_poll_s, cfg->revocation_batch_ms, err);
+	db_close(&db);
+	return rc;
+}
+
+/* The background thread: app->deferred in order, then ready. On failure
+ * the server stops (SIGTERM to itself) and exits with 1 (app_setup_failed). */
+static void *setup_run(void *arg)
+{
+	struct app *app = arg;
+	const struct config *cfg = app->cfg;
+	struct err err = {0};
+	struct db db;
+	int applied = 0, rc;
+
+	rc = db_connect(&db, cfg->database_url, cfg->statement_timeout_ms, &err);
+	if (rc == 0 && (app->deferred & DEFER_MIGRATE)) {
+		rc = store_migrate(&db, cfg->sql_dir, &applied, &err);
+		if (rc == 0 && applied > 0)
+			log_info("migrations applied count=%d", applied);
+	}
+	if (rc == 0 && (app->deferred & DEFER_KEY))
+		rc = keys_from_db(app, cfg, &db, true, &err);
+	if (rc == 0)
+		rc = setup_finish(app, cfg, &db, (app->deferred & DEFER_REVOCATIONS) != 0, &err);
+	db_close(&db);
+	if (rc < 0) {
+		log_error("startup failed detail=\"%s\"", err.msg);
+		atomic_store(&app->setup_failed, true);
+		kill(getpid(), SIGTERM);
+		return NULL;
+	}
+	log_info("ready");
+	atomic_store_explicit(&app->starting, false, memory_order_release);
+	return NULL;
 }
 
 int app_build(struct app *app, const struct config *cfg, bool check_only, struct err *err)
@@ -208,26 +301,40 @@ int app_build(struct app *app, const struct config *cfg, bool check_only, struct
 			       "(32 bytes, hex or base64; or secret_key_env)");
 	if (check_only)
 		return 0;
-	if (cfg->migrate_on_start && migrate_now(cfg, err) < 0)
+	if (keys_setup(app, cfg, err) < 0 || db_setup_now(app, cfg, err) < 0)
 		return -1;
-	if (schema_check(cfg, err) < 0)
-		return -1;
-	if (keys_setup(app, cfg, err) < 0)
-		return -1;
-	app->jwks = keyring_jwks(&app->keyring);
 	app->openapi = core_openapi_build(app);
-	if (app->jwks == NULL || app->openapi == NULL)
+	if (app->openapi == NULL)
 		return err_set(err, 0, "out of memory");
-	if (revocations_start(&app->revoked, cfg->database_url, cfg->revocation_poll_s,
-			      cfg->revocation_batch_ms, err) < 0)
-		return -1;
+	if (app->deferred != 0)
+		atomic_store(&app->starting, true); /* before anything listens */
 	if (notify_start(&app->notifier, cfg, err) < 0)
 		return -1;
 	return plugins_start(app->plugins, err);
 }
 
+int app_start_background(struct app *app, struct err *err)
+{
+	if (app->deferred == 0)
+		return 0;
+	log_info("starting in the background migrations=%d key=%d",
+		 (app->deferred & DEFER_MIGRATE) != 0, (app->deferred & DEFER_KEY) != 0);
+	if (pthread_create(&app->setup_thread, NULL, setup_run, app) != 0)
+		return err_set(err, 0, "cannot start the start-up thread");
+	app->setup_running = true;
+	return 0;
+}
+
+bool app_setup_failed(const struct app *app)
+{
+	return atomic_load(&app->setup_failed);
+}
+
 void app_release(struct app *app)
 {
+	if (app->setup_running) /* bounded: its statements have statement_timeout_ms */
+		pthread_join(app->setup_thread, NULL);
+	app->setup_running = false;
 	if (app->notifier != NULL)
 		notify_stop(app->notifier);
 	revocations_stop(&app->revoked);

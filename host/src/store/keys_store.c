@@ -240,10 +240,9 @@ out_release:
 	return -1;
 }
 
-int keys_store_load_or_create(struct db *db, struct keyring *kr, const char *passphrase,
-			      int *encrypted_out, struct err *err)
+int keys_store_load(struct db *db, struct keyring *kr, const char *passphrase, int *encrypted_out,
+		    struct err *err)
 {
-	size_t before = kr->nkeys;
 	int encrypted = 0;
 
 	if (encrypted_out != NULL)
@@ -258,6 +257,17 @@ int keys_store_load_or_create(struct db *db, struct keyring *kr, const char *pas
 		return -1;
 	if (encrypted_out != NULL)
 		*encrypted_out = encrypted;
+	return 0;
+}
+
+int keys_store_load_or_create(struct db *db, struct keyring *kr, const char *passphrase,
+			      int *encrypted_out, struct err *err)
+{
+	size_t before = kr->nkeys;
+	int encrypted = 0;
+
+	if (keys_store_load(db, kr, passphrase, encrypted_out, err) < 0)
+		return -1;
 	if (kr->nkeys > before)
 		return 0;
 	if (create_key(db, kr->alg, passphrase, true, 0, err) < 0)

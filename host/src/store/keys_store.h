@@ -25,7 +25,15 @@
 #include "util/err.h"
 
 /* Append every row whose alg is kr->alg to kr, newest first (so the newest
- * signs). When there is none, generate one key (keyring_generate), insert it
+ * signs); none is not an error (kr is then unchanged). kr must be RS256 or
+ * ES256 and passphrase set. A row that cannot be read (bad PEM, wrong
+ * passphrase) fails the whole load and kr is left as it was.
+ * *encrypted_out (may be NULL) counts the rows that were in the clear and
+ * are now encrypted. 0 or -1. */
+int keys_store_load(struct db *db, struct keyring *kr, const char *passphrase, int *encrypted_out,
+		    struct err *err);
+
+/* keys_store_load; when there is no row, generate one key (keyring_generate), insert it
  * under pg_advisory_xact_lock in a transaction (so two instances starting
  * together make one key), and load again. kr must be RS256 or ES256. A row
  * that cannot be read (bad PEM, wrong passphrase) fails the whole load and
