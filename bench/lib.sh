@@ -93,6 +93,7 @@ export CLIENT_ID CLIENT_SECRET BENCH_USER_NAME BENCH_USER_PASSWORD
 seed_pairs() {
 	local url=$1 count=$2 out=$3 dir
 	dir=$(mktemp -d "${out}.d.XXXXXX")
+	# shellcheck disable=SC2016 # the inner bash expands $SEED_DIR
 	seq "$count" | URL=$url SEED_DIR=$dir timeout 300 xargs -P 4 -I{} \
 		bash -c 'login_pair >"$SEED_DIR/{}.tmp" 2>/dev/null && mv "$SEED_DIR/{}.tmp" "$SEED_DIR/{}.pair"' ||
 		true
