@@ -100,6 +100,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	rc = server_run(srv);
+	app_wait_background(&app);
 	if (app_setup_failed(&app))
 		rc = 1;
 	server_free(srv);

@@ -330,11 +330,16 @@ bool app_setup_failed(const struct app *app)
 	return atomic_load(&app->setup_failed);
 }
 
-void app_release(struct app *app)
+void app_wait_background(struct app *app)
 {
 	if (app->setup_running) /* bounded: its statements have statement_timeout_ms */
 		pthread_join(app->setup_thread, NULL);
 	app->setup_running = false;
+}
+
+void app_release(struct app *app)
+{
+	app_wait_background(app);
 	if (app->notifier != NULL)
 		notify_stop(app->notifier);
 	revocations_stop(&app->revoked);

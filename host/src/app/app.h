@@ -39,6 +39,11 @@ int app_build(struct app *app, const struct config *cfg, bool check_only, struct
  */
 int app_start_background(struct app *app, struct err *err);
 
+/* Wait for the background start-up work to end. Call it while the server's
+ * signal handling is still in place (before server_free): work that fails
+ * late still signals the process. */
+void app_wait_background(struct app *app);
+
 /* The background start-up work failed: exit with 1. */
 bool app_setup_failed(const struct app *app);
 
