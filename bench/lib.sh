@@ -86,3 +86,18 @@ print(b["accessToken"], b["refreshToken"])'
 }
 export -f login_pair
 export CLIENT_ID CLIENT_SECRET BENCH_USER_NAME BENCH_USER_PASSWORD
+
+# seed_pairs URL COUNT FILE: COUNT logins (4 at a time, at most 300 s), one
+# "<access> <refresh>" line per success into FILE. Each login writes a file
+# of its own and FILE is their concatenation: parallel logins appending to
+# one file could interleave two lines into one bad pair.
+seed_pairs() {
+	local url=$1 count=$2 out=$3 dir
+	dir=$(mktemp -d "${out}.d.XXXXXX")
+	# shellcheck disable=SC2016 # the inner bash expands $SEED_DIR
+	seq "$count" | URL=$url SEED_DIR=$dir timeout 300 xargs -P 4 -I{} \
+		bash -c 'login_pair >"$SEED_DIR/{}.tmp" 2>/dev/null && mv "$SEED_DIR/{}.tmp" "$SEED_DIR/{}.pair"' ||
+		true
+	find "$dir" -name '*.pair' -exec cat {} + >"$out"
+	rm -rf "$dir"
+}

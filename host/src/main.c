@@ -99,7 +99,15 @@ int main(int argc, char **argv)
 		log_error("startup failed detail=\"%s\"", err.msg);
 		goto out;
 	}
+	if (app_start_background(&app, &err) < 0) {
+		log_error("startup failed detail=\"%s\"", err.msg);
+		server_free(srv);
+		goto out;
+	}
 	rc = server_run(srv);
+	app_wait_background(&app);
+	if (app_setup_failed(&app))
+		rc = 1;
 	server_free(srv);
 	log_info("stopped");
 out:

@@ -512,6 +512,10 @@ class Server:
         self.db_url, self.tmpdir, self.name = db_url, tmpdir, name
         self.overrides = overrides
         self.preexec_fn = None  # run in the child before exec (e.g. resource limits)
+        # start() returns once /health answers and, with wait_ready, /ready is 200
+        # (start-up work such as the migrations of a new database runs in the
+        # background after the server listens)
+        self.wait_ready = True
         self.proc = None
         self.port = None
         self.fixed_port = None  # set before start() when the config must name the port
@@ -565,16 +569,20 @@ class Server:
 
     def _wait_healthy(self):
         deadline = time.monotonic() + scaled(10)
+        healthy = False
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 return False
             try:
                 conn = httpclient.HTTPConnection("127.0.0.1", self.port, timeout=1)
-                conn.request("GET", "/health")
-                ok = conn.getresponse().status == 200
+                conn.request("GET", "/health" if not healthy else "/ready")
+                r = conn.getresponse()
+                r.read()
+                ok = r.status == 200
                 conn.close()
-                if ok:
+                if ok and (healthy or not self.wait_ready):
                     return True
+                healthy = healthy or ok
             except OSError:
                 pass
             time.sleep(0.05)

@@ -550,6 +550,11 @@ def test_requests_of_departed_clients_are_skipped(t):
     n = int(t.db.value("SELECT coalesce(sum(failures), 0) FROM main.auth_failures "
                        "WHERE kind = 'acct' AND subject = 'gone-away'"))
     assert n == 1, f"{n} of 6 departed logins were worked on"
+    # the skipped ones are logged as the client leaving, not as 503s sent
+    with open(srv.log_path, errors="replace") as f:
+        log = f.read()
+    assert "path=/auth/login client gone" in log, srv.log_tail()
+    assert "path=/auth/login status=503" not in log, srv.log_tail()
 
 
 def test_sigkill_under_load_and_restart(t):

@@ -127,5 +127,51 @@ def test_server_refuses_an_unmigrated_database(t):
         fresh.drop()
 
 
+@no_fixture
+def test_ready_is_503_until_a_new_database_is_set_up(t):
+    """With migrate_on_start on an empty database the server listens first
+    and migrates in the background: meanwhile /health is 200, while /ready and
+    every other route answer 503 with Retry-After (no hang, no crash); once
+    the migrations ran and the first signing key exists, /ready is 200. A
+    held migration lock keeps the background work waiting, so nothing here
+    depends on timing."""
+    fresh = harness.Db("background_setup")
+    holder = fresh.hold("DO $$BEGIN PERFORM pg_advisory_xact_lock(hashtext('authsvc-migrate')); "
+                        "END$$")
+    srv = None
+    try:
+        srv = t.suite.new_server("background", migrate_on_start=True,
+                                 statement_timeout_ms=120000)
+        srv.db_url = fresh.url
+        srv.wait_ready = False
+        srv.start()
+        harness.wait_until(lambda: fresh.value(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted") == "1",
+            30, what="the background migrations to wait for the lock")
+        expect(srv.http("GET", "/health"), 200)
+        for method, path, body in (("GET", "/ready", None),
+                                   ("GET", "/.well-known/jwks.json", None),
+                                   ("POST", "/auth/login-token",
+                                    {"client_id": "web", "client_secret": "x",
+                                     "username": "u", "password": "p"})):
+            kw = {"json": body} if body is not None else {}
+            r = srv.http(method, path, **kw)
+            expect_error(r, 503)
+            assert r.headers.get("retry-after") == "1", f"{path}: {r!r}"
+        holder.release()
+        harness.wait_until(lambda: srv.http("GET", "/ready").status == 200, 60,
+                           what="/ready 200 once the background work is done")
+        r = expect(srv.http("GET", "/.well-known/jwks.json"), 200)
+        assert r.body["keys"], f"no signing key: {r!r}"
+        assert fresh.value("SELECT count(*) FROM main.jwt_keys") == "1"
+    finally:
+        holder.release()
+        try:
+            if srv is not None:
+                srv.stop()
+        finally:
+            fresh.drop()
+
+
 if __name__ == "__main__":
     harness.main(globals())

@@ -7,6 +7,7 @@
 #include "app/app.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,105 +89,93 @@ static int key_storage_check(const struct config *cfg, struct err *err)
 	return 0;
 }
 
-/* Fill ring from the configuration: the HS secret, the key file, or the
- * jwt_keys table (*from_db then true). */
-static int keys_load(struct keyring *ring, const struct config *cfg, bool *from_db, struct err *err)
+/* The signing keys live in the database (RS256/ES256 without a key file). */
+static bool keys_in_db(const struct config *cfg)
 {
+	return cfg->jwt_alg != JWT_KIND_HS256 &&
+	       (cfg->jwt_private_key_file == NULL || *cfg->jwt_private_key_file == '\0');
+}
+
+/* Publish ring (released here) as app->keys. */
+static int keys_publish(struct app *app, struct keyring *ring, struct err *err)
+{
+	struct keyset *set = keyset_new(ring);
+
+	keyring_release(ring);
+	if (set == NULL)
+		return err_set(err, 0, "out of memory");
+	keys_live_set(&app->keys, set);
+	return 0;
+}
+
+/* The keys the configuration holds: the HS secret or the key file. */
+static int keys_from_config(struct app *app, const struct config *cfg, struct err *err)
+{
+	struct keyring ring;
 	char *pem = NULL;
 	size_t len = 0;
 	int rc;
 
-	*from_db = false;
-	if (keyring_init(ring, cfg->jwt_alg) < 0)
+	if (keyring_init(&ring, cfg->jwt_alg) < 0)
 		return err_set(err, 0, "out of memory");
-	if (cfg->jwt_alg == JWT_KIND_HS256)
-		return keyring_set_hs_secret(ring, (const unsigned char *)cfg->jwt_hs_secret,
-					     strlen(cfg->jwt_hs_secret), err);
-	if (cfg->jwt_private_key_file != NULL && *cfg->jwt_private_key_file != '\0') {
-		if (read_file(cfg->jwt_private_key_file, &pem, &len) < 0)
-			return err_set(err, 0, "tokens.private_key_file: cannot read file %s: %s",
-				       cfg->jwt_private_key_file, err_file_reason(errno));
-		rc = keyring_add_private_pem(ring, NULL, pem, len, cfg->jwt_key_passphrase, err);
+	if (cfg->jwt_alg == JWT_KIND_HS256) {
+		rc = keyring_set_hs_secret(&ring, (const unsigned char *)cfg->jwt_hs_secret,
+					   strlen(cfg->jwt_hs_secret), err);
+	} else if (read_file(cfg->jwt_private_key_file, &pem, &len) < 0) {
+		rc = err_set(err, 0, "tokens.private_key_file: cannot read file %s: %s",
+			     cfg->jwt_private_key_file, err_file_reason(errno));
+	} else {
+		rc = keyring_add_private_pem(&ring, NULL, pem, len, cfg->jwt_key_passphrase, err);
 		OPENSSL_cleanse(pem, len);
 		free(pem);
-		return rc;
 	}
-	{
-		struct db db;
-		int encrypted = 0;
-
-		*from_db = true;
-		if (db_connect(&db, cfg->database_url, cfg->statement_timeout_ms, err) < 0) {
-			db_close(&db);
-			return -1;
-		}
-		rc = keys_store_load_or_create(&db, ring, cfg->jwt_key_passphrase, &encrypted, NULL,
-					       err);
-		db_close(&db);
-		if (encrypted > 0)
-			log_warn("signing keys were stored unencrypted; now encrypted count=%d",
-				 encrypted);
-	}
-	return rc;
-}
-
-/* The signing keys, published in app->keys; keys kept in the database are
- * then kept current by the key listener (app/keys_sync.h). */
-static int keys_setup(struct app *app, const struct config *cfg, struct err *err)
-{
-	struct keyring ring;
-	struct keyset *set;
-	bool from_db;
-
-	if (keys_load(&ring, cfg, &from_db, err) < 0) {
+	if (rc < 0) {
 		keyring_release(&ring);
 		return -1;
 	}
-	set = keyset_new(&ring);
-	keyring_release(&ring);
-	if (set == NULL)
-		return err_set(err, 0, "out of memory");
-	keys_live_set(&app->keys, set);
-	return from_db ? keys_sync_start(app, &app->keys_sync, err) : 0;
+	return keys_publish(app, &ring, err);
 }
 
-static int migrate_now(const struct config *cfg, struct err *err)
+/* Keys from the jwt_keys table: load what is there; with create, make the
+ * first one when there is none (an RSA-2048 key takes a noticeable time).
+ * 1 published (the key listener then keeps them current, app/keys_sync.h),
+ * 0 none there yet (without create), -1 error. */
+static int keys_from_db(struct app *app, const struct config *cfg, struct db *db, bool create,
+			struct err *err)
 {
-	struct db db;
-	int applied = 0, rc;
+	struct keyring ring;
+	int encrypted = 0, rc;
 
-	if (db_connect(&db, cfg->database_url, cfg->statement_timeout_ms, err) < 0) {
-		db_close(&db);
-		return -1;
+	if (keyring_init(&ring, cfg->jwt_alg) < 0)
+		return err_set(err, 0, "out of memory");
+	rc = create ? keys_store_load_or_create(db, &ring, cfg->jwt_key_passphrase, &encrypted,
+						NULL, err)
+		    : keys_store_load(db, &ring, cfg->jwt_key_passphrase, &encrypted, NULL, err);
+	if (encrypted > 0)
+		log_warn("signing keys were stored unencrypted; now encrypted count=%d", encrypted);
+	if (rc < 0 || ring.nkeys == 0) {
+		keyring_release(&ring);
+		return rc < 0 ? -1 : 0;
 	}
-	rc = store_migrate(&db, cfg->sql_dir, &applied, err);
-	db_close(&db);
-	if (rc == 0 && applied > 0)
-		log_info("migrations applied count=%d", applied);
-	return rc;
+	if (keys_publish(app, &ring, err) < 0 || keys_sync_start(app, &app->keys_sync, err) < 0)
+		return -1;
+	return 1;
 }
 
 /* A server on a schema older than its code would answer 500s: refuse to
  * start instead, naming the fix. Compared with the built-in migrations, or
  * with sql_dir when set; skipped (with a warning) when that directory is
  * not there to compare with. */
-static int schema_check(const struct config *cfg, struct err *err)
+static int schema_check(const struct config *cfg, struct db *db, struct err *err)
 {
-	struct db db;
 	struct err e = {0};
-	int pending = 0, rc;
+	int pending = 0;
 
 	if (cfg->sql_dir[0] != '\0' && access(cfg->sql_dir, R_OK | X_OK) != 0) {
 		log_warn("schema check skipped sql_dir=%s", LOG_Q(cfg->sql_dir));
 		return 0;
 	}
-	if (db_connect(&db, cfg->database_url, cfg->statement_timeout_ms, err) < 0) {
-		db_close(&db);
-		return -1;
-	}
-	rc = store_migrate_pending(&db, cfg->sql_dir, &pending, &e);
-	db_close(&db);
-	if (rc < 0)
+	if (store_migrate_pending(db, cfg->sql_dir, &pending, &e) < 0)
 		return err_set(err, 0,
 			       "database schema missing or unreadable: run authsvc-admin migrate");
 	if (pending > 0)
@@ -195,6 +184,100 @@ static int schema_check(const struct config *cfg, struct err *err)
 			       "run authsvc-admin migrate",
 			       pending);
 	return 0;
+}
+
+/* What start-up leaves to the background thread (app->deferred). */
+enum deferred {
+	DEFER_MIGRATE = 1u << 0, /* migrate_on_start, and there is something to apply */
+	DEFER_KEY = 1u << 1,	 /* the database has no signing key yet: generate one */
+	/* the revocation listener and the housekeeping wait for the migrations */
+	DEFER_SERVICES = 1u << 2,
+};
+
+/* The revocation listener, on its own connection (database.listen_url);
+ * now (may be NULL) is a connection open anyway, for its first read. */
+static int revocations_begin(struct app *app, const struct config *cfg, struct db *now,
+			     struct err *err)
+{
+	return revocations_start(
+	    &app->revoked,
+	    cfg->database_listen_url != NULL ? cfg->database_listen_url : cfg->database_url,
+	    now != NULL ? now->conn : NULL, cfg->revocation_poll_s, cfg->revocation_batch_ms, err);
+}
+
+/*
+ * The database steps of start-up that are quick on a database already set
+ * up (the schema check, loading the keys) run here, on one connection, so
+ * their failures stop the server before it listens. What is slow only on a
+ * new database (applying the migrations, generating the first key) is left
+ * in app->deferred for app_start_background.
+ */
+static int db_setup_now(struct app *app, const struct config *cfg, struct err *err)
+{
+	struct err e = {0};
+	struct db db;
+	int pending = 0, rc = 0;
+
+	if (db_connect(&db, cfg->database_url, cfg->statement_timeout_ms, err) < 0) {
+		db_close(&db);
+		return -1;
+	}
+	if (cfg->migrate_on_start &&
+	    /* an error here is a database with no migrations table yet */
+	    (store_migrate_pending(&db, cfg->sql_dir, &pending, &e) < 0 || pending > 0)) {
+		app->deferred = DEFER_MIGRATE | DEFER_SERVICES | (keys_in_db(cfg) ? DEFER_KEY : 0);
+		db_close(&db);
+		return 0;
+	}
+	if (!cfg->migrate_on_start)
+		rc = schema_check(cfg, &db, err);
+	if (rc == 0 && keys_in_db(cfg)) {
+		rc = keys_from_db(app, cfg, &db, false, err);
+		if (rc == 0)
+			app->deferred |= DEFER_KEY;
+		rc = rc < 0 ? -1 : 0;
+	}
+	if (rc == 0)
+		rc = housekeeping_start(cfg, &app->housekeeping, err);
+	if (rc == 0)
+		rc = revocations_begin(app, cfg, &db, err);
+	db_close(&db);
+	return rc;
+}
+
+/* The background thread: app->deferred in order, then ready. On failure
+ * the server stops (SIGTERM to itself) and exits with 1 (app_setup_failed). */
+static void *setup_run(void *arg)
+{
+	struct app *app = arg;
+	const struct config *cfg = app->cfg;
+	struct err err = {0};
+	struct db db;
+	int applied = 0, rc;
+
+	rc = db_connect(&db, cfg->database_url, cfg->statement_timeout_ms, &err);
+	if (rc == 0 && (app->deferred & DEFER_MIGRATE)) {
+		rc = store_migrate(&db, cfg->sql_dir, &applied, &err);
+		if (rc == 0 && applied > 0)
+			log_info("migrations applied count=%d", applied);
+	}
+	if (rc == 0 && (app->deferred & DEFER_KEY))
+		rc = keys_from_db(app, cfg, &db, true, &err) < 0 ? -1 : 0;
+	if (rc == 0 && (app->deferred & DEFER_SERVICES)) {
+		rc = housekeeping_start(cfg, &app->housekeeping, &err);
+		if (rc == 0)
+			rc = revocations_begin(app, cfg, &db, &err);
+	}
+	db_close(&db);
+	if (rc < 0) {
+		log_error("startup failed detail=%s", LOG_Q(err.msg));
+		atomic_store(&app->setup_failed, true);
+		kill(getpid(), SIGTERM);
+		return NULL;
+	}
+	log_info("ready");
+	atomic_store_explicit(&app->starting, false, memory_order_release);
+	return NULL;
 }
 
 static double revocation_size(void *arg)
@@ -279,30 +362,48 @@ int app_build(struct app *app, const struct config *cfg, bool check_only, struct
 			       "(32 bytes, hex or base64; or secret_key_env)");
 	if (check_only)
 		return 0;
-	if (cfg->migrate_on_start && migrate_now(cfg, err) < 0)
+	if (!keys_in_db(cfg) && keys_from_config(app, cfg, err) < 0)
 		return -1;
-	if (schema_check(cfg, err) < 0)
-		return -1;
-	if (keys_setup(app, cfg, err) < 0)
-		return -1;
-	if (housekeeping_start(cfg, &app->housekeeping, err) < 0)
+	if (db_setup_now(app, cfg, err) < 0)
 		return -1;
 	app->openapi = core_openapi_build(app);
 	if (app->openapi == NULL)
 		return err_set(err, 0, "out of memory");
 	metrics_setup(app, cfg);
-	if (revocations_start(&app->revoked,
-			      cfg->database_listen_url != NULL ? cfg->database_listen_url
-							       : cfg->database_url,
-			      cfg->revocation_poll_s, cfg->revocation_batch_ms, err) < 0)
-		return -1;
+	if (app->deferred != 0)
+		atomic_store(&app->starting, true); /* before anything listens */
 	if (notify_start(&app->notifier, cfg, err) < 0)
 		return -1;
 	return plugins_start(app->plugins, err);
 }
 
+int app_start_background(struct app *app, struct err *err)
+{
+	if (app->deferred == 0)
+		return 0;
+	log_info("starting in the background migrations=%d key=%d",
+		 (app->deferred & DEFER_MIGRATE) != 0, (app->deferred & DEFER_KEY) != 0);
+	if (pthread_create(&app->setup_thread, NULL, setup_run, app) != 0)
+		return err_set(err, 0, "cannot start the start-up thread");
+	app->setup_running = true;
+	return 0;
+}
+
+bool app_setup_failed(const struct app *app)
+{
+	return atomic_load(&app->setup_failed);
+}
+
+void app_wait_background(struct app *app)
+{
+	if (app->setup_running) /* bounded: its statements have statement_timeout_ms */
+		pthread_join(app->setup_thread, NULL);
+	app->setup_running = false;
+}
+
 void app_release(struct app *app)
 {
+	app_wait_background(app);
 	if (app->notifier != NULL)
 		notify_stop(app->notifier);
 	revocations_stop(&app->revoked);

@@ -7,6 +7,11 @@
 #ifndef AUTHSVC_CORE_APP_H
 #define AUTHSVC_CORE_APP_H
 
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include <pthread.h>
+
 #include "config/config.h"
 #include "core/hooks.h"
 #include "http/router.h"
@@ -35,7 +40,22 @@ struct app {
 	int mfa_key_set;
 	unsigned char client_key[32]; /* clients.secret_key: keys client secret hashes */
 	int client_key_set;
+	/* Start-up work that would keep the server from listening (migrations
+	 * of a new database, a first signing key) runs on a thread of its own
+	 * (app/app.c). While `starting` is true, /ready and every route but
+	 * /health answer 503 with Retry-After (false when zeroed: ready). */
+	atomic_bool starting;
+	atomic_bool setup_failed; /* that thread failed: the server stops, exit 1 */
+	unsigned int deferred;	  /* app/app.c's enum deferred bits */
+	pthread_t setup_thread;
+	bool setup_running;
 };
+
+/* The background start-up work is done (acquire: what it built is visible). */
+static inline bool app_is_ready(const struct app *app)
+{
+	return !atomic_load_explicit(&app->starting, memory_order_acquire);
+}
 
 /* Register the core's own routes (tokens, logout, me, health, ...); the
  * activity routes are activity's own (activity_routes_register), and the

@@ -33,8 +33,8 @@ struct password_policy; /* config/config.h */
 
 /*
  * Take the argon2 cost and the concurrency (hash_concurrency <= 0: the number
- * of online CPUs) from policy, and compute the dummy hash used by
- * password_verify_dummy. Calling it again replaces the settings; no other
+ * of online CPUs) from policy. Cheap: no hash is computed here, so it does
+ * not delay start-up. Calling it again replaces the settings; no other
  * thread may be hashing then. 0 or -1 with err.
  */
 int password_init(const struct password_policy *policy, struct err *err);
@@ -56,8 +56,8 @@ int password_hash(const char *password, char *out, size_t outsz, struct err *err
 int password_verify(const char *password, const char *stored, bool *needs_rehash);
 
 /*
- * Spend as much time as a real verification, against a dummy argon2id hash
- * made at password_init with the configured cost. Used when the user does
+ * Spend as much time as a real verification of an argon2id hash with the
+ * configured cost (one argon2id hash of password, never matching). Used when the user does
  * not exist, so such users cannot be told apart by timing. May block.
  */
 void password_verify_dummy(const char *password);

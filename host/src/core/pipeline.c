@@ -41,6 +41,12 @@ bool pipeline_front(struct authsvc_req *req)
 {
 	const struct route *rt = req->route;
 
+	if (!(rt->flags & ROUTE_ANY_TIME) && !app_is_ready(req->app)) {
+		/* migrations or the first signing key still on their way (app/app.c) */
+		req->retry_after = 1;
+		req_fail(req, 503, "Service is starting, retry later");
+		return false;
+	}
 	if ((rt->flags & AUTHSVC_ROUTE_FORM_ONLY) && req->body != NULL &&
 	    !content_type_is_form(req)) {
 		req_fail(req, 415, "Content-Type must be application/x-www-form-urlencoded");

@@ -72,7 +72,7 @@ static const struct route core_routes[] = {
      signup_user_fields, NULL},
     {M_POST, "/auth/signup/fast", h_signup_fast, NULL, NULL, AUTHSVC_ROUTE_CLIENT_AUTH,
      signup_fast_fields, NULL},
-    {M_GET, "/health", h_health, NULL, NULL, ROUTE_ON_LOOP, NULL, NULL},
+    {M_GET, "/health", h_health, NULL, NULL, ROUTE_ON_LOOP | ROUTE_ANY_TIME, NULL, NULL},
     {M_GET, "/ready", h_ready, NULL, NULL, 0, NULL, NULL},
     {M_GET, "/.well-known/jwks.json", h_jwks, NULL, NULL, ROUTE_ON_LOOP, NULL, NULL},
     {M_GET, "/openapi.json", h_openapi, NULL, NULL, ROUTE_ON_LOOP, NULL, NULL},

@@ -125,7 +125,10 @@ void evreq_reply(struct evhttp_request *ev, struct authsvc_req *req, const struc
 		if (text != NULL)
 			evbuffer_add_reference(buf, text, strlen(text), free_text, NULL);
 	}
-	if (req->status >= 500 || log_enabled(LOG_LVL_DEBUG))
+	if (req->client_gone) /* the client left (a load generator hanging up): not a 503 */
+		log_info("request req=%s method=%s path=%s client gone before a worker took it",
+			 req->id, http_method_name(req->method), req->path ? req->path : "-");
+	else if (req->status >= 500 || log_enabled(LOG_LVL_DEBUG))
 		log_msg(req->status >= 500 ? LOG_LVL_WARN : LOG_LVL_DEBUG,
 			"request req=%s method=%s path=%s status=%d", req->id,
 			http_method_name(req->method), LOG_Q(req->path ? req->path : "-"),

@@ -77,6 +77,7 @@ struct authsvc_req {
 	bool no_store;		    /* Cache-Control: no-store */
 	bool cors_preflight;	    /* an OPTIONS preflight: answer with the CORS allowances */
 	bool close_connection;	    /* Connection: close after this reply */
+	bool client_gone;	    /* the client hung up before a worker took it: not answered */
 	struct kv reply_headers[4]; /* extra headers (arena strings), req_add_header */
 	size_t nreply_headers;
 };

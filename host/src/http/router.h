@@ -19,8 +19,9 @@ struct plugin;
 
 /* Host-only flags, above the SDK's enum authsvc_route_flags. */
 enum route_host_flags {
-	ROUTE_ON_LOOP = 1u << 16, /* cheap and non-blocking: runs on the loop thread */
-	ROUTE_BEARER = 1u << 17,  /* a valid access token is required before the handler */
+	ROUTE_ON_LOOP = 1u << 16,  /* cheap and non-blocking: runs on the loop thread */
+	ROUTE_BEARER = 1u << 17,   /* a valid access token is required before the handler */
+	ROUTE_ANY_TIME = 1u << 18, /* answered while start-up work still runs (GET /health) */
 };
 
 struct route {

@@ -189,6 +189,7 @@ static void job_run(struct job *job, struct worker *w)
 	struct server_job *sj = (struct server_job *)job;
 
 	if (peer_gone(sj->fd, sj->http11)) { /* nobody waits for the answer: skip the work */
+		sj->req.client_gone = true;
 		req_fail(&sj->req, 503, "Client went away");
 		return;
 	}

@@ -304,13 +304,11 @@ static int db_alg_check(enum jwt_alg_kind alg, const char *passphrase, struct er
 	return 0;
 }
 
-int keys_store_load_or_create(struct db *db, struct keyring *kr, const char *passphrase,
-			      int *encrypted_out, long *pending_s_out, struct err *err)
+int keys_store_load(struct db *db, struct keyring *kr, const char *passphrase, int *encrypted_out,
+		    long *pending_s_out, struct err *err)
 {
-	size_t before = kr->nkeys;
 	int encrypted = 0;
 	long pending = -1;
-	bool created;
 
 	if (encrypted_out != NULL)
 		*encrypted_out = 0;
@@ -322,6 +320,23 @@ int keys_store_load_or_create(struct db *db, struct keyring *kr, const char *pas
 		return -1;
 	if (encrypted_out != NULL)
 		*encrypted_out = encrypted;
+	if (pending_s_out != NULL)
+		*pending_s_out = pending;
+	return 0;
+}
+
+int keys_store_load_or_create(struct db *db, struct keyring *kr, const char *passphrase,
+			      int *encrypted_out, long *pending_s_out, struct err *err)
+{
+	size_t before = kr->nkeys;
+	int encrypted = 0;
+	long pending = -1;
+	bool created;
+
+	if (keys_store_load(db, kr, passphrase, encrypted_out, pending_s_out, err) < 0)
+		return -1;
+	if (pending_s_out != NULL)
+		pending = *pending_s_out;
 	if (kr->nkeys == before) {
 		/* none yet (or all retired): one that signs now, unless another
 		 * instance made one meanwhile */

@@ -51,6 +51,12 @@
 int keys_store_load_or_create(struct db *db, struct keyring *kr, const char *passphrase,
 			      int *encrypted_out, long *pending_s_out, struct err *err);
 
+/* keys_store_load_or_create without the creating: none is not an error
+ * (kr is then unchanged). For a start that leaves generating the first key
+ * to the background (app/app.c). */
+int keys_store_load(struct db *db, struct keyring *kr, const char *passphrase, int *encrypted_out,
+		    long *pending_s_out, struct err *err);
+
 /* Insert a freshly generated key for alg that starts signing in delay_s
  * seconds (0: at once); its kid into kid_out. One locked transaction. 0 or -1. */
 int keys_store_rotate(struct db *db, enum jwt_alg_kind alg, const char *passphrase, int delay_s,

@@ -19,6 +19,8 @@
 #define AUTHSVC_TOKENS_REVOCATION_H
 
 #include <pthread.h>
+
+#include <libpq-fe.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -63,9 +65,11 @@ double revocations_sync_lag_s(struct revocations *r);
  * apart, could be missed until the next restart. */
 #define REVOCATION_LOOKBACK_S 60
 
-/* Load current rows, then start the listener thread on its own connection. */
-int revocations_start(struct revocations *r, const char *db_url, int poll_s, int batch_ms,
-		      struct err *err);
+/* Load current rows (on `now` when not NULL, a connection the caller has
+ * open anyway, which saves a connection set-up at start; else on one of
+ * its own), then start the listener thread on its own connection. */
+int revocations_start(struct revocations *r, const char *db_url, PGconn *now, int poll_s,
+		      int batch_ms, struct err *err);
 /* Stop the listener (before revocations_release). */
 void revocations_stop(struct revocations *r);
 /* Revocations were committed: tell the other instances (the next batch).

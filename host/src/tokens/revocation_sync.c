@@ -275,10 +275,10 @@ static void *listener_main(void *arg)
 	return NULL;
 }
 
-int revocations_start(struct revocations *r, const char *db_url, int poll_s, int batch_ms,
-		      struct err *err)
+int revocations_start(struct revocations *r, const char *db_url, PGconn *now, int poll_s,
+		      int batch_ms, struct err *err)
 {
-	PGconn *conn;
+	PGconn *conn = now;
 	int rc;
 
 	r->url = strdup(db_url);
@@ -286,9 +286,11 @@ int revocations_start(struct revocations *r, const char *db_url, int poll_s, int
 	r->batch_ms = batch_ms >= 0 ? batch_ms : 20;
 	if (r->url == NULL || pipe2(r->wake, O_NONBLOCK | O_CLOEXEC) < 0)
 		return err_set(err, 500, "cannot start revocation listener");
-	conn = PQconnectdb(db_url);
+	if (now == NULL)
+		conn = PQconnectdb(db_url);
 	rc = PQstatus(conn) == CONNECTION_OK ? catch_up(r, conn) : -1;
-	PQfinish(conn);
+	if (now == NULL)
+		PQfinish(conn);
 	if (rc < 0)
 		return err_set(err, 503, "cannot load revoked tokens");
 	if (pthread_create(&r->thread, NULL, listener_main, r) != 0)
