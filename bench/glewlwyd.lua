@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0
 -- glewlwyd.lua: Glewlwyd's side of bench/peer-glewlwyd, one of (GLW_MODE)
 --   userinfo  GET /api/oidc/userinfo with one bearer token (BENCH_TOKEN)
 --   login     POST /api/oidc/token, grant_type=password (client_secret_basic)

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 # peer_glewlwyd_setup.py: configure a stock Glewlwyd for bench/peer-glewlwyd
 # through its admin API: an OIDC plugin instance "oidc" (RS256, the given
 # RSA key, password grant, rolling refresh tokens), a confidential client

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 # soak.py: a long mixed load at a fixed rate, sampled every 10 s (bench/soak).
 #
 #   bench/soak.py URL SERVER_PID DATABASE_URL SECONDS OUT.csv

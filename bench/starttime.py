@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 # starttime.py: milliseconds from exec to the first 200 of a server's routes.
 #
 #   bench/starttime.py [--ready PATH] [--log FILE] URL_BASE HEALTH_PATH -- CMD ARGS...
