@@ -32,13 +32,20 @@ enum authsvc_status h_ready(void *state, void *tstate, struct authsvc_req *req)
 enum authsvc_status h_jwks(void *state, void *tstate, struct authsvc_req *req)
 {
 	struct keyset *ks = keys_live_get(&req->app->keys);
+	json_t *doc;
 
 	(void)state;
 	(void)tstate;
 	if (ks == NULL)
 		return req_fail(req, 503, "no signing keys loaded");
-	req_reply_json(req, 200, json_incref(ks->jwks));
+	/* a copy the request owns: the set's own document is freed by whichever
+	 * thread drops the set last (the key listener, after a rotation), and a
+	 * json_t's reference count is not for sharing across threads */
+	doc = json_deep_copy(ks->jwks);
 	keyset_put(ks);
+	if (doc == NULL)
+		return req_fail(req, 500, "out of memory");
+	req_reply_json(req, 200, doc);
 	return AUTHSVC_OK;
 }
 
