@@ -36,28 +36,43 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static struct config cfg;
 static struct app app_rs, app_hs, app_es;
 
+/* The app's published signing keys (the fuzzer is single-threaded, so
+ * the current set stays put). */
+static const struct keyring *ring_of(const struct app *app)
+{
+	return &app->keys.cur->ring;
+}
+
 static void app_setup(struct app *app, enum jwt_alg_kind alg)
 {
 	struct err err = {0};
 	struct signing_key key;
+	struct keyring ring;
+	struct keyset *set;
 
 	app->cfg = &cfg;
-	if (keyring_init(&app->keyring, alg) < 0 || revocations_init(&app->revoked) < 0)
+	if (keyring_init(&ring, alg) < 0 || revocations_init(&app->revoked) < 0 ||
+	    keys_live_init(&app->keys) < 0)
 		abort();
 	if (revocations_add(&app->revoked, REVOKED_JTI, 4102444800LL) < 0)
 		abort();
 	if (alg == JWT_KIND_HS256) {
-		if (keyring_set_hs_secret(&app->keyring, (const unsigned char *)HS_SECRET,
+		if (keyring_set_hs_secret(&ring, (const unsigned char *)HS_SECRET,
 					  strlen(HS_SECRET), &err) < 0)
 			abort();
-		return;
+	} else {
+		/* two keys: the signing one and an older one still trusted */
+		for (int i = 0; i < 2; i++) {
+			if (keyring_generate(alg, &key, &err) < 0 ||
+			    keyring_add_key(&ring, &key) < 0)
+				abort();
+		}
 	}
-	/* two keys: the signing one and an older one still trusted */
-	for (int i = 0; i < 2; i++) {
-		if (keyring_generate(alg, &key, &err) < 0 ||
-		    keyring_add_key(&app->keyring, &key) < 0)
-			abort();
-	}
+	set = keyset_new(&ring);
+	keyring_release(&ring);
+	if (set == NULL)
+		abort();
+	keys_live_set(&app->keys, set);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -104,7 +119,7 @@ static void authenticate(struct app *app, const char *header, long long now)
 		if (t == NULL || strcmp(req.bearer_token, t) != 0)
 			abort();
 		/* the clock may have ticked since, so allow an expired answer */
-		if (tokens_jwt_verify(&app->keyring, t, ISSUER, "access", now, 0, NULL) ==
+		if (tokens_jwt_verify(ring_of(app), t, ISSUER, "access", now, 0, NULL) ==
 		    TOKEN_INVALID)
 			abort();
 	} else if (!req.replied || req.status != 401 || req.bearer != NULL) {
@@ -120,14 +135,14 @@ static void check_foreign(const char *token, long long now)
 	json_t *claims = (json_t *)1;
 
 	for (size_t i = 0; i < 3; i++) {
-		int rc = tokens_jwt_verify(&apps[i]->keyring, token, ISSUER, "access", now,
+		int rc = tokens_jwt_verify(ring_of(apps[i]), token, ISSUER, "access", now,
 					   TOKENS_VERIFY_ALLOW_EXPIRED, &claims);
 
 		if (apps[i] == &app_hs) /* the seeds may be validly signed: just no leak */
 			json_decref(claims);
 		else if (rc != TOKEN_INVALID || claims != NULL)
 			abort();
-		(void)tokens_jwt_verify(&apps[i]->keyring, token, NULL, NULL, now, 0, NULL);
+		(void)tokens_jwt_verify(ring_of(apps[i]), token, NULL, NULL, now, 0, NULL);
 	}
 }
 
@@ -148,7 +163,7 @@ static int expected(const json_t *claims, long long now, unsigned flags)
 static void sign_and_verify(struct app *app, json_t *claims, size_t flip, long long now)
 {
 	struct err err = {0};
-	char *token = tokens_jwt_sign(&app->keyring, claims, &err);
+	char *token = tokens_jwt_sign(ring_of(app), claims, &err);
 	json_t *out = NULL;
 	size_t len;
 	int rc;
@@ -159,7 +174,7 @@ static void sign_and_verify(struct app *app, json_t *claims, size_t flip, long l
 		return;
 	}
 	len = strlen(token);
-	rc = tokens_jwt_verify(&app->keyring, token, NULL, NULL, now, TOKENS_VERIFY_ALLOW_EXPIRED,
+	rc = tokens_jwt_verify(ring_of(app), token, NULL, NULL, now, TOKENS_VERIFY_ALLOW_EXPIRED,
 			       &out);
 	if (len <= TOKENS_JWT_MAX_LEN) {
 		if (rc != expected(claims, now, TOKENS_VERIFY_ALLOW_EXPIRED))
@@ -170,7 +185,7 @@ static void sign_and_verify(struct app *app, json_t *claims, size_t flip, long l
 		abort();
 	}
 	json_decref(out);
-	if (len <= TOKENS_JWT_MAX_LEN && tokens_jwt_verify(&app->keyring, token, NULL, NULL, now, 0,
+	if (len <= TOKENS_JWT_MAX_LEN && tokens_jwt_verify(ring_of(app), token, NULL, NULL, now, 0,
 							   NULL) != expected(claims, now, 0))
 		abort();
 
@@ -187,7 +202,7 @@ static void sign_and_verify(struct app *app, json_t *claims, size_t flip, long l
 
 	/* one flipped character anywhere: refused (the encoding is canonical) */
 	token[flip % len] ^= 1;
-	if (tokens_jwt_verify(&app->keyring, token, NULL, NULL, now, TOKENS_VERIFY_ALLOW_EXPIRED,
+	if (tokens_jwt_verify(ring_of(app), token, NULL, NULL, now, TOKENS_VERIFY_ALLOW_EXPIRED,
 			      NULL) != TOKEN_INVALID)
 		abort();
 	free(token);
