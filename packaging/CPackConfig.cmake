@@ -215,6 +215,7 @@ set(CPACK_RPM_EXCLUDE_FROM_AUTO_FILELIST_ADDITION
     /etc /lib /lib/systemd /lib/systemd/system /usr/lib/systemd /usr/lib/systemd/system
     /usr/share/lintian /usr/share/lintian/overrides /usr/lib/pkgconfig
     /usr/${CMAKE_INSTALL_LIBDIR} /usr/${CMAKE_INSTALL_LIBDIR}/pkgconfig
-    /usr/share/doc /usr/include /usr/sbin)
+    /usr/share/doc /usr/include /usr/sbin
+    /usr/share/man /usr/share/man/man5 /usr/share/man/man8)
 
 include(CPack)
