@@ -247,6 +247,32 @@ static int read_small_file(const char *path, char **out)
 	return 0;
 }
 
+/* The outbound HTTP settings every provider instance has. */
+static void provider_http(const struct authsvc_cfg *cfg, bool allow_http,
+			  struct outbound_opts *http)
+{
+	http->connect_timeout_ms = (long)api_cfg_int(cfg, "connect_timeout_ms");
+	http->timeout_ms = (long)api_cfg_int(cfg, "timeout_ms");
+	http->allow_http = allow_http;
+	http->ca_file = oidc_str(cfg, "ca_file", NULL);
+}
+
+/* 0 when every configured URL of urls[0..n) may be called, else -1 with
+ * err naming the first that may not. */
+static int provider_urls_allowed(const char *const *urls, size_t n, bool allow_http,
+				 struct authsvc_err *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (urls[i] != NULL && !outbound_url_allowed(urls[i], allow_http)) {
+			snprintf(err->msg, sizeof(err->msg),
+				 "%s must be https (http only on loopback with allow_http)",
+				 urls[i]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int api_oidc_new(const struct authsvc_cfg *cfg, const struct authsvc_oidc_defaults *d,
 			void *state, struct authsvc_oidc **out, struct authsvc_err *err)
 {
@@ -309,24 +335,15 @@ static int api_oidc_new(const struct authsvc_cfg *cfg, const struct authsvc_oidc
 	sc.oidc.scope =
 	    oidc_str(cfg, "scope", d->scope != NULL ? d->scope : "openid email profile");
 	sc.oidc.skew_s = (long)api_cfg_int(cfg, "clock_skew");
-	sc.oidc.http.connect_timeout_ms = (long)api_cfg_int(cfg, "connect_timeout_ms");
-	sc.oidc.http.timeout_ms = (long)api_cfg_int(cfg, "timeout_ms");
-	sc.oidc.http.allow_http = allow_http;
-	sc.oidc.http.ca_file = oidc_str(cfg, "ca_file", NULL);
+	provider_http(cfg, allow_http, &sc.oidc.http);
 	urls[0] = sc.oidc.issuer;
 	urls[1] = sc.oidc.discovery_url;
 	urls[2] = sc.oidc.authorization_url;
 	urls[3] = sc.oidc.token_url;
 	urls[4] = sc.oidc.userinfo_url;
 	urls[5] = sc.oidc.jwks_url;
-	for (size_t i = 0; i < 6; i++) {
-		if (urls[i] != NULL && !outbound_url_allowed(urls[i], allow_http)) {
-			snprintf(err->msg, sizeof(err->msg),
-				 "%s must be https (http only on loopback with allow_http)",
-				 urls[i]);
-			goto out;
-		}
-	}
+	if (provider_urls_allowed(urls, 6, allow_http, err) < 0)
+		goto out;
 	if (oidc_algs_parse(oidc_str(cfg, "algs", d->algs != NULL ? d->algs : "RS256"),
 			    &sc.oidc.algs) < 0) {
 		snprintf(err->msg, sizeof(err->msg), "algs: only RS256 and ES256 are accepted");
@@ -423,21 +440,12 @@ static int api_oauth_new(const struct authsvc_cfg *cfg, const struct authsvc_oau
 	sc.oidc.algs = OIDC_ALG_RS256; /* unused: no ID token */
 	/* the Graph API and Instagram take the secret in the form */
 	sc.oidc.token_auth = OIDC_AUTH_POST;
-	sc.oidc.http.connect_timeout_ms = (long)api_cfg_int(cfg, "connect_timeout_ms");
-	sc.oidc.http.timeout_ms = (long)api_cfg_int(cfg, "timeout_ms");
-	sc.oidc.http.allow_http = allow_http;
-	sc.oidc.http.ca_file = oidc_str(cfg, "ca_file", NULL);
+	provider_http(cfg, allow_http, &sc.oidc.http);
 	urls[0] = sc.oidc.authorization_url;
 	urls[1] = sc.oidc.token_url;
 	urls[2] = sc.oidc.userinfo_url;
-	for (size_t i = 0; i < 3; i++) {
-		if (urls[i] != NULL && !outbound_url_allowed(urls[i], allow_http)) {
-			snprintf(err->msg, sizeof(err->msg),
-				 "%s must be https (http only on loopback with allow_http)",
-				 urls[i]);
-			return -1;
-		}
-	}
+	if (provider_urls_allowed(urls, 3, allow_http, err) < 0)
+		return -1;
 	if (sc.oidc.client_secret == NULL) {
 		snprintf(err->msg, sizeof(err->msg),
 			 "client_secret (or client_secret_env) is needed");
