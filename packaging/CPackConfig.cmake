@@ -16,7 +16,9 @@
 #   authsvc-dev     dev: the plugin SDK header and authsvc-plugin.pc
 #   authsvc-social  social: the social login provider plugins
 #                   (AUTHSVC_SOCIAL_PLUGINS in CMakeLists.txt)
-# plus authsvc-dbgsym and authsvc-social-dbgsym (.ddeb).
+# plus authsvc-dbgsym and authsvc-social-dbgsym (.ddeb) or, for the RPM,
+# authsvc-debuginfo and authsvc-social-debuginfo (components serverdbg and
+# socialdbg): the debug information of the stripped ELF files.
 
 # The project has no published address or site yet: placeholders under the
 # reserved .example domain until whoever publishes packages sets theirs.
@@ -185,11 +187,28 @@ set(CPACK_RPM_PACKAGE_URL "${AUTHSVC_PACKAGE_HOMEPAGE}")
 set(CPACK_RPM_PACKAGE_GROUP "System Environment/Daemons")
 set(CPACK_RPM_DEV_PACKAGE_GROUP "Development/Libraries")
 set(CPACK_PACKAGE_RELOCATABLE OFF)
-# The RPMs are stripped (packaging/cpack-generator.cmake) and come without
-# -debuginfo: CPack's debuginfo path through rpmbuild's find-debuginfo left
-# the binaries unstripped and the -debuginfo packages empty with Debian's
-# rpm 4.18. A distribution's own spec makes them the usual way.
+# The RPMs are stripped (CPACK_STRIP_FILES, packaging/cpack-generator.cmake)
+# and their debug information is in authsvc-debuginfo and
+# authsvc-social-debuginfo, made by components of their own (serverdbg,
+# socialdbg, packed by the RPM generator only) whose install step is
+# packaging/rpm/debuginfo.cmake: /usr/lib/debug/.build-id/xx/yyyy.debug
+# for every ELF file of the component, as Fedora and RHEL lay them out.
+# Not CPACK_RPM_DEBUGINFO_PACKAGE: CPack's path through rpmbuild's
+# find-debuginfo left the binaries unstripped and the -debuginfo packages
+# empty with Debian's rpm 4.18 (it extracts nothing in CPack's moved
+# buildroot).
 set(CPACK_PROJECT_CONFIG_FILE ${CMAKE_SOURCE_DIR}/packaging/cpack-generator.cmake)
+foreach(comp server social)
+  # EXCLUDE_FROM_ALL: a plain `cmake --install` installs no debug files.
+  install(CODE "
+    set(AUTHSVC_DEBUG_OF ${comp})
+    set(AUTHSVC_DEBUG_BUILD_DIR \"${CMAKE_BINARY_DIR}\")
+    set(AUTHSVC_DEBUG_CMAKE \"${CMAKE_COMMAND}\")
+    set(AUTHSVC_DEBUG_OBJCOPY \"${CMAKE_OBJCOPY}\")
+    set(AUTHSVC_DEBUG_READELF \"${CMAKE_READELF}\")
+    include(\"${CMAKE_SOURCE_DIR}/packaging/rpm/debuginfo.cmake\")"
+    COMPONENT ${comp}dbg EXCLUDE_FROM_ALL)
+endforeach()
 set(CPACK_RPM_SERVER_PACKAGE_NAME authsvc)
 set(CPACK_RPM_SERVER_PACKAGE_SUMMARY "Self-hosted authentication server with strategy plugins")
 set(CPACK_RPM_SERVER_PACKAGE_DESCRIPTION "${authsvc_desc_server}")
@@ -210,12 +229,34 @@ set(CPACK_RPM_SOCIAL_PACKAGE_NAME authsvc-social)
 set(CPACK_RPM_SOCIAL_PACKAGE_SUMMARY "Social login provider plugins for authsvc")
 set(CPACK_RPM_SOCIAL_PACKAGE_DESCRIPTION "${authsvc_desc_social}")
 set(CPACK_RPM_SOCIAL_PACKAGE_REQUIRES "authsvc = ${PROJECT_VERSION}-${AUTHSVC_PACKAGE_RELEASE}")
+foreach(comp server social)
+  if(comp STREQUAL server)
+    set(pkg authsvc)
+  else()
+    set(pkg authsvc-${comp})
+  endif()
+  string(TOUPPER ${comp}dbg c)
+  set(CPACK_RPM_${c}_PACKAGE_NAME ${pkg}-debuginfo)
+  set(CPACK_RPM_${c}_PACKAGE_SUMMARY "Debug information for package ${pkg}")
+  set(CPACK_RPM_${c}_PACKAGE_DESCRIPTION
+      "This package provides debug information for package ${pkg}.
+Debug information is useful when developing applications that use this
+package or when debugging this package.")
+  set(CPACK_RPM_${c}_PACKAGE_GROUP "Development/Debug")
+  set(CPACK_RPM_${c}_PACKAGE_REQUIRES "${pkg} = ${PROJECT_VERSION}-${AUTHSVC_PACKAGE_RELEASE}")
+endforeach()
+# rpmbuild adds build-id links to the packages it builds (_build_id_links
+# compat): /usr/lib/.build-id/xx/yyyy to the main packages, as Fedora has
+# them. In a -debuginfo package the .debug files are at those names already
+# and its links would be duplicates (yyyy.1, yyyy.1.debug): none there.
+set(CPACK_RPM_SPEC_MORE_DEFINE
+    "%define _build_id_links %{lua: print(rpm.expand('%{name}'):match('%-debuginfo$') and 'none' or 'compat')}")
 # Directories every system has already: not owned by our packages.
 set(CPACK_RPM_EXCLUDE_FROM_AUTO_FILELIST_ADDITION
     /etc /lib /lib/systemd /lib/systemd/system /usr/lib/systemd /usr/lib/systemd/system
     /usr/share/lintian /usr/share/lintian/overrides /usr/lib/pkgconfig
     /usr/${CMAKE_INSTALL_LIBDIR} /usr/${CMAKE_INSTALL_LIBDIR}/pkgconfig
     /usr/share/doc /usr/include /usr/sbin
-    /usr/share/man /usr/share/man/man5 /usr/share/man/man8)
+    /usr/share/man /usr/share/man/man5 /usr/share/man/man8 /usr/lib/debug)
 
 include(CPack)
