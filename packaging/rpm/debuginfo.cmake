@@ -43,13 +43,14 @@ foreach(f IN LISTS files)
   if(NOT rc EQUAL 0 OR NOT id)
     message(FATAL_ERROR "debuginfo: ${f} has no build id (link with --build-id)")
   endif()
-  set(out "${debug_root}/${CMAKE_MATCH_1}/${CMAKE_MATCH_2}.debug")
+  set(dir "${debug_root}/${CMAKE_MATCH_1}")
+  set(out "${dir}/${CMAKE_MATCH_2}.debug")
   execute_process(COMMAND ${AUTHSVC_DEBUG_READELF} -SW "${f}" OUTPUT_VARIABLE sections)
   if(NOT sections MATCHES "\\.debug_info")
     message(WARNING "debuginfo: ${f} was built without -g: its .debug holds symbols only "
                     "(configure with -DCMAKE_BUILD_TYPE=RelWithDebInfo)")
   endif()
-  file(MAKE_DIRECTORY "${debug_root}/${CMAKE_MATCH_1}")
+  file(MAKE_DIRECTORY "${dir}")
   execute_process(COMMAND ${AUTHSVC_DEBUG_OBJCOPY} --only-keep-debug
                           --compress-debug-sections "${f}" "${out}"
                   RESULT_VARIABLE rc)
