@@ -28,6 +28,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -47,8 +48,9 @@ def _smtp_python():
 
 class Smtp:
     def __init__(self, tmpdir, tls=True):
-        self.dir = os.path.join(tmpdir, f"smtp-{free_port()}")
-        os.makedirs(self.dir)
+        # a directory of its own: a port number is no unique name, since a
+        # stopped server's port can come back from free_port
+        self.dir = tempfile.mkdtemp(prefix="smtp-", dir=tmpdir)
         self.maildir = os.path.join(self.dir, "Maildir")
         self.cert = os.path.join(self.dir, "cert.pem")
         self.key = os.path.join(self.dir, "key.pem")

@@ -26,6 +26,7 @@ import re
 import shutil
 import signal
 import subprocess
+import tempfile
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -70,8 +71,8 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 
 class Provider:
     def __init__(self, tmpdir, issuers):
-        self.dir = os.path.join(tmpdir, f"oidc-{free_port()}")
-        os.makedirs(self.dir)
+        # a directory of its own (a stopped provider's port can come back)
+        self.dir = tempfile.mkdtemp(prefix="oidc-", dir=tmpdir)
         self.issuers = issuers
         self.port = None
         self.proc = None
