@@ -19,7 +19,6 @@
  * C being this process's CPU seconds (user + system); the caller reads
  * PostgreSQL's from /proc. */
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +27,7 @@
 
 #include <jansson.h>
 
+#include "core/issue.h"
 #include "store/activity.h"
 #include "store/clients.h"
 #include "store/db.h"
@@ -36,9 +36,6 @@
 #include "tokens/jwt_codec.h"
 #include "tokens/keyring.h"
 #include "tokens/opaque.h"
-#include "util/hex.h"
-
-#include <openssl/sha.h>
 
 struct job {
 	const char *url;
@@ -49,22 +46,12 @@ struct job {
 	int failed;
 };
 
-static atomic_int stop_all;
-
 static double seconds_now(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void sha256_hex(const char *s, char out[65])
-{
-	unsigned char d[SHA256_DIGEST_LENGTH];
-
-	SHA256((const unsigned char *)s, strlen(s), d);
-	hex_encode(d, sizeof(d), out);
 }
 
 static void no_announce(void *arg)
@@ -84,9 +71,9 @@ static int refresh_one(struct db *db, const struct job *j, long g)
 	int rc;
 
 	snprintf(text, sizeof(text), "%ld", g);
-	sha256_hex(text, th);
+	core_token_hash(text, th);
 	snprintf(text, sizeof(text), "a%ld", g);
-	sha256_hex(text, ah);
+	core_token_hash(text, ah);
 	if (db_begin(db, &err) < 0)
 		return -1;
 	rc = store_refresh_rotate(db, th, ah, NULL, &row, &c, &u, &err);
@@ -102,10 +89,10 @@ static int refresh_one(struct db *db, const struct job *j, long g)
 		tok = tokens_jwt_sign(j->kr, u.claims, &err);
 		if (tok == NULL)
 			goto fail;
-		sha256_hex(tok, nh);
+		core_token_hash(tok, nh);
 		free(tok);
 	} else {
-		sha256_hex(jti, nh);
+		core_token_hash(jti, nh);
 	}
 	{
 		struct refresh_new rn = {
@@ -153,7 +140,7 @@ static void *worker(void *arg)
 		return NULL;
 	}
 	db_set_announce(&db, no_announce, NULL);
-	for (long g = j->first; g <= j->rows && !atomic_load(&stop_all); g += j->step) {
+	for (long g = j->first; g <= j->rows; g += j->step) {
 		int rc = refresh_one(&db, j, g);
 
 		if (rc < 0) {
